@@ -1,0 +1,385 @@
+//! `#[route]`: parsing the attribute, checking it against the function, and
+//! generating the handler wrapper and its registration.
+
+use crate::diagnostics::Errors;
+use crate::path::RoutePath;
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, FnArg, Ident, ItemFn, Lit, LitStr, Pat, Token};
+
+/// Methods API Gateway accepts on a resource.
+const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+/// Keys the attribute accepts after the path.
+const KEYS: &[&str] = &["methods", "content_types", "name"];
+
+/// The attribute as written: `#[route("/items/<id>", methods = [GET], ...)]`.
+pub struct RouteAttr {
+    path: LitStr,
+    options: Punctuated<KeyValue, Token![,]>,
+}
+
+/// One `key = value` of the attribute.
+pub struct KeyValue {
+    key: Ident,
+    value: Expr,
+}
+
+impl Parse for KeyValue {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let key: Ident = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let value: Expr = input.parse()?;
+        Ok(Self { key, value })
+    }
+}
+
+impl Parse for RouteAttr {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.is_empty() {
+            return Err(input.error(
+                "expected a path: `#[route(\"/items/<id>\", methods = [GET])]`",
+            ));
+        }
+        let path: LitStr = input.parse().map_err(|e| {
+            syn::Error::new(e.span(), "expected the route path as a string literal, such as `\"/items/<id>\"`")
+        })?;
+        let options = if input.is_empty() {
+            Punctuated::new()
+        } else {
+            input.parse::<Token![,]>()?;
+            Punctuated::parse_terminated(input)?
+        };
+        Ok(Self { path, options })
+    }
+}
+
+/// The checked route: everything the generated code needs.
+struct Route {
+    path: LitStr,
+    route_path: RoutePath,
+    methods: Vec<String>,
+    content_types: Vec<String>,
+    name: Option<String>,
+}
+
+fn check_attr(attr: RouteAttr, errors: &mut Errors) -> Option<Route> {
+    let route_path = match RoutePath::parse(&attr.path.value()) {
+        Ok(path) => Some(path),
+        Err(message) => {
+            errors.push(syn::Error::new(attr.path.span(), message));
+            None
+        }
+    };
+    let mut methods = Vec::new();
+    let mut content_types = Vec::new();
+    let mut name = None;
+    let mut seen: Vec<String> = Vec::new();
+    for option in &attr.options {
+        let key = option.key.to_string();
+        if seen.contains(&key) {
+            errors.push(syn::Error::new(option.key.span(), format!("duplicate key `{key}`")));
+            continue;
+        }
+        seen.push(key.clone());
+        match key.as_str() {
+            "methods" => methods = parse_methods(&option.value, errors),
+            "content_types" => content_types = parse_strings(&option.value, errors),
+            "name" => match &option.value {
+                Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) if !s.value().is_empty() => {
+                    name = Some(s.value());
+                }
+                other => errors.push(syn::Error::new(
+                    other.span(),
+                    "expected a non-empty string: `name = \"get_item\"`",
+                )),
+            },
+            _ => errors.push(syn::Error::new(
+                option.key.span(),
+                format!(
+                    "unknown key `{key}` in `#[route]`; expected one of: {}",
+                    KEYS.join(", ")
+                ),
+            )),
+        }
+    }
+    if methods.is_empty() && !seen.iter().any(|k| k == "methods") {
+        methods.push("GET".to_owned());
+    }
+    if content_types.is_empty() && !seen.iter().any(|k| k == "content_types") {
+        content_types.push("application/json".to_owned());
+    }
+    Some(Route {
+        path: attr.path,
+        route_path: route_path?,
+        methods,
+        content_types,
+        name,
+    })
+}
+
+fn parse_methods(value: &Expr, errors: &mut Errors) -> Vec<String> {
+    let Expr::Array(array) = value else {
+        errors.push(syn::Error::new(
+            value.span(),
+            "expected a list of methods: `methods = [GET, POST]`",
+        ));
+        return Vec::new();
+    };
+    if array.elems.is_empty() {
+        errors.push(syn::Error::new(value.span(), "a route needs at least one method"));
+    }
+    let mut methods = Vec::new();
+    for element in &array.elems {
+        let (text, span) = match element {
+            Expr::Path(path) if path.path.get_ident().is_some() => {
+                let ident = path.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+                (ident, element.span())
+            }
+            Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) => (s.value(), s.span()),
+            _ => {
+                errors.push(syn::Error::new(element.span(), "expected a method name such as `GET`"));
+                continue;
+            }
+        };
+        let upper = text.to_ascii_uppercase();
+        if !METHODS.contains(&upper.as_str()) {
+            errors.push(syn::Error::new(
+                span,
+                format!("unknown method `{text}`; expected one of: {}", METHODS.join(", ")),
+            ));
+        } else if methods.contains(&upper) {
+            errors.push(syn::Error::new(span, format!("method `{upper}` is listed twice")));
+        } else {
+            methods.push(upper);
+        }
+    }
+    methods
+}
+
+fn parse_strings(value: &Expr, errors: &mut Errors) -> Vec<String> {
+    let Expr::Array(array) = value else {
+        errors.push(syn::Error::new(
+            value.span(),
+            "expected a list of strings: `content_types = [\"application/json\"]`",
+        ));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for element in &array.elems {
+        match element {
+            Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) if s.value().contains('/') => {
+                out.push(s.value().to_ascii_lowercase());
+            }
+            _ => errors.push(syn::Error::new(
+                element.span(),
+                "expected a media type string such as `\"application/json\"`",
+            )),
+        }
+    }
+    out
+}
+
+/// How one argument of the handler is obtained.
+enum ArgSource {
+    /// Parsed from the path parameter of this name.
+    PathParam(String),
+    /// Built by the type's `FromRequest` implementation.
+    Extractor,
+}
+
+/// Expands `#[route]` on `item`.
+pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let function: ItemFn = match syn::parse2(item.clone()) {
+        Ok(function) => function,
+        Err(_) => {
+            let error = syn::Error::new(
+                Span::call_site(),
+                "`#[route]` goes on a function: `async fn name(..) -> impl IntoResponse`",
+            );
+            let error = error.to_compile_error();
+            return quote! { #item #error };
+        }
+    };
+    let route = match syn::parse2::<RouteAttr>(attr) {
+        Ok(attr) => check_attr(attr, &mut errors),
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    };
+    let sources = check_function(&function, route.as_ref(), &mut errors);
+    match (route, errors.finish()) {
+        (Some(route), Ok(())) => generate(&function, &route, &sources),
+        (_, Err(compile_errors)) => quote! { #function #compile_errors },
+        (None, Ok(())) => quote! { #function },
+    }
+}
+
+fn check_function(function: &ItemFn, route: Option<&Route>, errors: &mut Errors) -> Vec<ArgSource> {
+    let signature = &function.sig;
+    if !signature.generics.params.is_empty() {
+        errors.push(syn::Error::new(
+            signature.generics.span(),
+            "a route handler cannot be generic",
+        ));
+    }
+    let params: Vec<&str> = route.map(|r| r.route_path.params().collect()).unwrap_or_default();
+    let mut used = Vec::new();
+    let mut sources = Vec::new();
+    for argument in &signature.inputs {
+        match argument {
+            FnArg::Receiver(receiver) => {
+                errors.push(syn::Error::new(
+                    receiver.span(),
+                    "a route handler is a free function; it cannot take `self`",
+                ));
+            }
+            FnArg::Typed(typed) => {
+                let name = match &*typed.pat {
+                    Pat::Ident(ident) => Some(ident.ident.to_string()),
+                    _ => None,
+                };
+                match name {
+                    Some(name) if params.contains(&name.as_str()) => {
+                        used.push(name.clone());
+                        sources.push(ArgSource::PathParam(name));
+                    }
+                    _ => sources.push(ArgSource::Extractor),
+                }
+            }
+        }
+    }
+    if let Some(route) = route {
+        for param in &params {
+            if !used.iter().any(|u| u == param) {
+                errors.push(syn::Error::new(
+                    route.path.span(),
+                    format!(
+                        "unused parameter `<{param}>`: the handler has no argument named `{param}`\n\
+                         help: add an argument such as `{param}: String` to `{}`",
+                        signature.ident
+                    ),
+                ));
+            }
+        }
+    }
+    sources
+}
+
+fn generate(function: &ItemFn, route: &Route, sources: &[ArgSource]) -> TokenStream {
+    let ident = &function.sig.ident;
+    let handler_name = route.name.clone().unwrap_or_else(|| ident.to_string());
+    let resource_path = route.route_path.resource_path();
+    let fragment = serde_json::json!({
+        "kind": "route",
+        "handler": handler_name,
+        "path": route.path.value(),
+        "resource_path": resource_path,
+        "methods": route.methods,
+        "content_types": route.content_types,
+    });
+    // `module` and `file` come from the compiler at the call site; spliced
+    // into the JSON text with `concat!`.
+    let fragment_text = fragment.to_string();
+    let fragment_tail = fragment_text.strip_prefix('{').unwrap_or(&fragment_text);
+    let head = "{\"module\":\"";
+    let mid = "\",\"file\":\"";
+    let line_head = "\",\"line\":";
+
+    let mut bindings = Vec::new();
+    let mut call_args = Vec::new();
+    for (index, (argument, source)) in function.sig.inputs.iter().zip(sources).enumerate() {
+        let FnArg::Typed(typed) = argument else { continue };
+        let ty = &typed.ty;
+        let var = format_ident!("__chalice_arg{}", index);
+        let binding = match source {
+            ArgSource::PathParam(name) => quote_spanned! { ty.span() =>
+                let #var: #ty = match ::chalice_rs_runtime::__private::path_param(&__chalice_request, #name) {
+                    ::core::result::Result::Ok(value) => value,
+                    ::core::result::Result::Err(error) => {
+                        return ::chalice_rs_runtime::IntoResponse::into_response(error);
+                    }
+                };
+            },
+            ArgSource::Extractor => quote_spanned! { ty.span() =>
+                let #var: #ty = match <#ty as ::chalice_rs_runtime::FromRequest>::from_request(&__chalice_request) {
+                    ::core::result::Result::Ok(value) => value,
+                    ::core::result::Result::Err(error) => {
+                        return ::chalice_rs_runtime::IntoResponse::into_response(error);
+                    }
+                };
+            },
+        };
+        bindings.push(binding);
+        call_args.push(var);
+    }
+    let call = if function.sig.asyncness.is_some() {
+        quote! { #ident(#(#call_args),*).await }
+    } else {
+        quote! { #ident(#(#call_args),*) }
+    };
+    let output_span = match &function.sig.output {
+        syn::ReturnType::Default => ident.span(),
+        syn::ReturnType::Type(_, ty) => ty.span(),
+    };
+    let into_response = quote_spanned! { output_span =>
+        ::chalice_rs_runtime::IntoResponse::into_response(__chalice_output)
+    };
+    let methods = &route.methods;
+    let content_types = &route.content_types;
+    let duplicate_guards = route.methods.iter().map(|method| {
+        let mangled: String = resource_path
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let guard = format_ident!("__chalice_route_{}{}", method, mangled, span = route.path.span());
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals, dead_code)]
+            const #guard: () = ();
+        }
+    });
+
+    quote! {
+        #function
+
+        #(#duplicate_guards)*
+
+        const _: () = {
+            const __CHALICE_FRAGMENT_TEXT: &str = ::core::concat!(
+                #head, ::core::module_path!(), #mid, ::core::file!(), #line_head, ::core::line!(), ",", #fragment_tail
+            );
+            #[cfg_attr(not(target_vendor = "apple"), unsafe(link_section = "chalice_manifest"))]
+            #[cfg_attr(target_vendor = "apple", unsafe(link_section = "__DATA,__chalice"))]
+            #[used]
+            static __CHALICE_FRAGMENT: [u8; __CHALICE_FRAGMENT_TEXT.len() + 1] =
+                ::chalice_rs_runtime::__private::fragment_bytes::<{ __CHALICE_FRAGMENT_TEXT.len() + 1 }>(
+                    __CHALICE_FRAGMENT_TEXT,
+                );
+
+            fn __chalice_handler(
+                __chalice_request: ::chalice_rs_runtime::Request,
+            ) -> ::chalice_rs_runtime::__private::HandlerFuture {
+                ::std::boxed::Box::pin(async move {
+                    #(#bindings)*
+                    let __chalice_output = #call;
+                    #into_response
+                })
+            }
+
+            ::chalice_rs_runtime::__private::inventory::submit! {
+                ::chalice_rs_runtime::__private::RouteRegistration {
+                    fragment: &__CHALICE_FRAGMENT,
+                    resource_path: #resource_path,
+                    methods: &[#(#methods),*],
+                    content_types: &[#(#content_types),*],
+                    handler: __chalice_handler,
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,124 @@
+//! Dispatch: a REST v1 proxy event in, a proxy response out.
+//!
+//! API Gateway has already routed the request, so dispatch looks the handler up
+//! by `(requestContext.resourcePath, httpMethod)` without matching paths.
+
+use crate::app::App;
+use crate::error::ChaliceError;
+use crate::registry::{registrations, RouteRegistration};
+use crate::request::Request;
+use crate::response::{Body, IntoResponse, Response};
+use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
+use aws_lambda_events::encodings::Body as ProxyBody;
+use futures_util::FutureExt as _;
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+
+/// Routes proxy events to the registered handlers of one app instance.
+#[derive(Debug, Clone)]
+pub struct Dispatcher {
+    app: App,
+    table: HashMap<&'static str, Vec<(&'static str, &'static RouteRegistration)>>,
+}
+
+impl Dispatcher {
+    /// A dispatcher over every route registered in this binary.
+    pub fn new(app: App) -> Self {
+        let mut table: HashMap<&'static str, Vec<(&'static str, &'static RouteRegistration)>> =
+            HashMap::new();
+        for registration in registrations() {
+            let methods = table.entry(registration.resource_path).or_default();
+            for method in registration.methods {
+                methods.push((method, registration));
+            }
+        }
+        Self { app, table }
+    }
+
+    /// The app this dispatcher serves.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    fn find(&self, resource_path: &str, method: &str) -> Option<&'static RouteRegistration> {
+        self.table
+            .get(resource_path)?
+            .iter()
+            .find(|(m, _)| *m == method)
+            .map(|(_, registration)| *registration)
+    }
+
+    /// Runs the handler for `event` and returns its response. Never fails: a
+    /// panicking handler answers 500 `InternalServerError`.
+    pub async fn call(
+        &self,
+        event: ApiGatewayProxyRequest,
+        lambda_context: Option<lambda_runtime::Context>,
+    ) -> Response {
+        let request = Request::from_event(event, lambda_context, self.app.clone());
+        let Some(registration) = self.find(request.resource_path(), request.method().as_str())
+        else {
+            eprintln!(
+                "chalice-rs: no handler for {} {} (was the API deployed from another build?)",
+                request.method(),
+                request.resource_path()
+            );
+            return ChaliceError::not_found(format!(
+                "no handler for {} {}",
+                request.method(),
+                request.resource_path()
+            ))
+            .into_response();
+        };
+        let content_type = request.content_type();
+        if !registration
+            .content_types
+            .iter()
+            .any(|accepted| *accepted == content_type)
+        {
+            return ChaliceError::unsupported_media_type(format!(
+                "Unsupported media type: {content_type}"
+            ))
+            .into_response();
+        }
+        let handler = registration.handler;
+        let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| handler(request))) {
+            Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
+            Err(panic) => Err(panic),
+        };
+        match outcome {
+            Ok(response) => response,
+            Err(_) => {
+                eprintln!("chalice-rs: the handler panicked; answering 500");
+                ChaliceError::internal().into_response()
+            }
+        }
+    }
+
+    /// [`call`](Self::call), with the response in API Gateway's proxy form.
+    pub async fn dispatch(
+        &self,
+        event: ApiGatewayProxyRequest,
+        lambda_context: Option<lambda_runtime::Context>,
+    ) -> ApiGatewayProxyResponse {
+        to_proxy_response(self.call(event, lambda_context).await)
+    }
+}
+
+/// Converts a response into API Gateway's proxy response: every header in
+/// `multiValueHeaders`, binary bodies base64-encoded.
+pub fn to_proxy_response(response: Response) -> ApiGatewayProxyResponse {
+    let (status, headers, body) = response.into_parts();
+    let mut proxy = ApiGatewayProxyResponse::default();
+    proxy.status_code = i64::from(status.as_u16());
+    proxy.multi_value_headers = headers;
+    match body {
+        Body::Empty => proxy.body = Some(ProxyBody::Text(String::new())),
+        Body::Text(text) => proxy.body = Some(ProxyBody::Text(text)),
+        Body::Binary(bytes) => {
+            proxy.body = Some(ProxyBody::Binary(bytes));
+            proxy.is_base64_encoded = true;
+        }
+    }
+    proxy
+}

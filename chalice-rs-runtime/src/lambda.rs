@@ -1,0 +1,106 @@
+//! The binary's entry point: manifest mode or Lambda mode.
+
+use crate::app::App;
+use crate::dispatch::Dispatcher;
+use crate::registry;
+use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
+use lambda_runtime::{service_fn, LambdaEvent};
+use std::future::Future;
+use std::process::ExitCode;
+
+/// The `_HANDLER` value of the HTTP API function.
+pub const API_HANDLER: &str = "api";
+
+/// Runs the app: call it from `main` with a closure that builds the [`App`]
+/// (its state), once per instance.
+///
+/// - `bootstrap --manifest` (or `CHALICE_MANIFEST=1`) prints the manifest and
+///   exits without calling `init`.
+/// - With `AWS_LAMBDA_RUNTIME_API` set (on Lambda, or under `cargo chalice
+///   local`), it serves the function named by `_HANDLER` (`api` by default).
+///
+/// ```no_run
+/// use chalice_rs_runtime::App;
+///
+/// #[derive(Clone, Default)]
+/// struct Db;
+///
+/// fn main() -> std::process::ExitCode {
+///     chalice_rs_runtime::run(|| async { App::new().state(Db::default()) })
+/// }
+/// ```
+pub fn run<F, Fut>(init: F) -> ExitCode
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = App>,
+{
+    let manifest_mode = std::env::args().skip(1).any(|arg| arg == "--manifest")
+        || std::env::var_os("CHALICE_MANIFEST").is_some_and(|v| v == "1");
+    if manifest_mode {
+        return print_manifest();
+    }
+    let Ok(api) = std::env::var("AWS_LAMBDA_RUNTIME_API") else {
+        eprintln!(
+            "this is a chalice-rs app: serve it with `cargo chalice local`, print its manifest \
+             with `--manifest`, or deploy it with `cargo chalice deploy` \
+             (AWS_LAMBDA_RUNTIME_API is not set)"
+        );
+        return ExitCode::from(2);
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("chalice-rs: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let handler = std::env::var("_HANDLER").unwrap_or_else(|_| API_HANDLER.to_owned());
+    runtime.block_on(async move {
+        match handler.as_str() {
+            API_HANDLER => serve_api(init().await).await,
+            other => {
+                eprintln!(
+                    "chalice-rs: unknown handler `{other}` in _HANDLER (runtime API {api}); \
+                     this binary serves `{API_HANDLER}`"
+                );
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn print_manifest() -> ExitCode {
+    match registry::manifest() {
+        Ok(manifest) => {
+            print!("{}", manifest.to_json());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve_api(app: App) -> ExitCode {
+    let dispatcher = Dispatcher::new(app);
+    let dispatcher = &dispatcher;
+    let result = lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<ApiGatewayProxyRequest>| async move {
+            let response: ApiGatewayProxyResponse =
+                dispatcher.dispatch(event.payload, Some(event.context)).await;
+            Ok::<_, std::convert::Infallible>(response)
+        },
+    ))
+    .await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("chalice-rs: the Lambda runtime stopped: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

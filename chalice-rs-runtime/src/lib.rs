@@ -1,0 +1,62 @@
+//! # chalice-rs runtime
+//!
+//! Write HTTP handlers as ordinary async functions, serve them on AWS Lambda
+//! behind API Gateway, and test them in-process.
+//!
+//! ```no_run
+//! use chalice_rs_runtime::{route, App, ChaliceError, Json, State};
+//! use serde_json::{json, Value};
+//!
+//! #[derive(Clone, Default)]
+//! struct Db;
+//!
+//! #[route("/", methods = [GET])]
+//! async fn index() -> Json<Value> {
+//!     Json(json!({"hello": "world"}))
+//! }
+//!
+//! #[route("/items/<id>", methods = [GET])]
+//! async fn item(id: u64, State(_db): State<Db>) -> Result<Json<Value>, ChaliceError> {
+//!     if id == 0 {
+//!         return Err(ChaliceError::not_found("no item 0"));
+//!     }
+//!     Ok(Json(json!({"id": id})))
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     chalice_rs_runtime::run(|| async { App::new().state(Db::default()) })
+//! }
+//! ```
+//!
+//! The attribute [`route`] registers a handler; [`run`] is the binary's entry
+//! point; [`test::Client`] calls handlers in `cargo test` exactly as API
+//! Gateway would.
+
+pub mod app;
+pub mod dispatch;
+pub mod error;
+pub mod extract;
+pub mod gateway;
+pub mod lambda;
+pub mod manifest;
+pub mod registry;
+pub mod request;
+pub mod response;
+pub mod test;
+
+pub use app::App;
+pub use chalice_rs_macros::route;
+pub use error::{ChaliceError, ErrorKind};
+pub use extract::{FromRequest, Headers, Query, RawBody, State, TextBody};
+pub use http::StatusCode;
+pub use lambda::run;
+pub use request::Request;
+pub use response::{IntoResponse, Json, Response};
+
+/// Items the macros' generated code uses. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::extract::path_param;
+    pub use crate::registry::{fragment_bytes, HandlerFuture, RouteRegistration};
+    pub use inventory;
+}

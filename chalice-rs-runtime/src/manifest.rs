@@ -1,0 +1,356 @@
+//! The manifest: everything the tool knows about an app, read from the compiled app.
+//!
+//! Each `#[route]` attribute embeds one JSON [`Fragment`] in the binary's
+//! `chalice_manifest` link section (NUL-terminated). The tool reads that section
+//! from the artifact file of any architecture, and the binary prints the same
+//! manifest in manifest mode; neither runs user code. [`Manifest::from_fragments`]
+//! turns the fragments into the sorted, validated [`Manifest`], the one contract
+//! between an app and `cargo-chalice`.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Version of the manifest format; bumped when a field changes meaning.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// The name of the link section holding the fragments (ELF; Mach-O uses `__DATA,__chalice`).
+pub const SECTION_NAME: &str = "chalice_manifest";
+
+/// What one attribute in the user's code registers, as embedded in the binary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Fragment {
+    /// A `#[route]` attribute: one handler for one path and one or more methods.
+    Route(RouteFragment),
+}
+
+/// A `#[route]` attribute as the macro saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteFragment {
+    /// Name of the handler (the function name, or the `name` key).
+    pub handler: String,
+    /// `module_path!()` of the handler.
+    pub module: String,
+    /// `file!()` of the handler.
+    pub file: String,
+    /// Line of the attribute.
+    pub line: u32,
+    /// The path as the user wrote it: `/items/<id>`.
+    pub path: String,
+    /// The path in API Gateway form: `/items/{id}`.
+    pub resource_path: String,
+    /// HTTP methods, upper case.
+    pub methods: Vec<String>,
+    /// Accepted request content types.
+    #[serde(default = "default_content_types")]
+    pub content_types: Vec<String>,
+    /// Whether an API key is required (`api_key_required = true`).
+    #[serde(default)]
+    pub api_key_required: bool,
+    /// Name of the authorizer protecting the route, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer: Option<String>,
+}
+
+fn default_content_types() -> Vec<String> {
+    vec!["application/json".to_owned()]
+}
+
+/// The whole app, sorted deterministically.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`MANIFEST_VERSION`] of the binary that produced it.
+    pub version: u32,
+    /// One entry per (resource path, method), sorted by path then method.
+    pub routes: Vec<Route>,
+}
+
+/// One API Gateway method: a resource path, an HTTP method and its handler.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Route {
+    /// The path in API Gateway form: `/items/{id}`, `/files/{path+}`.
+    pub resource_path: String,
+    /// The path as the user wrote it: `/items/<id>`, `/files/<path..>`.
+    pub path: String,
+    /// HTTP method, upper case.
+    pub method: String,
+    /// Name of the handler function.
+    pub handler: String,
+    /// Module of the handler.
+    pub module: String,
+    /// Source file of the handler.
+    pub file: String,
+    /// Line of the `#[route]` attribute.
+    pub line: u32,
+    /// Accepted request content types.
+    pub content_types: Vec<String>,
+    /// Whether the method requires an API key.
+    pub api_key_required: bool,
+    /// Name of the authorizer protecting the route, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer: Option<String>,
+}
+
+impl Route {
+    /// Where the handler is written, for messages: `src/main.rs:12 (hello::item)`.
+    pub fn location(&self) -> String {
+        format!("{}:{} ({}::{})", self.file, self.line, self.module, self.handler)
+    }
+}
+
+/// Why fragments could not become a manifest.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManifestError {
+    /// A fragment is not valid JSON of the expected shape.
+    #[error("malformed manifest fragment: {source} (fragment: {fragment})")]
+    Malformed {
+        /// The fragment's text.
+        fragment: String,
+        /// The JSON error.
+        source: serde_json::Error,
+    },
+    /// A path does not follow the route grammar.
+    #[error("invalid route path `{path}` at {location}: {reason}")]
+    InvalidPath {
+        /// The path as written.
+        path: String,
+        /// Where the route is written.
+        location: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Two handlers claim the same method on the same resource.
+    #[error("`{method} {resource_path}` is routed twice: by {first} and by {second}")]
+    Duplicate {
+        /// HTTP method.
+        method: String,
+        /// Path in API Gateway form.
+        resource_path: String,
+        /// The first handler.
+        first: String,
+        /// The second handler.
+        second: String,
+    },
+    /// Two routes give the same position of a path different parameter names.
+    #[error("`{first_path}` ({first}) and `{second_path}` ({second}) name the same path segment differently; API Gateway needs one name per position")]
+    ConflictingParameter {
+        /// The first path.
+        first_path: String,
+        /// The first handler.
+        first: String,
+        /// The second path.
+        second_path: String,
+        /// The second handler.
+        second: String,
+    },
+    /// The manifest was written by a newer or older binary.
+    #[error("manifest version {found} is not supported (expected {MANIFEST_VERSION}); rebuild the app with a matching chalice-rs-runtime")]
+    Version {
+        /// Version found.
+        found: u32,
+    },
+}
+
+/// Splits a resource path into its segments (`/items/{id}` → `items`, `{id}`).
+pub fn segments(resource_path: &str) -> impl Iterator<Item = &str> {
+    resource_path.split('/').filter(|segment| !segment.is_empty())
+}
+
+/// Whether a resource segment is a parameter (`{id}` or `{path+}`).
+pub fn is_parameter(segment: &str) -> bool {
+    segment.starts_with('{') && segment.ends_with('}')
+}
+
+impl Manifest {
+    /// Builds the manifest from NUL-separated JSON fragments (a section's bytes
+    /// may be padded with NULs between fragments).
+    pub fn from_section(bytes: &[u8]) -> Result<Self, ManifestError> {
+        Self::from_fragments(bytes.split(|b| *b == 0).filter(|f| !f.is_empty()))
+    }
+
+    /// Builds the manifest from fragments: expands methods, sorts, and rejects
+    /// duplicates and conflicting parameter names, naming both handlers.
+    pub fn from_fragments<'a>(
+        fragments: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<Self, ManifestError> {
+        let mut routes = Vec::new();
+        for bytes in fragments {
+            let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
+            let bytes = &bytes[..end];
+            let fragment: Fragment =
+                serde_json::from_slice(bytes).map_err(|source| ManifestError::Malformed {
+                    fragment: String::from_utf8_lossy(bytes).into_owned(),
+                    source,
+                })?;
+            match fragment {
+                Fragment::Route(route) => {
+                    if !route.resource_path.starts_with('/') {
+                        return Err(ManifestError::InvalidPath {
+                            path: route.resource_path.clone(),
+                            location: format!(
+                                "{}:{} ({}::{})",
+                                route.file, route.line, route.module, route.handler
+                            ),
+                            reason: "a path must start with `/`".to_owned(),
+                        });
+                    }
+                    let resource_path = route.resource_path.clone();
+                    for method in &route.methods {
+                        routes.push(Route {
+                            resource_path: resource_path.clone(),
+                            path: route.path.clone(),
+                            method: method.clone(),
+                            handler: route.handler.clone(),
+                            module: route.module.clone(),
+                            file: route.file.clone(),
+                            line: route.line,
+                            content_types: route.content_types.clone(),
+                            api_key_required: route.api_key_required,
+                            authorizer: route.authorizer.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        routes.sort_by(|a, b| {
+            (&a.resource_path, &a.method, &a.module, &a.handler).cmp(&(
+                &b.resource_path,
+                &b.method,
+                &b.module,
+                &b.handler,
+            ))
+        });
+        let manifest = Manifest {
+            version: MANIFEST_VERSION,
+            routes,
+        };
+        manifest.validate()?;
+        Ok(manifest)
+    }
+
+    /// Checks the rules API Gateway enforces: one handler per method and
+    /// resource, one parameter name per path position.
+    pub fn validate(&self) -> Result<(), ManifestError> {
+        if self.version != MANIFEST_VERSION {
+            return Err(ManifestError::Version {
+                found: self.version,
+            });
+        }
+        for pair in self.routes.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            if a.resource_path == b.resource_path && a.method == b.method {
+                return Err(ManifestError::Duplicate {
+                    method: a.method.clone(),
+                    resource_path: a.resource_path.clone(),
+                    first: a.location(),
+                    second: b.location(),
+                });
+            }
+        }
+        // API Gateway resources form a tree: `/items/{id}` and `/items/{key}`
+        // cannot both exist under `/items`.
+        let mut by_prefix: BTreeMap<String, (&str, &Route)> = BTreeMap::new();
+        for route in &self.routes {
+            let mut prefix = String::new();
+            for segment in segments(&route.resource_path) {
+                if is_parameter(segment) {
+                    match by_prefix.get(&prefix) {
+                        Some((existing, other)) if *existing != segment => {
+                            return Err(ManifestError::ConflictingParameter {
+                                first_path: other.path.clone(),
+                                first: other.location(),
+                                second_path: route.path.clone(),
+                                second: route.location(),
+                            });
+                        }
+                        Some(_) => {}
+                        None => {
+                            by_prefix.insert(prefix.clone(), (segment, route));
+                        }
+                    }
+                }
+                prefix.push('/');
+                prefix.push_str(if is_parameter(segment) { "{}" } else { segment });
+            }
+        }
+        Ok(())
+    }
+
+    /// Every API Gateway resource path the routes need, parents first, sorted
+    /// (`/`, `/items`, `/items/{id}`). The root is always included.
+    pub fn resource_paths(&self) -> Vec<String> {
+        let mut paths = BTreeSet::new();
+        paths.insert("/".to_owned());
+        for route in &self.routes {
+            let mut current = String::new();
+            for part in segments(&route.resource_path) {
+                current.push('/');
+                current.push_str(part);
+                paths.insert(current.clone());
+            }
+        }
+        paths.into_iter().collect()
+    }
+
+    /// Pretty JSON with a trailing newline, as printed in manifest mode.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fragment(handler: &str, path: &str, resource_path: &str, methods: &[&str]) -> String {
+        serde_json::json!({
+            "kind": "route", "handler": handler, "module": "app", "file": "src/main.rs",
+            "line": 3, "path": path, "resource_path": resource_path, "methods": methods,
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn section_bytes_become_a_sorted_manifest() {
+        let section = format!(
+            "{}\0\0{}\0",
+            fragment("item", "/items/<id>", "/items/{id}", &["PUT", "GET"]),
+            fragment("index", "/", "/", &["GET"])
+        );
+        let manifest = Manifest::from_section(section.as_bytes()).unwrap();
+        let keys: Vec<_> = manifest
+            .routes
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.resource_path))
+            .collect();
+        assert_eq!(keys, ["GET /", "GET /items/{id}", "PUT /items/{id}"]);
+        assert_eq!(manifest.resource_paths(), ["/", "/items", "/items/{id}"]);
+    }
+
+    #[test]
+    fn duplicates_name_both_handlers() {
+        let a = fragment("first", "/x", "/x", &["GET"]);
+        let b = fragment("second", "/x/", "/x", &["GET"]);
+        let err = Manifest::from_fragments([a.as_bytes(), b.as_bytes()]).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("app::first") && text.contains("app::second"), "{text}");
+    }
+
+    #[test]
+    fn conflicting_parameter_names_are_rejected() {
+        let a = fragment("a", "/items/<id>", "/items/{id}", &["GET"]);
+        let b = fragment("b", "/items/<key>/x", "/items/{key}/x", &["GET"]);
+        let err = Manifest::from_fragments([a.as_bytes(), b.as_bytes()]).unwrap_err();
+        assert!(matches!(err, ManifestError::ConflictingParameter { .. }));
+    }
+
+    #[test]
+    fn malformed_fragment_is_reported() {
+        let err = Manifest::from_fragments([b"{not json".as_slice()]).unwrap_err();
+        assert!(err.to_string().contains("malformed manifest fragment"));
+    }
+}

@@ -1,0 +1,54 @@
+//! The routes the app's `#[route]` attributes registered, collected at link time.
+
+use crate::manifest::{Manifest, ManifestError};
+use crate::request::Request;
+use crate::response::Response;
+use std::future::Future;
+use std::pin::Pin;
+
+/// The future a generated handler wrapper returns.
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Response> + Send + 'static>>;
+
+/// A generated handler wrapper: extracts the arguments, calls the user's
+/// function, converts its return value.
+pub type HandlerFn = fn(Request) -> HandlerFuture;
+
+/// One `#[route]` attribute, registered by the macro.
+#[derive(Debug)]
+pub struct RouteRegistration {
+    /// The JSON manifest fragment, also placed in the `chalice_manifest` section.
+    pub fragment: &'static [u8],
+    /// The path in API Gateway form.
+    pub resource_path: &'static str,
+    /// The methods, upper case.
+    pub methods: &'static [&'static str],
+    /// Accepted request content types (lower case).
+    pub content_types: &'static [&'static str],
+    /// The handler wrapper.
+    pub handler: HandlerFn,
+}
+
+inventory::collect!(RouteRegistration);
+
+/// Every registered route, in link order.
+pub fn registrations() -> impl Iterator<Item = &'static RouteRegistration> {
+    inventory::iter::<RouteRegistration>.into_iter()
+}
+
+/// The manifest of this binary, from its registrations. Runs no user code.
+pub fn manifest() -> Result<Manifest, ManifestError> {
+    Manifest::from_fragments(registrations().map(|r| r.fragment))
+}
+
+/// Copies a `&str` into a NUL-terminated byte array at compile time, for the
+/// manifest section. `N` must be `text.len() + 1`.
+pub const fn fragment_bytes<const N: usize>(text: &str) -> [u8; N] {
+    let bytes = text.as_bytes();
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < bytes.len() && i < N {
+        out[i] = bytes[i];
+        i += 1;
+    }
+    out
+}

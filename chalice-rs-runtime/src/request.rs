@@ -1,0 +1,197 @@
+//! The incoming request, as API Gateway's REST v1 proxy event describes it.
+
+use crate::app::App;
+use crate::error::ChaliceError;
+use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyRequestContext};
+use base64::Engine as _;
+use http::{HeaderMap, Method};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The request a handler is called with. Cheap to clone (shared).
+///
+/// Take it as a handler argument to read anything about the request: method,
+/// paths, query, headers, body, stage variables, the API Gateway request
+/// context (with the authorizer's context) and the Lambda context.
+#[derive(Clone)]
+pub struct Request {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    event: ApiGatewayProxyRequest,
+    body: Result<Vec<u8>, String>,
+    lambda_context: Option<lambda_runtime::Context>,
+    app: App,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", self.method())
+            .field("path", &self.path())
+            .field("resource_path", &self.resource_path())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Request {
+    /// Wraps a REST v1 proxy event. A base64 body that does not decode is kept
+    /// as an error that body extractors report as 400.
+    pub fn from_event(
+        event: ApiGatewayProxyRequest,
+        lambda_context: Option<lambda_runtime::Context>,
+        app: App,
+    ) -> Self {
+        let body = match event.body.as_deref() {
+            None => Ok(Vec::new()),
+            Some(text) if event.is_base64_encoded => base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(|error| format!("the base64 body does not decode: {error}")),
+            Some(text) => Ok(text.as_bytes().to_vec()),
+        };
+        Self {
+            inner: Arc::new(Inner {
+                event,
+                body,
+                lambda_context,
+                app,
+            }),
+        }
+    }
+
+    /// The whole proxy event.
+    pub fn event(&self) -> &ApiGatewayProxyRequest {
+        &self.inner.event
+    }
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.inner.event.http_method
+    }
+    /// The request path as the client sent it (`/items/3`); empty if absent.
+    pub fn path(&self) -> &str {
+        self.inner.event.path.as_deref().unwrap_or("")
+    }
+    /// The matched resource in API Gateway form (`/items/{id}`).
+    pub fn resource_path(&self) -> &str {
+        self.inner
+            .event
+            .request_context
+            .resource_path
+            .as_deref()
+            .or(self.inner.event.resource.as_deref())
+            .unwrap_or("")
+    }
+    /// A path parameter by name, as API Gateway passed it.
+    pub fn path_param(&self, name: &str) -> Option<&str> {
+        self.inner.event.path_parameters.get(name).map(String::as_str)
+    }
+    /// All path parameters.
+    pub fn path_params(&self) -> &HashMap<String, String> {
+        &self.inner.event.path_parameters
+    }
+    /// The last value of a query-string parameter (as API Gateway's
+    /// `queryStringParameters`).
+    pub fn query(&self, name: &str) -> Option<&str> {
+        let multi = &self.inner.event.multi_value_query_string_parameters;
+        if let Some(all) = multi.all(name) {
+            return all.last().copied();
+        }
+        self.inner.event.query_string_parameters.first(name)
+    }
+    /// Every value of a query-string parameter, in order (`?tag=a&tag=b`).
+    pub fn query_all(&self, name: &str) -> Vec<&str> {
+        let multi = &self.inner.event.multi_value_query_string_parameters;
+        match multi.all(name) {
+            Some(all) => all,
+            None => self
+                .inner
+                .event
+                .query_string_parameters
+                .all(name)
+                .unwrap_or_default(),
+        }
+    }
+    /// Every query-string pair, with repeated names repeated.
+    pub fn query_pairs(&self) -> Vec<(&str, &str)> {
+        let event = &self.inner.event;
+        let map = if event.multi_value_query_string_parameters.is_empty() {
+            &event.query_string_parameters
+        } else {
+            &event.multi_value_query_string_parameters
+        };
+        map.iter().collect()
+    }
+    /// The headers (every value of repeated headers).
+    pub fn headers(&self) -> &HeaderMap {
+        let event = &self.inner.event;
+        if event.multi_value_headers.is_empty() {
+            &event.headers
+        } else {
+            &event.multi_value_headers
+        }
+    }
+    /// One header's first value, if it is valid text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers().get(name).and_then(|v| v.to_str().ok())
+    }
+    /// The media type of the body (`Content-Type` without parameters, lower case);
+    /// `application/json` when absent, as Chalice assumes.
+    pub fn content_type(&self) -> String {
+        self.header("content-type")
+            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| "application/json".to_owned())
+    }
+    /// The raw body (base64 bodies decoded).
+    pub fn body(&self) -> Result<&[u8], ChaliceError> {
+        self.inner
+            .body
+            .as_deref()
+            .map_err(|message| ChaliceError::bad_request(message.clone()))
+    }
+    /// The body as UTF-8 text.
+    pub fn text(&self) -> Result<&str, ChaliceError> {
+        std::str::from_utf8(self.body()?)
+            .map_err(|error| ChaliceError::bad_request(format!("the body is not UTF-8 text: {error}")))
+    }
+    /// The body parsed as JSON; 400 with serde's message when it does not parse.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ChaliceError> {
+        let body = self.body()?;
+        if body.is_empty() {
+            return Err(ChaliceError::bad_request(
+                "Error Parsing JSON: the request body is empty",
+            ));
+        }
+        serde_json::from_slice(body)
+            .map_err(|error| ChaliceError::bad_request(format!("Error Parsing JSON: {error}")))
+    }
+    /// The stage variables.
+    pub fn stage_variables(&self) -> &HashMap<String, String> {
+        &self.inner.event.stage_variables
+    }
+    /// One stage variable.
+    pub fn stage_variable(&self, name: &str) -> Option<&str> {
+        self.inner.event.stage_variables.get(name).map(String::as_str)
+    }
+    /// API Gateway's request context (stage, request id, identity, authorizer).
+    pub fn request_context(&self) -> &ApiGatewayProxyRequestContext {
+        &self.inner.event.request_context
+    }
+    /// The authorizer's context: `principalId` and the context map an authorizer
+    /// returned; empty for a route without an authorizer.
+    pub fn authorizer(&self) -> &HashMap<String, serde_json::Value> {
+        &self.inner.event.request_context.authorizer.fields
+    }
+    /// The Lambda invocation context; `None` in the test client.
+    pub fn lambda_context(&self) -> Option<&lambda_runtime::Context> {
+        self.inner.lambda_context.as_ref()
+    }
+    /// Shared state of type `T` registered with [`App::state`], if any.
+    pub fn state<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
+        self.inner.app.get::<T>()
+    }
+    pub(crate) fn app(&self) -> &App {
+        &self.inner.app
+    }
+}

@@ -1,0 +1,246 @@
+//! An in-process test client: requests go through API Gateway's routing and
+//! the REST v1 event, exactly as deployed, without a network.
+//!
+//! ```
+//! use chalice_rs_runtime::{route, test::Client, App, Json};
+//!
+//! #[route("/hello/<name>", methods = [GET])]
+//! async fn hello(name: String) -> Json<serde_json::Value> {
+//!     Json(serde_json::json!({ "hello": name }))
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let client = Client::new(App::new());
+//! let response = client.get("/hello/ferris").send().await;
+//! assert_eq!(response.status(), 200);
+//! assert_eq!(response.json()["hello"], "ferris");
+//!
+//! let missing = client.get("/nope").send().await;
+//! assert_eq!(missing.status(), 403); // Missing Authentication Token, as API Gateway
+//! # }
+//! ```
+
+use crate::app::App;
+use crate::dispatch::{to_proxy_response, Dispatcher};
+use crate::gateway::{build_event, EventSettings, GatewayResponse, HttpRequest, Router};
+use crate::registry::registrations;
+use aws_lambda_events::apigw::ApiGatewayProxyResponse;
+use aws_lambda_events::encodings::Body as ProxyBody;
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Calls the app's handlers in-process, as API Gateway + Lambda would.
+#[derive(Clone)]
+pub struct Client {
+    dispatcher: Arc<Dispatcher>,
+    router: Arc<Router>,
+    settings: Arc<EventSettings>,
+    counter: Arc<AtomicU64>,
+}
+
+impl Client {
+    /// A client for every route of this binary, with `app`'s state.
+    pub fn new(app: App) -> Self {
+        Self::with_settings(app, EventSettings::default())
+    }
+
+    /// A client with a given stage, stage variables and binary media types.
+    pub fn with_settings(app: App, settings: EventSettings) -> Self {
+        let router = Router::new(registrations().flat_map(|registration| {
+            registration
+                .methods
+                .iter()
+                .map(move |method| (registration.resource_path, *method))
+        }));
+        Self {
+            dispatcher: Arc::new(Dispatcher::new(app)),
+            router: Arc::new(router),
+            settings: Arc::new(settings),
+            counter: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Starts a request with any method.
+    pub fn request(&self, method: Method, path_and_query: &str) -> RequestBuilder {
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((path, query)) => (path.to_owned(), query.to_owned()),
+            None => (path_and_query.to_owned(), String::new()),
+        };
+        RequestBuilder {
+            client: self.clone(),
+            request: HttpRequest {
+                method,
+                path,
+                query,
+                headers: HeaderMap::new(),
+                body: Vec::new(),
+            },
+        }
+    }
+    /// Starts a GET.
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.request(Method::GET, path)
+    }
+    /// Starts a POST.
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.request(Method::POST, path)
+    }
+    /// Starts a PUT.
+    pub fn put(&self, path: &str) -> RequestBuilder {
+        self.request(Method::PUT, path)
+    }
+    /// Starts a PATCH.
+    pub fn patch(&self, path: &str) -> RequestBuilder {
+        self.request(Method::PATCH, path)
+    }
+    /// Starts a DELETE.
+    pub fn delete(&self, path: &str) -> RequestBuilder {
+        self.request(Method::DELETE, path)
+    }
+}
+
+/// A request being built; finish with [`send`](Self::send).
+pub struct RequestBuilder {
+    client: Client,
+    request: HttpRequest,
+}
+
+impl RequestBuilder {
+    /// Appends a query parameter (repeatable).
+    pub fn query(mut self, name: &str, value: &str) -> Self {
+        let pair = serde_urlencoded::to_string([(name, value)]).unwrap_or_default();
+        if !self.request.query.is_empty() {
+            self.request.query.push('&');
+        }
+        self.request.query.push_str(&pair);
+        self
+    }
+    /// Appends a header (repeatable).
+    ///
+    /// # Panics
+    /// On a header name or value that HTTP does not allow: a bug in the test.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        let name = HeaderName::try_from(name).expect("invalid header name in test request");
+        let value = HeaderValue::try_from(value).expect("invalid header value in test request");
+        self.request.headers.append(name, value);
+        self
+    }
+    /// Sets a JSON body and `Content-Type: application/json`.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.request.body = serde_json::to_vec(body).expect("test body does not serialise to JSON");
+        self.request.headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        self
+    }
+    /// Sets a raw body (set the content type with [`header`](Self::header)).
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.request.body = body.into();
+        self
+    }
+
+    /// Sends the request through routing, the event and the handler.
+    pub async fn send(self) -> TestResponse {
+        let client = self.client;
+        let Some(matched) = client
+            .router
+            .route(self.request.method.as_str(), &self.request.path)
+        else {
+            return TestResponse::gateway(GatewayResponse::MissingAuthenticationToken);
+        };
+        if self.request.body.len() > crate::gateway::MAX_BODY_BYTES {
+            return TestResponse::gateway(GatewayResponse::RequestTooLarge);
+        }
+        let id = client.counter.fetch_add(1, Ordering::Relaxed);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or_default();
+        let event = build_event(
+            &self.request,
+            &matched,
+            &client.settings,
+            &format!("test-request-{id}"),
+            now,
+        );
+        let response = client.dispatcher.call(event, None).await;
+        TestResponse::from_proxy(to_proxy_response(response))
+    }
+}
+
+/// What the client received.
+#[derive(Debug, Clone)]
+pub struct TestResponse {
+    status: u16,
+    headers: HeaderMap,
+    body: Vec<u8>,
+    is_base64_encoded: bool,
+}
+
+impl TestResponse {
+    fn gateway(response: GatewayResponse) -> Self {
+        let (status, _, body) = response.parts();
+        Self {
+            status,
+            headers: response.headers(),
+            body: body.as_bytes().to_vec(),
+            is_base64_encoded: false,
+        }
+    }
+
+    fn from_proxy(proxy: ApiGatewayProxyResponse) -> Self {
+        let mut headers = proxy.headers;
+        for (name, value) in proxy.multi_value_headers.iter() {
+            headers.append(name.clone(), value.clone());
+        }
+        let body = match proxy.body {
+            None | Some(ProxyBody::Empty) => Vec::new(),
+            Some(ProxyBody::Text(text)) => text.into_bytes(),
+            Some(ProxyBody::Binary(bytes)) => bytes,
+            Some(_) => Vec::new(),
+        };
+        Self {
+            status: u16::try_from(proxy.status_code).unwrap_or(502),
+            headers,
+            body,
+            is_base64_encoded: proxy.is_base64_encoded,
+        }
+    }
+
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+    /// One header's first value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// The body bytes (binary bodies already decoded).
+    pub fn bytes(&self) -> &[u8] {
+        &self.body
+    }
+    /// Whether the Lambda answered with a base64-encoded (binary) body.
+    pub fn is_base64_encoded(&self) -> bool {
+        self.is_base64_encoded
+    }
+    /// The body as text (lossy).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    /// The body as JSON.
+    ///
+    /// # Panics
+    /// When the body is not JSON: the test fails with the body in the message.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|error| panic!("response body is not JSON ({error}): {}", self.text()))
+    }
+}
