@@ -1,0 +1,520 @@
+//! `.chalice/config.json`: Chalice's project configuration, with stages.
+//!
+//! Settings resolve as in Chalice: a function's entry under a stage's
+//! `lambda_functions`, then the stage, then the top level, then the default.
+
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The config file's path inside a project.
+pub const CONFIG_PATH: &str = ".chalice/config.json";
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file exists but cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid JSON, or a value has the wrong type.
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Line of the error (1-based).
+        line: usize,
+        /// Column of the error (1-based).
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The stage asked for is not in `stages`.
+    #[error("{path}: no stage `{stage}`; the stages are: {known}")]
+    UnknownStage {
+        /// The file.
+        path: PathBuf,
+        /// The stage asked for.
+        stage: String,
+        /// The stages the file defines.
+        known: String,
+    },
+}
+
+/// Settings that may appear at the top level, in a stage, or in a function.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct Settings {
+    /// Environment variables for the functions (merged across levels).
+    pub environment_variables: Option<BTreeMap<String, String>>,
+    /// Memory in MB (128..=10240).
+    pub lambda_memory_size: Option<u32>,
+    /// Timeout in seconds (1..=900).
+    pub lambda_timeout: Option<u32>,
+    /// Generate the IAM policy from the code (default true).
+    pub autogen_policy: Option<bool>,
+    /// A policy file under `.chalice/`, used instead of the generated policy.
+    pub iam_policy_file: Option<String>,
+    /// An existing IAM role ARN for the functions.
+    pub iam_role_arn: Option<String>,
+    /// Whether the tool manages the role (default true).
+    pub manage_iam_role: Option<bool>,
+    /// Tags for the resources (merged across levels).
+    pub tags: Option<BTreeMap<String, String>>,
+    /// Reserved concurrency of the function.
+    pub reserved_concurrency: Option<u32>,
+    /// Lambda layer ARNs.
+    pub layers: Option<Vec<String>>,
+    /// X-Ray active tracing.
+    pub xray: Option<bool>,
+    /// VPC subnets.
+    pub subnet_ids: Option<Vec<String>>,
+    /// VPC security groups.
+    pub security_group_ids: Option<Vec<String>>,
+    /// CloudWatch Logs retention in days.
+    pub log_retention_in_days: Option<u32>,
+}
+
+/// A stage: settings plus the API-wide keys.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct StageSection {
+    /// Settings shared by the stage's functions.
+    #[serde(flatten)]
+    pub settings: Settings,
+    /// API Gateway stage name (default `api`).
+    pub api_gateway_stage: Option<String>,
+    /// `EDGE`, `REGIONAL` or `PRIVATE` (default `EDGE`).
+    pub api_gateway_endpoint_type: Option<String>,
+    /// Binary media types (default: Chalice's list).
+    pub binary_media_types: Option<Vec<String>>,
+    /// Responses larger than this are compressed.
+    pub minimum_compression_size: Option<u32>,
+    /// Stage variables.
+    pub stage_variables: Option<BTreeMap<String, String>>,
+    /// S3 bucket for deployment artifacts.
+    pub deployment_bucket: Option<String>,
+    /// `arm64` (default) or `x86_64`.
+    pub architecture: Option<String>,
+    /// Per-function overrides, by function name (`api`, or a handler name).
+    pub lambda_functions: Option<BTreeMap<String, Settings>>,
+}
+
+/// The whole file.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct ConfigFile {
+    /// Config format version (`"2.0"`).
+    pub version: Option<String>,
+    /// The app's name: the stack is `<app_name>-<stage>`.
+    pub app_name: Option<String>,
+    /// Top-level settings and API keys.
+    #[serde(flatten)]
+    pub top: StageSection,
+    /// The stages by name.
+    #[serde(default)]
+    pub stages: BTreeMap<String, StageSection>,
+}
+
+/// Settings of one function in one stage, fully resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionConfig {
+    /// Environment variables.
+    pub environment_variables: BTreeMap<String, String>,
+    /// Memory in MB.
+    pub lambda_memory_size: u32,
+    /// Timeout in seconds.
+    pub lambda_timeout: u32,
+    /// Generate the IAM policy from the code.
+    pub autogen_policy: bool,
+    /// Policy file (relative to `.chalice/`).
+    pub iam_policy_file: Option<String>,
+    /// Existing role ARN.
+    pub iam_role_arn: Option<String>,
+    /// Whether the tool manages the role.
+    pub manage_iam_role: bool,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// Reserved concurrency.
+    pub reserved_concurrency: Option<u32>,
+    /// Layers.
+    pub layers: Vec<String>,
+    /// X-Ray tracing.
+    pub xray: bool,
+    /// VPC subnets.
+    pub subnet_ids: Vec<String>,
+    /// VPC security groups.
+    pub security_group_ids: Vec<String>,
+    /// Log retention in days.
+    pub log_retention_in_days: u32,
+}
+
+/// One stage of a project, resolved: what package, local and deploy read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageConfig {
+    /// The project directory.
+    pub project_dir: PathBuf,
+    /// The app's name.
+    pub app_name: String,
+    /// The chalice stage (`dev`).
+    pub stage: String,
+    /// API Gateway stage name.
+    pub api_gateway_stage: String,
+    /// Endpoint type: `EDGE`, `REGIONAL` or `PRIVATE`.
+    pub endpoint_type: String,
+    /// Binary media types.
+    pub binary_media_types: Vec<String>,
+    /// Minimum compression size.
+    pub minimum_compression_size: Option<u32>,
+    /// Stage variables.
+    pub stage_variables: BTreeMap<String, String>,
+    /// Deployment bucket, if set.
+    pub deployment_bucket: Option<String>,
+    /// Architecture: `arm64` or `x86_64`.
+    pub architecture: String,
+    file: ConfigFile,
+}
+
+impl StageConfig {
+    /// The resolved settings of function `name` (`api` for the HTTP API).
+    pub fn function(&self, name: &str) -> FunctionConfig {
+        let top = &self.file.top;
+        let stage = self.file.stages.get(&self.stage);
+        let mut levels: Vec<&Settings> = vec![&top.settings];
+        if let Some(function) = top.lambda_functions.as_ref().and_then(|f| f.get(name)) {
+            levels.push(function);
+        }
+        if let Some(stage) = stage {
+            levels.push(&stage.settings);
+            if let Some(function) = stage.lambda_functions.as_ref().and_then(|f| f.get(name)) {
+                levels.push(function);
+            }
+        }
+        // The most specific level that sets a key wins; maps merge.
+        let pick = |get: &dyn Fn(&Settings) -> Option<Value>| -> Option<Value> {
+            levels.iter().rev().find_map(|level| get(level))
+        };
+        let merge = |get: &dyn Fn(&Settings) -> Option<&BTreeMap<String, String>>| {
+            let mut out = BTreeMap::new();
+            for level in &levels {
+                if let Some(map) = get(level) {
+                    out.extend(map.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+            }
+            out
+        };
+        let number = |v: Option<Value>| v.and_then(|v| v.as_u64()).map(|n| n as u32);
+        let flag = |v: Option<Value>| v.and_then(|v| v.as_bool());
+        let text = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_owned));
+        let list = |v: Option<Value>| -> Vec<String> {
+            v.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
+        };
+        FunctionConfig {
+            environment_variables: merge(&|s| s.environment_variables.as_ref()),
+            lambda_memory_size: number(pick(&|s| s.lambda_memory_size.map(Value::from)))
+                .unwrap_or(128),
+            lambda_timeout: number(pick(&|s| s.lambda_timeout.map(Value::from))).unwrap_or(60),
+            autogen_policy: flag(pick(&|s| s.autogen_policy.map(Value::from))).unwrap_or(true),
+            iam_policy_file: text(pick(&|s| s.iam_policy_file.clone().map(Value::from))),
+            iam_role_arn: text(pick(&|s| s.iam_role_arn.clone().map(Value::from))),
+            manage_iam_role: flag(pick(&|s| s.manage_iam_role.map(Value::from))).unwrap_or(true),
+            tags: merge(&|s| s.tags.as_ref()),
+            reserved_concurrency: number(pick(&|s| s.reserved_concurrency.map(Value::from))),
+            layers: list(pick(&|s| s.layers.clone().map(Value::from))),
+            xray: flag(pick(&|s| s.xray.map(Value::from))).unwrap_or(false),
+            subnet_ids: list(pick(&|s| s.subnet_ids.clone().map(Value::from))),
+            security_group_ids: list(pick(&|s| s.security_group_ids.clone().map(Value::from))),
+            log_retention_in_days: number(pick(&|s| s.log_retention_in_days.map(Value::from)))
+                .unwrap_or(14),
+        }
+    }
+}
+
+/// Loads `.chalice/config.json` of `project_dir` for `stage`.
+///
+/// A missing file means defaults (app name `default_app_name`). A present file
+/// must be valid: errors carry the file, line and column, and unknown keys are
+/// named. A stage that the file does not define is an error when the file
+/// defines stages; `dev` is always allowed.
+pub fn load(project_dir: &Path, stage: &str, default_app_name: &str) -> Result<StageConfig, ConfigError> {
+    let path = project_dir.join(CONFIG_PATH);
+    let file = match std::fs::read_to_string(&path) {
+        Ok(text) => parse(&path, &text)?,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => ConfigFile::default(),
+        Err(source) => return Err(ConfigError::Read { path, source }),
+    };
+    resolve(project_dir, &path, file, stage, default_app_name)
+}
+
+/// Keys of [`Settings`].
+const SETTINGS_KEYS: &[&str] = &[
+    "environment_variables",
+    "lambda_memory_size",
+    "lambda_timeout",
+    "autogen_policy",
+    "iam_policy_file",
+    "iam_role_arn",
+    "manage_iam_role",
+    "tags",
+    "reserved_concurrency",
+    "layers",
+    "xray",
+    "subnet_ids",
+    "security_group_ids",
+    "log_retention_in_days",
+];
+/// Keys of [`StageSection`] beyond the settings.
+const STAGE_KEYS: &[&str] = &[
+    "api_gateway_stage",
+    "api_gateway_endpoint_type",
+    "binary_media_types",
+    "minimum_compression_size",
+    "stage_variables",
+    "deployment_bucket",
+    "architecture",
+    "lambda_functions",
+];
+/// Keys only the top level has.
+const TOP_KEYS: &[&str] = &["version", "app_name", "stages"];
+
+/// Parses the text of a config file; errors name `path`, line and column, and
+/// unknown keys by their full name (`stages.dev.lambda_memroy_size`).
+pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
+    let json_error = |error: serde_json::Error| ConfigError::Invalid {
+        path: path.to_owned(),
+        line: error.line(),
+        column: error.column(),
+        message: error.to_string().split(" at line ").next().unwrap_or("").to_owned(),
+    };
+    let value: Value = serde_json::from_str(text).map_err(json_error)?;
+    check_keys(path, text, &value)?;
+    serde_json::from_str(text).map_err(json_error)
+}
+
+fn check_keys(path: &Path, text: &str, value: &Value) -> Result<(), ConfigError> {
+    let unknown = |key: &str, full: String, allowed: &[&[&str]]| {
+        let (line, column) = locate(text, key);
+        let mut all: Vec<&str> = allowed.iter().flat_map(|keys| keys.iter().copied()).collect();
+        all.sort_unstable();
+        ConfigError::Invalid {
+            path: path.to_owned(),
+            line,
+            column,
+            message: format!("unknown key `{full}`; known keys here: {}", all.join(", ")),
+        }
+    };
+    let check = |object: &Value, prefix: &str, allowed: &[&[&str]]| -> Result<(), ConfigError> {
+        if let Some(map) = object.as_object() {
+            for key in map.keys() {
+                if !allowed.iter().any(|keys| keys.contains(&key.as_str())) {
+                    return Err(unknown(key, format!("{prefix}{key}"), allowed));
+                }
+            }
+        }
+        Ok(())
+    };
+    let Some(top) = value.as_object() else {
+        return Err(invalid(path, "the file must hold a JSON object".to_owned()));
+    };
+    check(value, "", &[TOP_KEYS, STAGE_KEYS, SETTINGS_KEYS])?;
+    let check_functions = |section: &Value, prefix: &str| -> Result<(), ConfigError> {
+        if let Some(functions) = section.get("lambda_functions").and_then(Value::as_object) {
+            for (name, function) in functions {
+                check(function, &format!("{prefix}lambda_functions.{name}."), &[SETTINGS_KEYS])?;
+            }
+        }
+        Ok(())
+    };
+    check_functions(value, "")?;
+    if let Some(stages) = top.get("stages").and_then(Value::as_object) {
+        for (name, stage) in stages {
+            let prefix = format!("stages.{name}.");
+            check(stage, &prefix, &[STAGE_KEYS, SETTINGS_KEYS])?;
+            check_functions(stage, &prefix)?;
+        }
+    }
+    Ok(())
+}
+
+/// Line and column (1-based) of the first `"key"` in `text`.
+fn locate(text: &str, key: &str) -> (usize, usize) {
+    let needle = format!("\"{key}\"");
+    let Some(offset) = text.find(&needle) else {
+        return (1, 1);
+    };
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rfind('\n').map_or(offset, |nl| offset - nl - 1) + 1;
+    (line, column)
+}
+
+fn invalid(path: &Path, message: String) -> ConfigError {
+    ConfigError::Invalid {
+        path: path.to_owned(),
+        line: 1,
+        column: 1,
+        message,
+    }
+}
+
+fn resolve(
+    project_dir: &Path,
+    path: &Path,
+    file: ConfigFile,
+    stage: &str,
+    default_app_name: &str,
+) -> Result<StageConfig, ConfigError> {
+    if !file.stages.contains_key(stage) && !(stage == "dev" && file.stages.is_empty()) {
+        let known: Vec<&str> = file.stages.keys().map(String::as_str).collect();
+        return Err(ConfigError::UnknownStage {
+            path: path.to_owned(),
+            stage: stage.to_owned(),
+            known: if known.is_empty() { "(none)".to_owned() } else { known.join(", ") },
+        });
+    }
+    let section = file.stages.get(stage);
+    let pick = |get: &dyn Fn(&StageSection) -> Option<String>| {
+        section.and_then(get).or_else(|| get(&file.top))
+    };
+    let app_name = file.app_name.clone().unwrap_or_else(|| default_app_name.to_owned());
+    if app_name.is_empty()
+        || !app_name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(invalid(
+            path,
+            format!("`app_name` `{app_name}` must be letters, digits, `-` or `_`"),
+        ));
+    }
+    let endpoint_type = pick(&|s| s.api_gateway_endpoint_type.clone()).unwrap_or_else(|| "EDGE".to_owned());
+    if !["EDGE", "REGIONAL", "PRIVATE"].contains(&endpoint_type.as_str()) {
+        return Err(invalid(
+            path,
+            format!("`api_gateway_endpoint_type` is `{endpoint_type}`; expected EDGE, REGIONAL or PRIVATE"),
+        ));
+    }
+    let architecture = pick(&|s| s.architecture.clone()).unwrap_or_else(|| "arm64".to_owned());
+    if !["arm64", "x86_64"].contains(&architecture.as_str()) {
+        return Err(invalid(
+            path,
+            format!("`architecture` is `{architecture}`; expected arm64 or x86_64"),
+        ));
+    }
+    let binary_media_types = section
+        .and_then(|s| s.binary_media_types.clone())
+        .or_else(|| file.top.binary_media_types.clone())
+        .unwrap_or_else(|| {
+            chalice_rs_runtime::gateway::DEFAULT_BINARY_MEDIA_TYPES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect()
+        });
+    let mut stage_variables = file.top.stage_variables.clone().unwrap_or_default();
+    if let Some(vars) = section.and_then(|s| s.stage_variables.as_ref()) {
+        stage_variables.extend(vars.clone());
+    }
+    let config = StageConfig {
+        project_dir: project_dir.to_owned(),
+        app_name,
+        stage: stage.to_owned(),
+        api_gateway_stage: pick(&|s| s.api_gateway_stage.clone()).unwrap_or_else(|| "api".to_owned()),
+        endpoint_type,
+        binary_media_types,
+        minimum_compression_size: section
+            .and_then(|s| s.minimum_compression_size)
+            .or(file.top.minimum_compression_size),
+        stage_variables,
+        deployment_bucket: pick(&|s| s.deployment_bucket.clone()),
+        architecture,
+        file,
+    };
+    let api = config.function("api");
+    if !(128..=10240).contains(&api.lambda_memory_size) {
+        return Err(invalid(
+            path,
+            format!("`lambda_memory_size` is {}; expected 128 to 10240 (MB)", api.lambda_memory_size),
+        ));
+    }
+    if !(1..=900).contains(&api.lambda_timeout) {
+        return Err(invalid(
+            path,
+            format!("`lambda_timeout` is {}; expected 1 to 900 (seconds)", api.lambda_timeout),
+        ));
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str, stage: &str) -> Result<StageConfig, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".chalice")).unwrap();
+        std::fs::write(dir.path().join(CONFIG_PATH), text).unwrap();
+        load(dir.path(), stage, "fallback")
+    }
+
+    #[test]
+    fn missing_file_gives_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = load(dir.path(), "dev", "myapp").unwrap();
+        assert_eq!(config.app_name, "myapp");
+        assert_eq!(config.api_gateway_stage, "api");
+        assert_eq!(config.architecture, "arm64");
+        let api = config.function("api");
+        assert_eq!((api.lambda_memory_size, api.lambda_timeout), (128, 60));
+        assert!(api.autogen_policy);
+    }
+
+    #[test]
+    fn function_over_stage_over_top_level() {
+        let config = load_text(
+            r#"{"version": "2.0", "app_name": "a", "lambda_memory_size": 256,
+                "environment_variables": {"A": "top", "B": "top"},
+                "stages": {"dev": {"lambda_timeout": 10, "environment_variables": {"B": "stage"},
+                  "lambda_functions": {"api": {"lambda_memory_size": 1024}}}}}"#,
+            "dev",
+        )
+        .unwrap();
+        let api = config.function("api");
+        assert_eq!(api.lambda_memory_size, 1024);
+        assert_eq!(api.lambda_timeout, 10);
+        assert_eq!(api.environment_variables["A"], "top");
+        assert_eq!(api.environment_variables["B"], "stage");
+        assert_eq!(config.function("other").lambda_memory_size, 256);
+    }
+
+    #[test]
+    fn invalid_json_has_line_and_column() {
+        let err = load_text("{\n  \"app_name\": \"a\",\n  oops\n}", "dev").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("config.json:3:"), "{text}");
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = load_text("{\"stages\": {\"dev\": {\n \"lambda_memroy_size\": 3}}}", "dev").unwrap_err();
+        assert!(err.to_string().contains("config.json:2:2: unknown key `stages.dev.lambda_memroy_size`"), "{err}");
+        let err = load_text(r#"{"colour": 1}"#, "dev").unwrap_err();
+        assert!(err.to_string().contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn unknown_stage_lists_stages() {
+        let err = load_text(r#"{"stages": {"dev": {}, "prod": {}}}"#, "qa").unwrap_err();
+        assert_eq!(
+            err.to_string().split(": ").skip(1).collect::<Vec<_>>().join(": "),
+            "no stage `qa`; the stages are: dev, prod"
+        );
+    }
+
+    #[test]
+    fn out_of_range_values_are_rejected() {
+        let err = load_text(r#"{"lambda_timeout": 1000}"#, "dev").unwrap_err();
+        assert!(err.to_string().contains("lambda_timeout"));
+    }
+}

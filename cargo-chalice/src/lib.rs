@@ -1,0 +1,7 @@
+//! The library behind `cargo chalice`: one module per concept, one per command.
+//!
+//! The binary (`src/main.rs`) only parses the command line and reports errors.
+
+pub mod cli;
+pub mod config;
+pub mod project;
