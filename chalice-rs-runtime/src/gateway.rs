@@ -252,7 +252,7 @@ pub fn build_event(
     let binary = is_binary(content_type, &settings.binary_media_types);
     let mut single_headers = HeaderMap::new();
     for name in request.headers.keys() {
-        if let Some(last) = request.headers.get_all(name).iter().last() {
+        if let Some(last) = request.headers.get_all(name).iter().next_back() {
             single_headers.insert(name.clone(), last.clone());
         }
     }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the tests need, idempotently: a Python venv in .venv with
+# moto[server] and cfn-lint (PyPI), and the rustup targets for Lambda.
+# Source it (`. scripts/test-env.sh`) to get .venv/bin on PATH.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$root/.venv"
+if [ ! -x "$venv/bin/cfn-lint" ] || [ ! -x "$venv/bin/moto_server" ]; then
+  echo "test-env: creating $venv with moto[server] and cfn-lint" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]>=5" "cfn-lint>=1"
+fi
+for target in x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
+  if ! rustup target list --installed | grep -qx "$target"; then
+    echo "test-env: rustup target add $target" >&2
+    rustup target add "$target"
+  fi
+done
+export PATH="$venv/bin:$PATH"
+export CHALICE_TEST_VENV="$venv"
