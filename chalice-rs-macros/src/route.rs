@@ -39,12 +39,15 @@ impl Parse for KeyValue {
 impl Parse for RouteAttr {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if input.is_empty() {
-            return Err(input.error(
-                "expected a path: `#[route(\"/items/<id>\", methods = [GET])]`",
-            ));
+            return Err(
+                input.error("expected a path: `#[route(\"/items/<id>\", methods = [GET])]`")
+            );
         }
         let path: LitStr = input.parse().map_err(|e| {
-            syn::Error::new(e.span(), "expected the route path as a string literal, such as `\"/items/<id>\"`")
+            syn::Error::new(
+                e.span(),
+                "expected the route path as a string literal, such as `\"/items/<id>\"`",
+            )
         })?;
         let options = if input.is_empty() {
             Punctuated::new()
@@ -80,7 +83,10 @@ fn check_attr(attr: RouteAttr, errors: &mut Errors) -> Option<Route> {
     for option in &attr.options {
         let key = option.key.to_string();
         if seen.contains(&key) {
-            errors.push(syn::Error::new(option.key.span(), format!("duplicate key `{key}`")));
+            errors.push(syn::Error::new(
+                option.key.span(),
+                format!("duplicate key `{key}`"),
+            ));
             continue;
         }
         seen.push(key.clone());
@@ -88,7 +94,9 @@ fn check_attr(attr: RouteAttr, errors: &mut Errors) -> Option<Route> {
             "methods" => methods = parse_methods(&option.value, errors),
             "content_types" => content_types = parse_strings(&option.value, errors),
             "name" => match &option.value {
-                Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) if !s.value().is_empty() => {
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(s), ..
+                }) if !s.value().is_empty() => {
                     name = Some(s.value());
                 }
                 other => errors.push(syn::Error::new(
@@ -129,18 +137,30 @@ fn parse_methods(value: &Expr, errors: &mut Errors) -> Vec<String> {
         return Vec::new();
     };
     if array.elems.is_empty() {
-        errors.push(syn::Error::new(value.span(), "a route needs at least one method"));
+        errors.push(syn::Error::new(
+            value.span(),
+            "a route needs at least one method",
+        ));
     }
     let mut methods = Vec::new();
     for element in &array.elems {
         let (text, span) = match element {
             Expr::Path(path) if path.path.get_ident().is_some() => {
-                let ident = path.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+                let ident = path
+                    .path
+                    .get_ident()
+                    .map(|i| i.to_string())
+                    .unwrap_or_default();
                 (ident, element.span())
             }
-            Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) => (s.value(), s.span()),
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) => (s.value(), s.span()),
             _ => {
-                errors.push(syn::Error::new(element.span(), "expected a method name such as `GET`"));
+                errors.push(syn::Error::new(
+                    element.span(),
+                    "expected a method name such as `GET`",
+                ));
                 continue;
             }
         };
@@ -148,10 +168,16 @@ fn parse_methods(value: &Expr, errors: &mut Errors) -> Vec<String> {
         if !METHODS.contains(&upper.as_str()) {
             errors.push(syn::Error::new(
                 span,
-                format!("unknown method `{text}`; expected one of: {}", METHODS.join(", ")),
+                format!(
+                    "unknown method `{text}`; expected one of: {}",
+                    METHODS.join(", ")
+                ),
             ));
         } else if methods.contains(&upper) {
-            errors.push(syn::Error::new(span, format!("method `{upper}` is listed twice")));
+            errors.push(syn::Error::new(
+                span,
+                format!("method `{upper}` is listed twice"),
+            ));
         } else {
             methods.push(upper);
         }
@@ -167,10 +193,18 @@ fn parse_strings(value: &Expr, errors: &mut Errors) -> Vec<String> {
         ));
         return Vec::new();
     };
+    if array.elems.is_empty() {
+        errors.push(syn::Error::new(
+            value.span(),
+            "a route needs at least one content type (leave `content_types` out for `[\"application/json\"]`)",
+        ));
+    }
     let mut out = Vec::new();
     for element in &array.elems {
         match element {
-            Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) if s.value().contains('/') => {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) if s.value().contains('/') => {
                 out.push(s.value().to_ascii_lowercase());
             }
             _ => errors.push(syn::Error::new(
@@ -227,7 +261,9 @@ fn check_function(function: &ItemFn, route: Option<&Route>, errors: &mut Errors)
             "a route handler cannot be generic",
         ));
     }
-    let params: Vec<&str> = route.map(|r| r.route_path.params().collect()).unwrap_or_default();
+    let params: Vec<&str> = route
+        .map(|r| r.route_path.params().collect())
+        .unwrap_or_default();
     let mut used = Vec::new();
     let mut sources = Vec::new();
     for argument in &signature.inputs {
@@ -293,7 +329,9 @@ fn generate(function: &ItemFn, route: &Route, sources: &[ArgSource]) -> TokenStr
     let mut bindings = Vec::new();
     let mut call_args = Vec::new();
     for (index, (argument, source)) in function.sig.inputs.iter().zip(sources).enumerate() {
-        let FnArg::Typed(typed) = argument else { continue };
+        let FnArg::Typed(typed) = argument else {
+            continue;
+        };
         let ty = &typed.ty;
         let var = format_ident!("__chalice_arg{}", index);
         let binding = match source {
@@ -331,13 +369,12 @@ fn generate(function: &ItemFn, route: &Route, sources: &[ArgSource]) -> TokenStr
     };
     let methods = &route.methods;
     let content_types = &route.content_types;
+    // Two handlers of one module with the same method and path define the same
+    // const: rustc reports E0428 with both path strings underlined.
+    let path_span = route.path.span();
     let duplicate_guards = route.methods.iter().map(|method| {
-        let mangled: String = resource_path
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
-        let guard = format_ident!("__chalice_route_{}{}", method, mangled, span = route.path.span());
-        quote! {
+        let guard = format_ident!("{}", guard_name(method, &resource_path), span = path_span);
+        quote_spanned! { path_span =>
             #[doc(hidden)]
             #[allow(non_upper_case_globals, dead_code)]
             const #guard: () = ();
@@ -381,5 +418,43 @@ fn generate(function: &ItemFn, route: &Route, sources: &[ArgSource]) -> TokenStr
                 }
             }
         };
+    }
+}
+
+/// The name of the const that makes a repeated `(method, path)` in one module a
+/// compile error: readable (`__chalice_route_GET_items_id_…`) and, through the
+/// hash of the exact resource path, distinct for `/a_b` and `/a/b`.
+fn guard_name(method: &str, resource_path: &str) -> String {
+    let readable: String = resource_path
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
+    let hash = resource_path
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!("__chalice_route_{method}_{readable}_{:08x}", hash as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::guard_name;
+
+    #[test]
+    fn guard_names_tell_paths_apart() {
+        assert_ne!(guard_name("GET", "/a_b"), guard_name("GET", "/a/b"));
+        assert_ne!(
+            guard_name("GET", "/items/{id}"),
+            guard_name("GET", "/items/id")
+        );
+        assert_ne!(guard_name("GET", "/x"), guard_name("PUT", "/x"));
+        assert_eq!(
+            guard_name("GET", "/items/{id}"),
+            guard_name("GET", "/items/{id}")
+        );
+        assert!(guard_name("GET", "/items/{id}").starts_with("__chalice_route_GET_items_id_"));
+        assert!(guard_name("GET", "/").starts_with("__chalice_route_GET__"));
     }
 }

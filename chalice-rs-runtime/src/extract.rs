@@ -74,9 +74,21 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
             }
         }
         let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        serde_urlencoded::from_str(&encoded)
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
             .map(Query)
-            .map_err(|error| ChaliceError::bad_request(format!("invalid query string: {error}")))
+            .map_err(|error| {
+                let path = error.path().to_string();
+                let error = error.into_inner();
+                if path == "." {
+                    ChaliceError::bad_request(format!("invalid query string: {error}"))
+                } else {
+                    ChaliceError::bad_request(format!(
+                        "invalid query string: parameter `{path}`: {error}"
+                    ))
+                }
+            })
     }
 }
 

@@ -154,6 +154,9 @@ pub fn app() -> App {
     App::new().state(Db::default())
 }
 
+#[cfg(test)]
+mod tests;
+
 fn main() -> std::process::ExitCode {
     chalice_rs_runtime::run(|| async { app() })
 }

@@ -1,0 +1,8 @@
+use chalice_rs_runtime::route;
+
+#[route("/items", methods = [GET], timeout = 3)]
+async fn items() -> &'static str {
+    "items"
+}
+
+fn main() {}
