@@ -28,6 +28,10 @@ pub struct Cli {
 pub enum Command {
     /// Print the route table from the app's manifest.
     Routes(StageArgs),
+    /// Build the Lambda `bootstrap` (static, musl) and zip it.
+    Build(BuildArgs),
+    /// Write deployment.zip and the CloudFormation template(s) to OUT_DIR.
+    Package(PackageArgs),
 }
 
 /// `--stage`.
@@ -36,6 +40,33 @@ pub struct StageArgs {
     /// The stage of .chalice/config.json.
     #[arg(long, default_value = "dev")]
     pub stage: String,
+}
+
+/// `cargo chalice build` options.
+#[derive(Debug, Clone, Args)]
+pub struct BuildArgs {
+    /// The stage of .chalice/config.json.
+    #[arg(long, default_value = "dev")]
+    pub stage: String,
+    /// Lambda architecture (default: the stage's `architecture`, else arm64).
+    #[arg(long, value_enum)]
+    pub arch: Option<crate::artifact::Arch>,
+}
+
+/// `cargo chalice package` options.
+#[derive(Debug, Clone, Args)]
+pub struct PackageArgs {
+    /// The stage of .chalice/config.json.
+    #[arg(long, default_value = "dev")]
+    pub stage: String,
+    /// Lambda architecture (default: the stage's `architecture`, else arm64).
+    #[arg(long, value_enum)]
+    pub arch: Option<crate::artifact::Arch>,
+    /// Template format.
+    #[arg(long, value_enum, default_value = "json")]
+    pub template_format: crate::template::TemplateFormat,
+    /// Where to write the template(s) and deployment.zip.
+    pub out_dir: PathBuf,
 }
 
 /// Parses the command line, with or without cargo's `chalice` word.
@@ -57,8 +88,37 @@ pub fn parse() -> Cli {
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Routes(args) => {
-            let _ = (&cli.project_dir, args);
-            anyhow::bail!("`routes` is being written")
+            let manifest = crate::routes::load(&cli.project_dir, &args.stage)?;
+            print!("{}", crate::routes::table(&manifest));
+            Ok(())
+        }
+        Command::Build(args) => {
+            let out = crate::package::build(&cli.project_dir, &args.stage, args.arch)?;
+            println!(
+                "built {} ({}, {} routes)\nzip {} ({} bytes, sha256 {})",
+                out.binary.display(),
+                out.arch,
+                out.manifest.routes.len(),
+                out.zip.path.display(),
+                out.zip.size,
+                out.zip.sha256
+            );
+            Ok(())
+        }
+        Command::Package(args) => {
+            let out = crate::package::package(&crate::package::PackageOptions {
+                project_dir: cli.project_dir.clone(),
+                stage: args.stage,
+                arch: args.arch,
+                out_dir: args.out_dir,
+                format: args.template_format,
+            })?;
+            println!("wrote {}", out.template_path.display());
+            for nested in &out.nested_templates {
+                println!("wrote {}", nested.display());
+            }
+            println!("wrote {} (sha256 {})", out.zip_path.display(), out.zip_sha256);
+            Ok(())
         }
     }
 }

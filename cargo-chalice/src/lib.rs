@@ -5,3 +5,9 @@
 pub mod cli;
 pub mod config;
 pub mod project;
+pub mod app_manifest;
+pub mod artifact;
+pub mod bundle;
+pub mod package;
+pub mod routes;
+pub mod template;

@@ -1,0 +1,206 @@
+//! `cargo chalice package`: the Lambda artifact and the CloudFormation
+//! template(s) in one directory, ready for `aws cloudformation package` and
+//! `aws cloudformation deploy` (or `cargo chalice deploy`).
+//!
+//! OUT_DIR receives `deployment.zip`, `template.json` (or `.yaml`) and, for
+//! large apps, one template per nested stack. Files whose bytes do not change
+//! are not rewritten.
+
+use crate::app_manifest::{self, AppManifestError};
+use crate::artifact::{self, Arch, ArtifactError, BuildOptions};
+use crate::bundle::{self, BundleError};
+use crate::config::{self, ConfigError, StageConfig};
+use crate::project::{Project, ProjectError};
+use crate::template::{self, TemplateError};
+use chalice_rs_runtime::manifest::Manifest;
+use std::path::{Path, PathBuf};
+
+pub use crate::template::TemplateFormat;
+
+/// The zip's file name in OUT_DIR (the template's `Code`).
+pub const ZIP_NAME: &str = "deployment.zip";
+/// The root template's file stem in OUT_DIR.
+pub const TEMPLATE_STEM: &str = "template";
+
+/// What to package.
+#[derive(Debug, Clone)]
+pub struct PackageOptions {
+    /// The app's directory.
+    pub project_dir: PathBuf,
+    /// The chalice stage.
+    pub stage: String,
+    /// The architecture; `None` means the stage's `architecture` (default arm64).
+    pub arch: Option<Arch>,
+    /// Where the files go (created if needed).
+    pub out_dir: PathBuf,
+    /// JSON or YAML templates.
+    pub format: TemplateFormat,
+}
+
+/// What was written.
+#[derive(Debug, Clone)]
+pub struct PackageOutput {
+    /// The root template.
+    pub template_path: PathBuf,
+    /// Nested templates (empty unless the app is large), in OUT_DIR.
+    pub nested_templates: Vec<PathBuf>,
+    /// The deployment zip.
+    pub zip_path: PathBuf,
+    /// The zip's SHA-256, lower-case hex.
+    pub zip_sha256: String,
+    /// The app's manifest, read from the built artifact.
+    pub manifest: Manifest,
+    /// The stage's configuration.
+    pub config: StageConfig,
+}
+
+/// Why packaging failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PackageError {
+    /// The project cannot be found.
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    /// `.chalice/config.json` is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The build failed.
+    #[error(transparent)]
+    Artifact(#[from] ArtifactError),
+    /// The manifest cannot be read from the artifact.
+    #[error(transparent)]
+    Manifest(#[from] AppManifestError),
+    /// The zip cannot be written.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// No valid template can be made.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// The artifact is not for the architecture asked for.
+    #[error("{path} is not a Linux {expected} executable (found {found}); was it built by another tool?")]
+    WrongArch {
+        /// The binary.
+        path: PathBuf,
+        /// The architecture asked for.
+        expected: Arch,
+        /// What the binary is.
+        found: String,
+    },
+    /// OUT_DIR cannot be created.
+    #[error("cannot create {path}: {source}")]
+    OutDir {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// The stage's architecture unless one is given.
+pub fn resolve_arch(arch: Option<Arch>, config: &StageConfig) -> Arch {
+    arch.or_else(|| Arch::from_lambda_name(&config.architecture))
+        .unwrap_or(Arch::Arm64)
+}
+
+/// Builds the app for Lambda, zips it, and writes the templates to OUT_DIR.
+pub fn package(options: &PackageOptions) -> Result<PackageOutput, PackageError> {
+    let project = Project::discover(&options.project_dir)?;
+    let config = config::load(&project.dir, &options.stage, &project.package)?;
+    let arch = resolve_arch(options.arch, &config);
+    let built = artifact::build(
+        &project,
+        &BuildOptions {
+            arch,
+            progress: true,
+        },
+    )?;
+    let app = app_manifest::read(&built.binary)?;
+    if app.arch != Some(arch) {
+        return Err(PackageError::WrongArch {
+            path: built.binary,
+            expected: arch,
+            found: app
+                .arch
+                .map_or_else(|| "another architecture".to_owned(), |a| a.to_string()),
+        });
+    }
+    write_package(&built.binary, app.manifest, config, arch, &options.out_dir, options.format)
+}
+
+/// Writes the zip of `binary` and the templates for `manifest` into `out_dir`
+/// (the part of [`package`] after the build).
+pub fn write_package(
+    binary: &Path,
+    manifest: Manifest,
+    config: StageConfig,
+    arch: Arch,
+    out_dir: &Path,
+    format: TemplateFormat,
+) -> Result<PackageOutput, PackageError> {
+    std::fs::create_dir_all(out_dir).map_err(|source| PackageError::OutDir {
+        path: out_dir.to_owned(),
+        source,
+    })?;
+    let (_, rendered) = template::generate(&manifest, &config, arch, format)?;
+    let zip = bundle::write_zip(binary, &out_dir.join(ZIP_NAME))?;
+    let template_path = out_dir.join(format!("{TEMPLATE_STEM}.{}", format.extension()));
+    bundle::write_if_changed(&template_path, rendered.root.as_bytes())?;
+    let mut nested_templates = Vec::new();
+    for (file_name, text) in &rendered.nested {
+        let path = out_dir.join(file_name);
+        bundle::write_if_changed(&path, text.as_bytes())?;
+        nested_templates.push(path);
+    }
+    Ok(PackageOutput {
+        template_path,
+        nested_templates,
+        zip_path: zip.path,
+        zip_sha256: zip.sha256,
+        manifest,
+        config,
+    })
+}
+
+/// What `cargo chalice build` produced.
+#[derive(Debug, Clone)]
+pub struct BuildOutput {
+    /// The `bootstrap` binary cargo wrote.
+    pub binary: PathBuf,
+    /// Its architecture.
+    pub arch: Arch,
+    /// The zip (under the target directory: `chalice/<bin>/<arch>/deployment.zip`).
+    pub zip: bundle::Bundle,
+    /// The app's manifest.
+    pub manifest: Manifest,
+}
+
+/// `cargo chalice build`: builds the artifact, reads its manifest and zips it
+/// under the target directory.
+pub fn build(project_dir: &Path, stage: &str, arch: Option<Arch>) -> Result<BuildOutput, PackageError> {
+    let project = Project::discover(project_dir)?;
+    let config = config::load(&project.dir, stage, &project.package)?;
+    let arch = resolve_arch(arch, &config);
+    let built = artifact::build(
+        &project,
+        &BuildOptions {
+            arch,
+            progress: true,
+        },
+    )?;
+    let app = app_manifest::read(&built.binary)?;
+    let dir = project
+        .target_dir
+        .join("chalice")
+        .join(&project.bin)
+        .join(arch.lambda_name());
+    std::fs::create_dir_all(&dir).map_err(|source| PackageError::OutDir {
+        path: dir.clone(),
+        source,
+    })?;
+    let zip = bundle::write_zip(&built.binary, &dir.join(ZIP_NAME))?;
+    Ok(BuildOutput {
+        binary: built.binary,
+        arch,
+        zip,
+        manifest: app.manifest,
+    })
+}

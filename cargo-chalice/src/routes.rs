@@ -1,0 +1,97 @@
+//! `cargo chalice routes`: the route table from the app's manifest.
+//!
+//! The manifest is read from a host build of the app (debug profile), the
+//! same section the Lambda artifact carries; no user code runs.
+
+use crate::app_manifest::{self, AppManifestError};
+use crate::config::{self, ConfigError};
+use crate::project::{Project, ProjectError};
+use chalice_rs_runtime::manifest::Manifest;
+use std::path::Path;
+
+/// Why the routes cannot be listed.
+#[derive(Debug, thiserror::Error)]
+pub enum RoutesError {
+    /// The project cannot be found or built.
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    /// `.chalice/config.json` is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The manifest cannot be read.
+    #[error(transparent)]
+    Manifest(#[from] AppManifestError),
+}
+
+/// Builds the app for the host and reads its manifest.
+pub fn load(project_dir: &Path, stage: &str) -> Result<Manifest, RoutesError> {
+    let project = Project::discover(project_dir)?;
+    // Validates the stage, as every command does.
+    config::load(&project.dir, stage, &project.package)?;
+    let binary = project.build_host()?;
+    Ok(app_manifest::read(&binary)?.manifest)
+}
+
+/// What protects a route: `NONE`, `API key`, the authorizer, or both.
+pub fn authorization(route: &chalice_rs_runtime::manifest::Route) -> String {
+    match (&route.authorizer, route.api_key_required) {
+        (Some(name), true) => format!("authorizer {name} + API key"),
+        (Some(name), false) => format!("authorizer {name}"),
+        (None, true) => "API key".to_owned(),
+        (None, false) => "NONE".to_owned(),
+    }
+}
+
+/// The route table: one line per method, columns aligned.
+pub fn table(manifest: &Manifest) -> String {
+    let header = ["METHOD", "PATH", "HANDLER", "AUTHORIZATION"].map(str::to_owned);
+    let mut rows = vec![header];
+    for route in &manifest.routes {
+        rows.push([
+            route.method.clone(),
+            route.resource_path.clone(),
+            format!("{}::{}", route.module, route.handler),
+            authorization(route),
+        ]);
+    }
+    let mut widths = [0usize; 4];
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in &rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_aligned() {
+        let fragments = [
+            r#"{"kind":"route","handler":"index","module":"app","file":"src/main.rs","line":1,"path":"/","resource_path":"/","methods":["GET"]}"#,
+            r#"{"kind":"route","handler":"item","module":"app","file":"src/main.rs","line":2,"path":"/items/<id>","resource_path":"/items/{id}","methods":["DELETE"],"api_key_required":true}"#,
+        ];
+        let manifest = Manifest::from_fragments(fragments.iter().map(|f| f.as_bytes())).unwrap();
+        assert_eq!(
+            table(&manifest),
+            "METHOD  PATH         HANDLER     AUTHORIZATION\n\
+             GET     /            app::index  NONE\n\
+             DELETE  /items/{id}  app::item   API key\n"
+        );
+    }
+}

@@ -1,0 +1,868 @@
+//! The CloudFormation template of an app: generated from its [`Manifest`] and
+//! its stage's [`StageConfig`] as a typed model ([`model`]), serialised
+//! deterministically as JSON or YAML.
+//!
+//! Resources (logical IDs in brackets):
+//! - the function's role [`APIHandlerRole`](ROLE_ID) (its own log group only,
+//!   plus X-Ray/VPC actions when those are on, plus the stage's
+//!   `iam_policy_file`), its log group [`APIHandlerLogGroup`](LOG_GROUP_ID)
+//!   with the stage's retention, and the function [`APIHandler`](FUNCTION_ID)
+//!   (`provided.al2023`, Handler `api`, code `./deployment.zip`);
+//! - the REST API [`RestAPI`](REST_API_ID); one `Resource<Path>` per path
+//!   segment, nested; one `Method<Verb><Path>` per route and method, a Lambda
+//!   proxy integration; a `RestAPIDeployment<hash>` whose ID carries a hash of
+//!   the API's shape (so a changed API is redeployed) and which depends on
+//!   every method; the stage [`RestAPIStage`](STAGE_ID); the permission
+//!   [`APIHandlerInvokePermission`](PERMISSION_ID), scoped to this API;
+//! - Outputs `EndpointURL`, `RestAPIId`, `APIHandlerName`, `APIHandlerArn`,
+//!   `APIHandlerLogGroupName`.
+//!
+//! When one template would pass 500 resources or 51,200 bytes, the API's
+//! resources and methods move into nested stacks (`Routes<Path>`), split along
+//! the path tree so that a route added under `/items` touches only the stack
+//! holding `/items`. Each template is checked ([`check`]) before it is written.
+
+pub mod check;
+pub mod ids;
+pub mod model;
+pub mod yaml;
+
+use crate::artifact::Arch;
+use crate::config::{FunctionConfig, StageConfig};
+use chalice_rs_runtime::manifest::{segments, Manifest, Route};
+use model::*;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// The relative path of the code every function refers to.
+pub const CODE_PATH: &str = "./deployment.zip";
+/// The API function's logical ID.
+pub const FUNCTION_ID: &str = "APIHandler";
+/// The role's logical ID.
+pub const ROLE_ID: &str = "APIHandlerRole";
+/// The log group's logical ID.
+pub const LOG_GROUP_ID: &str = "APIHandlerLogGroup";
+/// The invoke permission's logical ID.
+pub const PERMISSION_ID: &str = "APIHandlerInvokePermission";
+/// The REST API's logical ID.
+pub const REST_API_ID: &str = "RestAPI";
+/// The stage's logical ID.
+pub const STAGE_ID: &str = "RestAPIStage";
+/// Prefix of the deployment's logical ID (followed by the shape hash).
+pub const DEPLOYMENT_PREFIX: &str = "RestAPIDeployment";
+/// The inline policy holding the user's `iam_policy_file`.
+pub const USER_POLICY_NAME: &str = "AppPolicy";
+/// The `_HANDLER` of the HTTP API function.
+pub const API_HANDLER: &str = "api";
+
+/// Retention periods CloudWatch Logs accepts, in days.
+pub const RETENTION_DAYS: &[u32] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// The template file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TemplateFormat {
+    /// JSON (default).
+    #[default]
+    Json,
+    /// YAML.
+    Yaml,
+}
+
+impl TemplateFormat {
+    /// The file extension: `json` or `yaml`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            TemplateFormat::Json => "json",
+            TemplateFormat::Yaml => "yaml",
+        }
+    }
+
+    /// The template's text, with a trailing newline.
+    pub fn render(self, template: &Template) -> String {
+        match self {
+            TemplateFormat::Json => {
+                let mut text = serde_json::to_string_pretty(template).unwrap_or_default();
+                text.push('\n');
+                text
+            }
+            TemplateFormat::Yaml => yaml::to_yaml(&template.to_value()),
+        }
+    }
+}
+
+/// Why no template can be made.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    /// The stage's `iam_policy_file` cannot be used.
+    #[error("iam_policy_file {path}: {message}")]
+    PolicyFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A setting has a value CloudFormation would reject.
+    #[error("{0}")]
+    Config(String),
+    /// The app uses something packaging does not support yet.
+    #[error("{0}")]
+    Unsupported(String),
+    /// A generated template failed the generator's own checks (a bug).
+    #[error("generated template failed its checks: {0}")]
+    Check(String),
+}
+
+/// A nested stack's template.
+#[derive(Debug, Clone)]
+pub struct NestedTemplate {
+    /// The `AWS::CloudFormation::Stack` resource's logical ID in the root.
+    pub logical_id: String,
+    /// The file name, beside the root template (the stack's `TemplateURL`).
+    pub file_name: String,
+    /// The template.
+    pub template: Template,
+}
+
+/// The root template and its nested templates.
+#[derive(Debug, Clone)]
+pub struct TemplateSet {
+    /// The root template.
+    pub root: Template,
+    /// Nested templates (empty unless the app is large).
+    pub nested: Vec<NestedTemplate>,
+}
+
+/// A template set rendered and checked.
+#[derive(Debug, Clone)]
+pub struct RenderedSet {
+    /// The root template's text.
+    pub root: String,
+    /// `(file name, text)` of each nested template.
+    pub nested: Vec<(String, String)>,
+}
+
+/// Generates, renders and checks the templates for `manifest` in the stage of
+/// `config`, with functions for `arch`.
+pub fn generate(
+    manifest: &Manifest,
+    config: &StageConfig,
+    arch: Arch,
+    format: TemplateFormat,
+) -> Result<(TemplateSet, RenderedSet), TemplateError> {
+    let generator = Generator::new(manifest, config, arch, format)?;
+    let single = generator.single();
+    let text = format.render(&single);
+    if single.resources.len() <= check::MAX_RESOURCES && text.len() <= check::MAX_TEMPLATE_BODY {
+        let set = TemplateSet {
+            root: single,
+            nested: Vec::new(),
+        };
+        let rendered = render_checked(&set, format)?;
+        return Ok((set, rendered));
+    }
+    // Split; shrink the size budget if an estimate turns out too optimistic.
+    let mut budget = Budget::default();
+    let mut last_error = String::new();
+    for _ in 0..6 {
+        let set = generator.split(&budget);
+        match render_checked(&set, format) {
+            Ok(rendered) => return Ok((set, rendered)),
+            Err(TemplateError::Check(message)) => {
+                last_error = message;
+                budget.bytes = budget.bytes * 3 / 4;
+                budget.resources = budget.resources * 3 / 4;
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Err(TemplateError::Check(last_error))
+}
+
+/// Renders each template of `set` and runs [`check::check`] on it.
+pub fn render_checked(set: &TemplateSet, format: TemplateFormat) -> Result<RenderedSet, TemplateError> {
+    let root = format.render(&set.root);
+    check::check("root template", &set.root.to_value(), root.len()).map_err(TemplateError::Check)?;
+    let mut nested = Vec::new();
+    for child in &set.nested {
+        let text = format.render(&child.template);
+        check::check(&child.file_name, &child.template.to_value(), text.len())
+            .map_err(TemplateError::Check)?;
+        nested.push((child.file_name.clone(), text));
+    }
+    Ok(RenderedSet { root, nested })
+}
+
+/// The hash of the API's shape carried by the deployment's logical ID: the
+/// routes (path, method, API key, authorizer) and the API settings that need a
+/// redeployment to take effect.
+pub fn api_shape_hash(manifest: &Manifest, config: &StageConfig) -> String {
+    let mut shape = String::new();
+    for route in &manifest.routes {
+        shape.push_str(&format!(
+            "{} {} key={} auth={}\n",
+            route.method,
+            route.resource_path,
+            route.api_key_required,
+            route.authorizer.as_deref().unwrap_or("")
+        ));
+    }
+    shape.push_str(&format!(
+        "binary={}\ncompression={:?}\n",
+        config.binary_media_types.join(","),
+        config.minimum_compression_size
+    ));
+    ids::short_hash(&shape, 12)
+}
+
+/// Where a template finds the API, the function and a resource's parent.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// The root template: everything is local.
+    Root,
+    /// A nested template: the API, the function and outside parents are parameters.
+    Nested,
+}
+
+/// Names of the nested templates' parameters.
+const PARAM_REST_API: &str = "RestApiId";
+const PARAM_ROOT_RESOURCE: &str = "RootResourceId";
+const PARAM_FUNCTION_ARN: &str = "FunctionArn";
+
+/// One API Gateway resource path with its methods.
+struct Unit<'a> {
+    path: String,
+    /// `Resource<Name>`, `None` for `/`.
+    resource_id: Option<String>,
+    /// The parent path (`None` for `/`).
+    parent: Option<String>,
+    /// The last segment.
+    path_part: String,
+    routes: Vec<&'a Route>,
+}
+
+/// How much one nested template may hold, as estimated before rendering.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    resources: usize,
+    bytes: usize,
+    units: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self {
+            resources: 400,
+            bytes: 44_000,
+            // Each unit may need a parameter and an output (limit 200 each).
+            units: 150,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Cost {
+    resources: usize,
+    bytes: usize,
+    units: usize,
+}
+
+impl Cost {
+    fn add(self, other: Cost) -> Cost {
+        Cost {
+            resources: self.resources + other.resources,
+            bytes: self.bytes + other.bytes,
+            units: self.units + other.units,
+        }
+    }
+    fn fits(self, budget: &Budget) -> bool {
+        self.resources <= budget.resources && self.bytes <= budget.bytes && self.units <= budget.units
+    }
+}
+
+struct Generator<'a> {
+    manifest: &'a Manifest,
+    config: &'a StageConfig,
+    function: FunctionConfig,
+    arch: Arch,
+    format: TemplateFormat,
+    names: BTreeMap<String, String>,
+    units: Vec<Unit<'a>>,
+    by_path: BTreeMap<String, usize>,
+    user_policy: Option<Value>,
+}
+
+impl<'a> Generator<'a> {
+    fn new(
+        manifest: &'a Manifest,
+        config: &'a StageConfig,
+        arch: Arch,
+        format: TemplateFormat,
+    ) -> Result<Self, TemplateError> {
+        if let Some(route) = manifest.routes.iter().find(|r| r.authorizer.is_some()) {
+            return Err(TemplateError::Unsupported(format!(
+                "`{} {}` ({}) uses the authorizer `{}`; packaging authorizers is not supported yet",
+                route.method,
+                route.resource_path,
+                route.location(),
+                route.authorizer.as_deref().unwrap_or_default()
+            )));
+        }
+        if manifest.routes.is_empty() {
+            return Err(TemplateError::Unsupported(
+                "the app has no routes; API Gateway cannot deploy an API without methods".to_owned(),
+            ));
+        }
+        let function = config.function(API_HANDLER);
+        if !RETENTION_DAYS.contains(&function.log_retention_in_days) {
+            return Err(TemplateError::Config(format!(
+                "`log_retention_in_days` is {}; CloudWatch Logs accepts {}",
+                function.log_retention_in_days,
+                RETENTION_DAYS.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        if !function.manage_iam_role && function.iam_role_arn.is_none() {
+            return Err(TemplateError::Config(
+                "`manage_iam_role` is false but no `iam_role_arn` is given".to_owned(),
+            ));
+        }
+        let user_policy = match &function.iam_policy_file {
+            Some(file) if function.manage_iam_role => Some(read_policy(config, file)?),
+            _ => None,
+        };
+        let paths = manifest.resource_paths();
+        let names = ids::path_names(paths.iter().map(String::as_str));
+        let mut units: Vec<Unit<'a>> = paths
+            .iter()
+            .map(|path| {
+                let parts: Vec<&str> = segments(path).collect();
+                let parent = if parts.is_empty() {
+                    None
+                } else {
+                    Some(format!("/{}", parts[..parts.len() - 1].join("/")))
+                };
+                Unit {
+                    path: path.clone(),
+                    resource_id: (!parts.is_empty()).then(|| format!("Resource{}", names[path])),
+                    parent,
+                    path_part: parts.last().map(|s| (*s).to_owned()).unwrap_or_default(),
+                    routes: Vec::new(),
+                }
+            })
+            .collect();
+        let by_path: BTreeMap<String, usize> =
+            units.iter().enumerate().map(|(i, u)| (u.path.clone(), i)).collect();
+        for route in &manifest.routes {
+            if let Some(&index) = by_path.get(&route.resource_path) {
+                units[index].routes.push(route);
+            }
+        }
+        Ok(Self {
+            manifest,
+            config,
+            function,
+            arch,
+            format,
+            names,
+            units,
+            by_path,
+            user_policy,
+        })
+    }
+
+    fn description(&self) -> String {
+        format!(
+            "chalice-rs app {}, stage {}: Lambda function and REST API",
+            self.config.app_name, self.config.stage
+        )
+    }
+
+    fn deployment_id(&self) -> String {
+        format!("{DEPLOYMENT_PREFIX}{}", api_shape_hash(self.manifest, self.config))
+    }
+
+    fn method_id(&self, route: &Route) -> String {
+        format!("Method{}{}", ids::method_name(&route.method), self.names[&route.resource_path])
+    }
+
+    /// The function, its role and logs, the API, stage and permission, outputs.
+    fn core(&self) -> Template {
+        let mut template = Template::new(self.description());
+        let f = &self.function;
+        let mut put = |id: &str, resource: Resource| {
+            template.resources.insert(id.to_owned(), resource);
+        };
+        let role = match (&f.iam_role_arn, f.manage_iam_role) {
+            (Some(arn), false) => Expr::str(arn.clone()),
+            _ => {
+                put(ROLE_ID, ResourceKind::Role(self.role()).into());
+                Expr::get_att(ROLE_ID, "Arn")
+            }
+        };
+        put(
+            LOG_GROUP_ID,
+            ResourceKind::LogGroup(LogGroupProps {
+                retention_in_days: f.log_retention_in_days,
+            })
+            .into(),
+        );
+        let function = FunctionProps {
+            runtime: "provided.al2023".to_owned(),
+            handler: API_HANDLER.to_owned(),
+            code: Value::String(CODE_PATH.to_owned()),
+            architectures: vec![self.arch.lambda_name().to_owned()],
+            memory_size: f.lambda_memory_size,
+            timeout: f.lambda_timeout,
+            role,
+            description: format!(
+                "chalice-rs app {}, stage {}: HTTP API handler",
+                self.config.app_name, self.config.stage
+            ),
+            environment: (!f.environment_variables.is_empty()).then(|| Environment {
+                variables: f.environment_variables.clone(),
+            }),
+            logging_config: LoggingConfig {
+                log_group: Expr::reference(LOG_GROUP_ID),
+            },
+            tags: f
+                .tags
+                .iter()
+                .map(|(key, value)| Tag {
+                    key: key.clone(),
+                    value: value.clone(),
+                })
+                .collect(),
+            reserved_concurrent_executions: f.reserved_concurrency,
+            layers: f.layers.clone(),
+            vpc_config: (!f.subnet_ids.is_empty() || !f.security_group_ids.is_empty()).then(|| {
+                VpcConfig {
+                    subnet_ids: f.subnet_ids.clone(),
+                    security_group_ids: f.security_group_ids.clone(),
+                }
+            }),
+            tracing_config: f.xray.then(|| TracingConfig {
+                mode: "Active".to_owned(),
+            }),
+        };
+        put(
+            FUNCTION_ID,
+            // `Code` as a relative path is what `aws cloudformation package`
+            // uploads (cfn-lint accepts it, with warning W3002).
+            ResourceKind::Function(Box::new(function)).into(),
+        );
+        put(
+            PERMISSION_ID,
+            ResourceKind::Permission(PermissionProps {
+                action: "lambda:InvokeFunction".to_owned(),
+                function_name: Expr::get_att(FUNCTION_ID, "Arn"),
+                principal: "apigateway.amazonaws.com".to_owned(),
+                source_arn: Expr::sub(format!(
+                    "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{REST_API_ID}}}/*"
+                )),
+            })
+            .into(),
+        );
+        put(
+            REST_API_ID,
+            ResourceKind::RestApi(RestApiProps {
+                name: self.config.app_name.clone(),
+                description: format!(
+                    "chalice-rs app {}, stage {}",
+                    self.config.app_name, self.config.stage
+                ),
+                endpoint_configuration: EndpointConfiguration {
+                    types: vec![self.config.endpoint_type.clone()],
+                },
+                binary_media_types: self.config.binary_media_types.clone(),
+                minimum_compression_size: self.config.minimum_compression_size,
+            })
+            .into(),
+        );
+        put(
+            STAGE_ID,
+            ResourceKind::Stage(StageProps {
+                stage_name: self.config.api_gateway_stage.clone(),
+                deployment_id: Expr::reference(self.deployment_id()),
+                rest_api_id: Expr::reference(REST_API_ID),
+                tracing_enabled: f.xray,
+                method_settings: vec![MethodSetting {
+                    http_method: "*".to_owned(),
+                    resource_path: "/*".to_owned(),
+                    metrics_enabled: false,
+                    data_trace_enabled: false,
+                }],
+                variables: self.config.stage_variables.clone(),
+            })
+            .into(),
+        );
+        let output = |description: &str, value: Expr| Output {
+            description: description.to_owned(),
+            value,
+        };
+        template.outputs.insert(
+            "EndpointURL".to_owned(),
+            output(
+                "The API's URL",
+                Expr::sub(format!(
+                    "https://${{{REST_API_ID}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{}/",
+                    self.config.api_gateway_stage
+                )),
+            ),
+        );
+        template
+            .outputs
+            .insert("RestAPIId".to_owned(), output("The REST API's ID", Expr::reference(REST_API_ID)));
+        template.outputs.insert(
+            "APIHandlerName".to_owned(),
+            output("The API function's name", Expr::reference(FUNCTION_ID)),
+        );
+        template.outputs.insert(
+            "APIHandlerArn".to_owned(),
+            output("The API function's ARN", Expr::get_att(FUNCTION_ID, "Arn")),
+        );
+        template.outputs.insert(
+            "APIHandlerLogGroupName".to_owned(),
+            output("The API function's log group", Expr::reference(LOG_GROUP_ID)),
+        );
+        template
+    }
+
+    fn role(&self) -> RoleProps {
+        let f = &self.function;
+        let mut statements = vec![json!({
+            "Sid": "OwnLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": Expr::get_att(LOG_GROUP_ID, "Arn"),
+        })];
+        if f.xray {
+            statements.push(json!({
+                "Sid": "XRay",
+                "Effect": "Allow",
+                "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                "Resource": "*",
+            }));
+        }
+        if !f.subnet_ids.is_empty() || !f.security_group_ids.is_empty() {
+            statements.push(json!({
+                "Sid": "VpcNetworkInterfaces",
+                "Effect": "Allow",
+                "Action": [
+                    "ec2:AssignPrivateIpAddresses",
+                    "ec2:CreateNetworkInterface",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:UnassignPrivateIpAddresses",
+                ],
+                "Resource": "*",
+            }));
+        }
+        let mut policies = vec![InlinePolicy {
+            policy_name: "Runtime".to_owned(),
+            policy_document: json!({"Version": "2012-10-17", "Statement": statements}),
+        }];
+        if let Some(document) = &self.user_policy {
+            policies.push(InlinePolicy {
+                policy_name: USER_POLICY_NAME.to_owned(),
+                policy_document: document.clone(),
+            });
+        }
+        RoleProps {
+            assume_role_policy_document: json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }],
+            }),
+            policies,
+        }
+    }
+
+    fn rest_api(&self, scope: Scope) -> Expr {
+        match scope {
+            Scope::Root => Expr::reference(REST_API_ID),
+            Scope::Nested => Expr::reference(PARAM_REST_API),
+        }
+    }
+
+    /// The resources of one unit: its `AWS::ApiGateway::Resource` and methods.
+    fn unit_resources(&self, unit: &Unit<'_>, scope: Scope) -> Vec<(String, Resource)> {
+        let root_id = match scope {
+            Scope::Root => Expr::get_att(REST_API_ID, "RootResourceId"),
+            Scope::Nested => Expr::reference(PARAM_ROOT_RESOURCE),
+        };
+        let id_of = |path: &str| -> Expr {
+            match self.by_path.get(path).and_then(|&i| self.units[i].resource_id.clone()) {
+                Some(id) => Expr::reference(id),
+                None => root_id.clone(),
+            }
+        };
+        let mut out = Vec::new();
+        if let (Some(id), Some(parent)) = (&unit.resource_id, &unit.parent) {
+            out.push((
+                id.clone(),
+                ResourceKind::ApiResource(ApiResourceProps {
+                    parent_id: id_of(parent),
+                    path_part: unit.path_part.clone(),
+                    rest_api_id: self.rest_api(scope),
+                })
+                .into(),
+            ));
+        }
+        let function_arn = match scope {
+            Scope::Root => format!("${{{FUNCTION_ID}.Arn}}"),
+            Scope::Nested => format!("${{{PARAM_FUNCTION_ARN}}}"),
+        };
+        for route in &unit.routes {
+            out.push((
+                self.method_id(route),
+                ResourceKind::Method(MethodProps {
+                    authorization_type: "NONE".to_owned(),
+                    api_key_required: route.api_key_required,
+                    http_method: route.method.clone(),
+                    integration: Integration {
+                        integration_http_method: "POST".to_owned(),
+                        kind: "AWS_PROXY".to_owned(),
+                        uri: Expr::sub(format!(
+                            "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+                        )),
+                    },
+                    resource_id: id_of(&unit.path),
+                    rest_api_id: self.rest_api(scope),
+                })
+                .into(),
+            ));
+        }
+        out
+    }
+
+    fn deployment(&self, depends_on: Vec<String>) -> Resource {
+        let mut depends_on = depends_on;
+        depends_on.sort();
+        Resource {
+            kind: ResourceKind::Deployment(DeploymentProps {
+                rest_api_id: Expr::reference(REST_API_ID),
+                description: format!(
+                    "chalice-rs app {}, stage {}, API shape {}",
+                    self.config.app_name,
+                    self.config.stage,
+                    api_shape_hash(self.manifest, self.config)
+                ),
+            }),
+            depends_on,
+            metadata: None,
+        }
+    }
+
+    /// Everything in one template.
+    fn single(&self) -> Template {
+        let mut template = self.core();
+        let mut methods = Vec::new();
+        for unit in &self.units {
+            for (id, resource) in self.unit_resources(unit, Scope::Root) {
+                if matches!(resource.kind, ResourceKind::Method(_)) {
+                    methods.push(id.clone());
+                }
+                template.resources.insert(id, resource);
+            }
+        }
+        template.resources.insert(self.deployment_id(), self.deployment(methods));
+        template
+    }
+
+    fn unit_cost(&self, index: usize) -> Cost {
+        let resources = self.unit_resources(&self.units[index], Scope::Nested);
+        let mut bytes = 0;
+        for (id, resource) in &resources {
+            let text = match self.format {
+                TemplateFormat::Json => serde_json::to_string_pretty(resource).unwrap_or_default(),
+                TemplateFormat::Yaml => {
+                    yaml::to_yaml(&serde_json::to_value(resource).unwrap_or(Value::Null))
+                }
+            };
+            // Indentation inside `Resources`, the key, and room for a parameter and an output.
+            bytes += text.len() + 4 * text.lines().count() + id.len() + 10;
+        }
+        Cost {
+            resources: resources.len(),
+            bytes: bytes + 400,
+            units: 1,
+        }
+    }
+
+    /// The units of the subtree at `path`, parents first, children by segment.
+    fn subtree(&self, children: &BTreeMap<usize, Vec<usize>>, index: usize, out: &mut Vec<usize>) {
+        out.push(index);
+        if let Some(kids) = children.get(&index) {
+            for &kid in kids {
+                self.subtree(children, kid, out);
+            }
+        }
+    }
+
+    /// Groups of units, each fitting `budget`, in parent-first order.
+    fn groups(
+        &self,
+        children: &BTreeMap<usize, Vec<usize>>,
+        costs: &[Cost],
+        index: usize,
+        budget: &Budget,
+    ) -> Vec<(Vec<usize>, Cost)> {
+        let mut all = Vec::new();
+        self.subtree(children, index, &mut all);
+        let total = all.iter().fold(Cost::default(), |sum, &i| sum.add(costs[i]));
+        if total.fits(budget) {
+            return vec![(all, total)];
+        }
+        let mut parts = vec![(vec![index], costs[index])];
+        if let Some(kids) = children.get(&index) {
+            for &kid in kids {
+                parts.extend(self.groups(children, costs, kid, budget));
+            }
+        }
+        // Pack neighbours together while they fit.
+        let mut packed: Vec<(Vec<usize>, Cost)> = Vec::new();
+        for (units, cost) in parts {
+            match packed.last_mut() {
+                Some((last_units, last_cost)) if last_cost.add(cost).fits(budget) => {
+                    last_units.extend(units);
+                    *last_cost = last_cost.add(cost);
+                }
+                _ => packed.push((units, cost)),
+            }
+        }
+        packed
+    }
+
+    /// The root template with nested stacks holding the API's resources and methods.
+    fn split(&self, budget: &Budget) -> TemplateSet {
+        let costs: Vec<Cost> = (0..self.units.len()).map(|i| self.unit_cost(i)).collect();
+        let mut children: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (index, unit) in self.units.iter().enumerate() {
+            if let Some(parent) = unit.parent.as_ref().and_then(|p| self.by_path.get(p)) {
+                children.entry(*parent).or_default().push(index);
+            }
+        }
+        for kids in children.values_mut() {
+            kids.sort_by(|a, b| self.units[*a].path_part.cmp(&self.units[*b].path_part));
+        }
+        let root_index = self.by_path.get("/").copied().unwrap_or(0);
+        let mut groups = self.groups(&children, &costs, root_index, budget);
+        // `/` without methods is a unit with nothing to create.
+        groups.retain(|(_, cost)| cost.resources > 0);
+
+        let stack_id = |units: &[usize]| format!("Routes{}", self.names[&self.units[units[0]].path]);
+        let mut owner: BTreeMap<String, String> = BTreeMap::new();
+        for (units, _) in &groups {
+            let id = stack_id(units);
+            for &i in units {
+                if let Some(resource_id) = &self.units[i].resource_id {
+                    owner.insert(resource_id.clone(), id.clone());
+                }
+            }
+        }
+        let mut root = self.core();
+        let mut nested = Vec::new();
+        let mut exported: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut stacks = Vec::new();
+        for (units, _) in &groups {
+            let id = stack_id(units);
+            let file_name = format!("{id}.{}", self.format.extension());
+            let mut template = Template::new(format!(
+                "{} (routes from {})",
+                self.description(),
+                self.units[units[0]].path
+            ));
+            let mut parameters: BTreeMap<String, Expr> = BTreeMap::new();
+            let members: BTreeSet<usize> = units.iter().copied().collect();
+            for &i in units {
+                let unit = &self.units[i];
+                for (resource_id, resource) in self.unit_resources(unit, Scope::Nested) {
+                    template.resources.insert(resource_id, resource);
+                }
+                if !unit.routes.is_empty() {
+                    parameters.insert(PARAM_FUNCTION_ARN.to_owned(), Expr::get_att(FUNCTION_ID, "Arn"));
+                }
+                let parent_index = unit.parent.as_ref().and_then(|p| self.by_path.get(p));
+                let parent_id = parent_index.and_then(|&p| self.units[p].resource_id.clone());
+                match (parent_id, parent_index) {
+                    (Some(parent_id), Some(p)) if !members.contains(p) => {
+                        let from = owner[&parent_id].clone();
+                        exported.entry(from.clone()).or_default().insert(parent_id.clone());
+                        parameters.insert(
+                            parent_id.clone(),
+                            Expr::get_att(from, format!("Outputs.{parent_id}")),
+                        );
+                    }
+                    _ => {}
+                }
+                if unit.resource_id.is_none() || unit.parent.as_deref() == Some("/") {
+                    parameters.insert(
+                        PARAM_ROOT_RESOURCE.to_owned(),
+                        Expr::get_att(REST_API_ID, "RootResourceId"),
+                    );
+                }
+            }
+            parameters.insert(PARAM_REST_API.to_owned(), Expr::reference(REST_API_ID));
+            for name in parameters.keys() {
+                let description = match name.as_str() {
+                    PARAM_REST_API => "The REST API's ID".to_owned(),
+                    PARAM_ROOT_RESOURCE => "The ID of the API's root resource".to_owned(),
+                    PARAM_FUNCTION_ARN => "The API function's ARN".to_owned(),
+                    other => format!("The ID of the API resource {other} (another nested stack)"),
+                };
+                template.parameters.insert(name.clone(), Parameter::string(description));
+            }
+            root.resources.insert(
+                id.clone(),
+                ResourceKind::Stack(StackProps {
+                    template_url: file_name.clone(),
+                    parameters,
+                })
+                .into(),
+            );
+            stacks.push(id.clone());
+            nested.push(NestedTemplate {
+                logical_id: id,
+                file_name,
+                template,
+            });
+        }
+        for child in &mut nested {
+            if let Some(outputs) = exported.get(&child.logical_id) {
+                for resource_id in outputs {
+                    child.template.outputs.insert(
+                        resource_id.clone(),
+                        Output {
+                            description: format!("The ID of the API resource {resource_id}"),
+                            value: Expr::reference(resource_id.clone()),
+                        },
+                    );
+                }
+            }
+        }
+        root.resources.insert(self.deployment_id(), self.deployment(stacks));
+        TemplateSet { root, nested }
+    }
+}
+
+/// Reads the stage's `iam_policy_file` (relative to `.chalice/`).
+fn read_policy(config: &StageConfig, file: &str) -> Result<Value, TemplateError> {
+    let path = config.project_dir.join(".chalice").join(file);
+    let fail = |message: String| TemplateError::PolicyFile {
+        path: path.clone(),
+        message,
+    };
+    let text = std::fs::read_to_string(&path).map_err(|error| fail(error.to_string()))?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|error| fail(format!("line {}, column {}: {error}", error.line(), error.column())))?;
+    if value.get("Statement").is_none() {
+        return Err(fail("a policy document needs a `Statement`".to_owned()));
+    }
+    Ok(value)
+}

@@ -1,0 +1,439 @@
+//! A typed model of the CloudFormation resources chalice-rs writes.
+//!
+//! Every map is a `BTreeMap` and every struct serialises its fields in
+//! declaration order, so the same model always gives the same bytes.
+
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A CloudFormation template.
+#[derive(Debug, Clone, Serialize)]
+pub struct Template {
+    /// Always `2010-09-09`.
+    #[serde(rename = "AWSTemplateFormatVersion")]
+    pub format_version: String,
+    /// What the stack is.
+    #[serde(rename = "Description")]
+    pub description: String,
+    /// Input parameters (nested stacks only: the root needs none).
+    #[serde(rename = "Parameters", skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, Parameter>,
+    /// Resources by logical ID.
+    #[serde(rename = "Resources")]
+    pub resources: BTreeMap<String, Resource>,
+    /// Outputs by name.
+    #[serde(rename = "Outputs", skip_serializing_if = "BTreeMap::is_empty")]
+    pub outputs: BTreeMap<String, Output>,
+}
+
+impl Template {
+    /// An empty template with a description.
+    pub fn new(description: impl Into<String>) -> Self {
+        Self {
+            format_version: "2010-09-09".to_owned(),
+            description: description.into(),
+            parameters: BTreeMap::new(),
+            resources: BTreeMap::new(),
+            outputs: BTreeMap::new(),
+        }
+    }
+
+    /// The template as a JSON value (for checks and rewriting).
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+/// A template parameter.
+#[derive(Debug, Clone, Serialize)]
+pub struct Parameter {
+    /// Its type (`String`).
+    #[serde(rename = "Type")]
+    pub kind: String,
+    /// What it carries.
+    #[serde(rename = "Description")]
+    pub description: String,
+}
+
+impl Parameter {
+    /// A `String` parameter.
+    pub fn string(description: impl Into<String>) -> Self {
+        Self {
+            kind: "String".to_owned(),
+            description: description.into(),
+        }
+    }
+}
+
+/// A template output.
+#[derive(Debug, Clone, Serialize)]
+pub struct Output {
+    /// What it is.
+    #[serde(rename = "Description")]
+    pub description: String,
+    /// Its value.
+    #[serde(rename = "Value")]
+    pub value: Expr,
+}
+
+/// A value: a literal or an intrinsic function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Expr {
+    /// A literal string.
+    Str(String),
+    /// `{"Ref": id}`.
+    Ref {
+        /// The logical ID or parameter.
+        #[serde(rename = "Ref")]
+        target: String,
+    },
+    /// `{"Fn::GetAtt": [id, attribute]}`.
+    GetAtt {
+        /// The logical ID and attribute.
+        #[serde(rename = "Fn::GetAtt")]
+        target: [String; 2],
+    },
+    /// `{"Fn::Sub": text}`.
+    Sub {
+        /// The text with `${...}` references.
+        #[serde(rename = "Fn::Sub")]
+        text: String,
+    },
+}
+
+impl Expr {
+    /// A literal.
+    pub fn str(text: impl Into<String>) -> Self {
+        Expr::Str(text.into())
+    }
+    /// `Ref`.
+    pub fn reference(target: impl Into<String>) -> Self {
+        Expr::Ref {
+            target: target.into(),
+        }
+    }
+    /// `Fn::GetAtt`.
+    pub fn get_att(target: impl Into<String>, attribute: impl Into<String>) -> Self {
+        Expr::GetAtt {
+            target: [target.into(), attribute.into()],
+        }
+    }
+    /// `Fn::Sub`.
+    pub fn sub(text: impl Into<String>) -> Self {
+        Expr::Sub { text: text.into() }
+    }
+}
+
+/// A resource: its type and properties, and what it depends on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resource {
+    /// Type and properties.
+    #[serde(flatten)]
+    pub kind: ResourceKind,
+    /// Explicit dependencies (logical IDs), sorted.
+    #[serde(rename = "DependsOn", skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    /// Resource metadata (cfn-lint settings).
+    #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
+}
+
+impl From<ResourceKind> for Resource {
+    fn from(kind: ResourceKind) -> Self {
+        Self {
+            kind,
+            depends_on: Vec::new(),
+            metadata: None,
+        }
+    }
+}
+
+/// The resource types chalice-rs writes, with their properties.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "Type", content = "Properties")]
+pub enum ResourceKind {
+    /// The functions' execution role.
+    #[serde(rename = "AWS::IAM::Role")]
+    Role(RoleProps),
+    /// A function's log group.
+    #[serde(rename = "AWS::Logs::LogGroup")]
+    LogGroup(LogGroupProps),
+    /// A Lambda function.
+    #[serde(rename = "AWS::Lambda::Function")]
+    Function(Box<FunctionProps>),
+    /// Permission for API Gateway to invoke a function.
+    #[serde(rename = "AWS::Lambda::Permission")]
+    Permission(PermissionProps),
+    /// The REST API.
+    #[serde(rename = "AWS::ApiGateway::RestApi")]
+    RestApi(RestApiProps),
+    /// One path segment of the API.
+    #[serde(rename = "AWS::ApiGateway::Resource")]
+    ApiResource(ApiResourceProps),
+    /// One HTTP method on a resource.
+    #[serde(rename = "AWS::ApiGateway::Method")]
+    Method(MethodProps),
+    /// A deployment of the API.
+    #[serde(rename = "AWS::ApiGateway::Deployment")]
+    Deployment(DeploymentProps),
+    /// The API stage.
+    #[serde(rename = "AWS::ApiGateway::Stage")]
+    Stage(StageProps),
+    /// A nested stack.
+    #[serde(rename = "AWS::CloudFormation::Stack")]
+    Stack(StackProps),
+}
+
+/// `AWS::IAM::Role`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RoleProps {
+    /// Who may assume the role.
+    pub assume_role_policy_document: Value,
+    /// Inline policies.
+    pub policies: Vec<InlinePolicy>,
+}
+
+/// An inline IAM policy.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InlinePolicy {
+    /// Its name.
+    pub policy_name: String,
+    /// The policy document (generated, or the user's file).
+    pub policy_document: Value,
+}
+
+/// `AWS::Logs::LogGroup`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LogGroupProps {
+    /// Days to keep events.
+    pub retention_in_days: u32,
+}
+
+/// `AWS::Lambda::Function`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FunctionProps {
+    /// `provided.al2023`.
+    pub runtime: String,
+    /// The function kind the bootstrap serves (`api`).
+    pub handler: String,
+    /// `./deployment.zip` (relative; `aws cloudformation package` uploads it).
+    pub code: Value,
+    /// `arm64` or `x86_64`.
+    pub architectures: Vec<String>,
+    /// Memory in MB.
+    pub memory_size: u32,
+    /// Timeout in seconds.
+    pub timeout: u32,
+    /// The execution role's ARN.
+    pub role: Expr,
+    /// Description.
+    pub description: String,
+    /// Environment variables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Environment>,
+    /// Where the logs go.
+    pub logging_config: LoggingConfig,
+    /// Tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+    /// Reserved concurrency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reserved_concurrent_executions: Option<u32>,
+    /// Layer ARNs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<String>,
+    /// VPC settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_config: Option<VpcConfig>,
+    /// X-Ray tracing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracing_config: Option<TracingConfig>,
+}
+
+/// A function's environment.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Environment {
+    /// The variables.
+    pub variables: BTreeMap<String, String>,
+}
+
+/// A function's log destination.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoggingConfig {
+    /// The log group's name.
+    pub log_group: Expr,
+}
+
+/// A tag.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    /// Key.
+    pub key: String,
+    /// Value.
+    pub value: String,
+}
+
+/// A function's VPC.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VpcConfig {
+    /// Subnets.
+    pub subnet_ids: Vec<String>,
+    /// Security groups.
+    pub security_group_ids: Vec<String>,
+}
+
+/// X-Ray mode.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TracingConfig {
+    /// `Active`.
+    pub mode: String,
+}
+
+/// `AWS::Lambda::Permission`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PermissionProps {
+    /// `lambda:InvokeFunction`.
+    pub action: String,
+    /// The function.
+    pub function_name: Expr,
+    /// `apigateway.amazonaws.com`.
+    pub principal: String,
+    /// This API's execute-api ARN.
+    pub source_arn: Expr,
+}
+
+/// `AWS::ApiGateway::RestApi`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RestApiProps {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Endpoint type.
+    pub endpoint_configuration: EndpointConfiguration,
+    /// Binary media types.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub binary_media_types: Vec<String>,
+    /// Compression threshold in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimum_compression_size: Option<u32>,
+}
+
+/// An API's endpoint types.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EndpointConfiguration {
+    /// `EDGE`, `REGIONAL` or `PRIVATE`.
+    pub types: Vec<String>,
+}
+
+/// `AWS::ApiGateway::Resource`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ApiResourceProps {
+    /// The parent resource's ID.
+    pub parent_id: Expr,
+    /// The segment (`items`, `{id}`, `{path+}`).
+    pub path_part: String,
+    /// The API.
+    pub rest_api_id: Expr,
+}
+
+/// `AWS::ApiGateway::Method`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MethodProps {
+    /// `NONE`.
+    pub authorization_type: String,
+    /// Whether an API key is required.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub api_key_required: bool,
+    /// The HTTP method.
+    pub http_method: String,
+    /// The Lambda proxy integration.
+    pub integration: Integration,
+    /// The resource.
+    pub resource_id: Expr,
+    /// The API.
+    pub rest_api_id: Expr,
+}
+
+/// A method's integration.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Integration {
+    /// `POST` (Lambda is always invoked with POST).
+    pub integration_http_method: String,
+    /// `AWS_PROXY`.
+    #[serde(rename = "Type")]
+    pub kind: String,
+    /// The function's invocation URI.
+    pub uri: Expr,
+}
+
+/// `AWS::ApiGateway::Deployment`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeploymentProps {
+    /// The API.
+    pub rest_api_id: Expr,
+    /// Description (carries the shape hash).
+    pub description: String,
+}
+
+/// `AWS::ApiGateway::Stage`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StageProps {
+    /// Stage name.
+    pub stage_name: String,
+    /// The deployment.
+    pub deployment_id: Expr,
+    /// The API.
+    pub rest_api_id: Expr,
+    /// X-Ray tracing.
+    pub tracing_enabled: bool,
+    /// Method settings for all methods.
+    pub method_settings: Vec<MethodSetting>,
+    /// Stage variables.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub variables: BTreeMap<String, String>,
+}
+
+/// Settings for a set of methods.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MethodSetting {
+    /// `*` for all.
+    pub http_method: String,
+    /// `/*` for all.
+    pub resource_path: String,
+    /// CloudWatch metrics per method.
+    pub metrics_enabled: bool,
+    /// Full request/response logging (off: it logs bodies).
+    pub data_trace_enabled: bool,
+}
+
+/// `AWS::CloudFormation::Stack`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StackProps {
+    /// The nested template: a file name beside the root template.
+    #[serde(rename = "TemplateURL")]
+    pub template_url: String,
+    /// Parameters for the nested template.
+    pub parameters: BTreeMap<String, Expr>,
+}

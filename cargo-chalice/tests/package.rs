@@ -1,0 +1,453 @@
+//! `cargo chalice package` and `routes`: real builds of examples/hello (cross
+//! compiled), golden templates, determinism, large apps split into nested
+//! stacks, and every template written checked by cfn-lint.
+//!
+//! cfn-lint comes from `scripts/test.sh` (PATH, `$CHALICE_TEST_VENV/bin` or
+//! `<repo>/.venv/bin`); without it these tests fail and say so.
+
+use cargo_chalice::artifact::Arch;
+use cargo_chalice::config;
+use cargo_chalice::package::{write_package, TemplateFormat};
+use chalice_rs_runtime::manifest::Manifest;
+use object::Object;
+use serde_json::Value;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_owned()
+}
+
+/// The target directory for the tests' cross builds: kept between runs.
+fn test_target_dir() -> PathBuf {
+    repo_root().join("target").join("chalice-tests")
+}
+
+fn cfn_lint() -> PathBuf {
+    let mut candidates = Vec::new();
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path).map(|dir| dir.join("cfn-lint")));
+    }
+    if let Some(venv) = std::env::var_os("CHALICE_TEST_VENV") {
+        candidates.push(PathBuf::from(venv).join("bin").join("cfn-lint"));
+    }
+    candidates.push(repo_root().join(".venv").join("bin").join("cfn-lint"));
+    candidates
+        .into_iter()
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| {
+            panic!("cfn-lint not found (PATH, $CHALICE_TEST_VENV/bin, .venv/bin): run scripts/test.sh")
+        })
+}
+
+/// Runs cfn-lint on the templates; fails on any error (warnings are printed).
+fn lint(templates: &[PathBuf]) {
+    assert!(!templates.is_empty());
+    let output = Command::new(cfn_lint())
+        .arg("--format")
+        .arg("parseable")
+        .arg("--")
+        .args(templates)
+        .output()
+        .expect("run cfn-lint");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let code = output.status.code().unwrap_or(-1);
+    // cfn-lint's exit code: 2 = errors, 4 = warnings, 8 = informational; other values are failures.
+    assert!(
+        code >= 0 && code & !(4 | 8) == 0,
+        "cfn-lint found errors (exit {code}) in {templates:?}:\n{text}"
+    );
+    if !text.trim().is_empty() {
+        eprintln!("cfn-lint notes:\n{text}");
+    }
+}
+
+/// Runs `cargo-chalice` with the tests' target directory.
+fn cargo_chalice(args: &[&str]) -> (std::process::Output, std::time::Duration) {
+    let start = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_cargo-chalice"))
+        .args(args)
+        .env("CARGO_TARGET_DIR", test_target_dir())
+        .output()
+        .expect("run cargo-chalice");
+    let elapsed = start.elapsed();
+    assert!(
+        output.status.success(),
+        "cargo-chalice {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output, elapsed)
+}
+
+fn hello_dir() -> String {
+    repo_root().join("examples/hello").display().to_string()
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).expect("read template")).expect("template is JSON")
+}
+
+fn resources_of_type<'a>(template: &'a Value, kind: &str) -> Vec<(&'a String, &'a Value)> {
+    template["Resources"]
+        .as_object()
+        .expect("resources")
+        .iter()
+        .filter(|(_, r)| r["Type"] == kind)
+        .collect()
+}
+
+/// The single `bootstrap` entry of a deployment zip: its bytes.
+fn bootstrap_of(zip_path: &Path) -> Vec<u8> {
+    let file = std::fs::File::open(zip_path).expect("open zip");
+    let mut archive = zip::ZipArchive::new(file).expect("a zip");
+    assert_eq!(archive.len(), 1, "one entry");
+    let mut entry = archive.by_index(0).expect("entry");
+    assert_eq!(entry.name().unwrap(), "bootstrap");
+    assert_eq!(entry.unix_mode().map(|m| m & 0o777), Some(0o755));
+    let mut bytes = Vec::new();
+    entry.read_to_end(&mut bytes).expect("unzip");
+    bytes
+}
+
+/// Packages examples/hello for `arch` twice into two directories and once
+/// more into the first; checks determinism, the zip, the template and lint.
+fn package_hello(arch: &str, expected: object::Architecture) -> (tempfile::TempDir, Value) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out1 = dir.path().join("out1");
+    let out2 = dir.path().join("out2");
+    let hello = hello_dir();
+    let (_, first) = cargo_chalice(&["package", "--project-dir", &hello, "--arch", arch, out1.to_str().unwrap()]);
+    let (_, second) = cargo_chalice(&["package", "--project-dir", &hello, "--arch", arch, out1.to_str().unwrap()]);
+    let (output, _) = cargo_chalice(&["package", "--project-dir", &hello, "--arch", arch, out2.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("template.json") && stdout.contains("deployment.zip"), "{stdout}");
+
+    for name in ["template.json", "deployment.zip"] {
+        let a = std::fs::read(out1.join(name)).unwrap();
+        let b = std::fs::read(out2.join(name)).unwrap();
+        assert!(a == b, "{name} differs between two packages of the same source");
+    }
+    let zip_size = std::fs::metadata(out1.join("deployment.zip")).unwrap().len();
+    eprintln!(
+        "examples/hello {arch}: deployment.zip {zip_size} bytes ({:.2} MB); package: first {:.2} s, second (nothing changed) {:.2} s",
+        zip_size as f64 / 1e6,
+        first.as_secs_f64(),
+        second.as_secs_f64()
+    );
+
+    let bootstrap = bootstrap_of(&out1.join("deployment.zip"));
+    let file = object::File::parse(&*bootstrap).expect("bootstrap is an executable");
+    assert_eq!(file.format(), object::BinaryFormat::Elf);
+    assert_eq!(file.architecture(), expected);
+    let app = cargo_chalice::app_manifest::from_bytes(Path::new("bootstrap"), &bootstrap).unwrap();
+
+    let template = read_json(&out1.join("template.json"));
+    let methods = resources_of_type(&template, "AWS::ApiGateway::Method");
+    assert_eq!(methods.len(), app.manifest.routes.len());
+    let functions = resources_of_type(&template, "AWS::Lambda::Function");
+    assert_eq!(functions.len(), 1);
+    assert_eq!(functions[0].1["Properties"]["Code"], "./deployment.zip");
+    assert_eq!(functions[0].1["Properties"]["Architectures"][0], arch);
+    lint(&[out1.join("template.json")]);
+    (dir, template)
+}
+
+#[test]
+fn hello_packages_for_x86_64_deterministically_and_lints() {
+    let (dir, template) = package_hello("x86_64", object::Architecture::X86_64);
+    insta::assert_json_snapshot!("hello_template_x86_64", template);
+
+    // The same package as YAML passes cfn-lint too.
+    let out = dir.path().join("yaml");
+    cargo_chalice(&[
+        "package",
+        "--project-dir",
+        &hello_dir(),
+        "--arch",
+        "x86_64",
+        "--template-format",
+        "yaml",
+        out.to_str().unwrap(),
+    ]);
+    let yaml = std::fs::read_to_string(out.join("template.yaml")).expect("template.yaml");
+    assert!(yaml.contains("Type: AWS::ApiGateway::RestApi"), "{yaml}");
+    lint(&[out.join("template.yaml")]);
+}
+
+#[test]
+fn hello_packages_for_arm64_from_any_host() {
+    let (dir, _) = package_hello("arm64", object::Architecture::Aarch64);
+    // `file`, when installed, agrees.
+    if let Ok(output) = Command::new("file").arg(dir.path().join("out1/deployment.zip")).output() {
+        eprintln!("{}", String::from_utf8_lossy(&output.stdout));
+    }
+    let target = test_target_dir().join("aarch64-unknown-linux-musl/release/hello");
+    if let Ok(output) = Command::new("file").arg(&target).output() {
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.contains("aarch64") && text.contains("statically linked"), "{text}");
+    }
+}
+
+#[test]
+fn routes_prints_the_manifest() {
+    let (output, _) = cargo_chalice(&["routes", "--project-dir", &hello_dir()]);
+    let table = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("METHOD") && lines[0].ends_with("AUTHORIZATION"), "{table}");
+    assert!(
+        lines.iter().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["GET", "/items/{id}", "hello::get_item", "NONE"])
+            || lines.iter().any(|l| l.starts_with("GET") && l.contains("/items/{id}")),
+        "{table}"
+    );
+    assert!(lines.iter().any(|l| l.contains("/files/{path+}")), "{table}");
+}
+
+/// A synthetic app: `routes` routes over a tree with literal, parameter and
+/// greedy segments, 1 to 3 methods per path.
+fn synthetic_manifest(routes: usize) -> Manifest {
+    let mut fragments = Vec::new();
+    let mut count = 0;
+    let mut i = 0;
+    while count < routes {
+        let group = i % 17;
+        let (path, resource_path) = match i % 4 {
+            0 => (format!("/g{group}/r{i}"), format!("/g{group}/r{i}")),
+            1 => (format!("/g{group}/r{i}/<id>"), format!("/g{group}/r{i}/{{id}}")),
+            2 => (format!("/g{group}/r{i}/<id>/sub-item"), format!("/g{group}/r{i}/{{id}}/sub-item")),
+            _ => (format!("/g{group}/files{i}/<path..>"), format!("/g{group}/files{i}/{{path+}}")),
+        };
+        let methods: Vec<&str> = ["GET", "POST", "DELETE"]
+            .into_iter()
+            .take((routes - count).min(1 + i % 3))
+            .collect();
+        count += methods.len();
+        fragments.push(
+            serde_json::json!({
+                "kind": "route", "handler": format!("h{i}"), "module": "synthetic", "file": "src/main.rs",
+                "line": i + 1, "path": path, "resource_path": resource_path, "methods": methods,
+                "api_key_required": i % 10 == 0,
+            })
+            .to_string(),
+        );
+        i += 1;
+    }
+    Manifest::from_fragments(fragments.iter().map(|f| f.as_bytes())).expect("valid manifest")
+}
+
+fn project_with_config(config_json: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    if let Some(text) = config_json {
+        std::fs::create_dir_all(dir.path().join(".chalice")).unwrap();
+        std::fs::write(dir.path().join(".chalice/config.json"), text).unwrap();
+    }
+    dir
+}
+
+/// Writes a package of `manifest` (with a stand-in binary) and returns the
+/// paths of all templates written.
+fn write_synthetic(
+    project: &Path,
+    manifest: Manifest,
+    out: &Path,
+    format: TemplateFormat,
+) -> cargo_chalice::package::PackageOutput {
+    let config = config::load(project, "dev", "synthetic").expect("config");
+    let binary = project.join("bootstrap");
+    std::fs::write(&binary, b"\x7fELF stand-in").unwrap();
+    write_package(&binary, manifest, config, Arch::Arm64, out, format).expect("package")
+}
+
+#[test]
+fn a_thousand_routes_nest_within_cloudformation_limits() {
+    let project = project_with_config(None);
+    let manifest = synthetic_manifest(1_000);
+    assert_eq!(manifest.routes.len(), 1_000);
+    for format in [TemplateFormat::Json, TemplateFormat::Yaml] {
+        let out = project.path().join(format!("out-{format:?}"));
+        let output = write_synthetic(project.path(), manifest.clone(), &out, format);
+        assert!(!output.nested_templates.is_empty(), "1,000 routes need nested stacks");
+        let mut all = vec![output.template_path.clone()];
+        all.extend(output.nested_templates.iter().cloned());
+        for path in &all {
+            let size = std::fs::metadata(path).unwrap().len();
+            assert!(size <= 51_200, "{} is {size} bytes", path.display());
+        }
+        if format == TemplateFormat::Json {
+            let root = read_json(&output.template_path);
+            let stacks = resources_of_type(&root, "AWS::CloudFormation::Stack");
+            assert_eq!(stacks.len(), output.nested_templates.len());
+            let deployment = resources_of_type(&root, "AWS::ApiGateway::Deployment");
+            assert_eq!(deployment.len(), 1);
+            let depends: Vec<&str> = deployment[0].1["DependsOn"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            let mut methods = 0;
+            let mut api_resources = 0;
+            for (id, stack) in &stacks {
+                assert!(depends.contains(&id.as_str()), "deployment must depend on {id}");
+                let file = stack["Properties"]["TemplateURL"].as_str().unwrap();
+                let child = read_json(&out.join(file));
+                let count = child["Resources"].as_object().unwrap().len();
+                assert!(count <= 500, "{file}: {count} resources");
+                methods += resources_of_type(&child, "AWS::ApiGateway::Method").len();
+                api_resources += resources_of_type(&child, "AWS::ApiGateway::Resource").len();
+            }
+            assert_eq!(methods, 1_000);
+            assert_eq!(api_resources, manifest.resource_paths().len() - 1);
+            assert!(methods + api_resources > 500, "the app is beyond one template's 500 resources");
+        }
+        lint(&all);
+    }
+}
+
+#[test]
+fn synthetic_packages_are_byte_identical() {
+    let project = project_with_config(None);
+    let a = write_synthetic(project.path(), synthetic_manifest(1_000), &project.path().join("a"), TemplateFormat::Json);
+    let b = write_synthetic(project.path(), synthetic_manifest(1_000), &project.path().join("b"), TemplateFormat::Json);
+    assert_eq!(a.zip_sha256, b.zip_sha256);
+    let files = |out: &cargo_chalice::package::PackageOutput| -> Vec<(String, Vec<u8>)> {
+        std::iter::once(&out.template_path)
+            .chain(&out.nested_templates)
+            .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(p).unwrap()))
+            .collect()
+    };
+    assert!(files(&a) == files(&b), "two packages of the same app differ");
+}
+
+#[test]
+fn stage_settings_reach_the_template() {
+    let project = project_with_config(Some(
+        r#"{
+          "version": "2.0",
+          "app_name": "configured",
+          "stages": {
+            "dev": {
+              "api_gateway_stage": "v1",
+              "api_gateway_endpoint_type": "REGIONAL",
+              "minimum_compression_size": 1024,
+              "binary_media_types": ["image/png"],
+              "stage_variables": {"COLOUR": "blue"},
+              "environment_variables": {"TABLE": "items"},
+              "lambda_memory_size": 512,
+              "lambda_timeout": 10,
+              "tags": {"team": "web"},
+              "reserved_concurrency": 5,
+              "layers": ["arn:aws:lambda:eu-west-1:123456789012:layer:extra:3"],
+              "xray": true,
+              "subnet_ids": ["subnet-0123456789abcdef0"],
+              "security_group_ids": ["sg-0123456789abcdef0"],
+              "log_retention_in_days": 30,
+              "iam_policy_file": "policy-dev.json"
+            }
+          }
+        }"#,
+    ));
+    std::fs::write(
+        project.path().join(".chalice/policy-dev.json"),
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["dynamodb:GetItem"],
+            "Resource": "arn:aws:dynamodb:eu-west-1:123456789012:table/items"}]}"#,
+    )
+    .unwrap();
+    let out = project.path().join("out");
+    let output = write_synthetic(project.path(), synthetic_manifest(12), &out, TemplateFormat::Json);
+    assert!(output.nested_templates.is_empty());
+    let template = read_json(&output.template_path);
+    let function = &template["Resources"]["APIHandler"]["Properties"];
+    assert_eq!(function["MemorySize"], 512);
+    assert_eq!(function["Timeout"], 10);
+    assert_eq!(function["Environment"]["Variables"]["TABLE"], "items");
+    assert_eq!(function["Tags"][0]["Key"], "team");
+    assert_eq!(function["ReservedConcurrentExecutions"], 5);
+    assert_eq!(function["TracingConfig"]["Mode"], "Active");
+    assert_eq!(function["VpcConfig"]["SubnetIds"][0], "subnet-0123456789abcdef0");
+    assert_eq!(function["Layers"].as_array().unwrap().len(), 1);
+    let api = &template["Resources"]["RestAPI"]["Properties"];
+    assert_eq!(api["EndpointConfiguration"]["Types"][0], "REGIONAL");
+    assert_eq!(api["MinimumCompressionSize"], 1024);
+    assert_eq!(api["BinaryMediaTypes"][0], "image/png");
+    let stage = &template["Resources"]["RestAPIStage"]["Properties"];
+    assert_eq!(stage["StageName"], "v1");
+    assert_eq!(stage["Variables"]["COLOUR"], "blue");
+    assert_eq!(template["Resources"]["APIHandlerLogGroup"]["Properties"]["RetentionInDays"], 30);
+    let policies = template["Resources"]["APIHandlerRole"]["Properties"]["Policies"].as_array().unwrap();
+    assert!(policies.iter().any(|p| p["PolicyName"] == "AppPolicy"));
+    assert!(template["Outputs"]["EndpointURL"]["Value"]["Fn::Sub"]
+        .as_str()
+        .unwrap()
+        .ends_with("/v1/"));
+    lint(&[output.template_path]);
+}
+
+#[test]
+fn default_role_is_least_privilege() {
+    let project = project_with_config(None);
+    let out = project.path().join("out");
+    let output = write_synthetic(project.path(), synthetic_manifest(3), &out, TemplateFormat::Json);
+    let template = read_json(&output.template_path);
+    let role = &template["Resources"]["APIHandlerRole"]["Properties"];
+    let policies = role["Policies"].as_array().unwrap();
+    assert_eq!(policies.len(), 1);
+    let statements = policies[0]["PolicyDocument"]["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 1);
+    assert_eq!(
+        statements[0]["Action"],
+        serde_json::json!(["logs:CreateLogStream", "logs:PutLogEvents"])
+    );
+    assert_eq!(
+        statements[0]["Resource"],
+        serde_json::json!({"Fn::GetAtt": ["APIHandlerLogGroup", "Arn"]})
+    );
+    let permission = &template["Resources"]["APIHandlerInvokePermission"]["Properties"];
+    assert_eq!(
+        permission["SourceArn"]["Fn::Sub"],
+        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${RestAPI}/*"
+    );
+}
+
+#[test]
+fn deployment_id_follows_the_api_shape() {
+    let project = project_with_config(None);
+    let id = |routes: usize| {
+        let out = project.path().join(format!("out{routes}"));
+        let output = write_synthetic(project.path(), synthetic_manifest(routes), &out, TemplateFormat::Json);
+        let template = read_json(&output.template_path);
+        let deployments = resources_of_type(&template, "AWS::ApiGateway::Deployment");
+        assert_eq!(deployments.len(), 1);
+        let depends = deployments[0].1["DependsOn"].as_array().unwrap().len();
+        assert_eq!(depends, routes, "one DependsOn per method");
+        deployments[0].0.clone()
+    };
+    let five = id(5);
+    assert!(five.starts_with("RestAPIDeployment"));
+    assert_eq!(five, id(5));
+    assert_ne!(five, id(6));
+}
+
+#[test]
+fn bad_settings_are_reported() {
+    let project = project_with_config(Some(r#"{"log_retention_in_days": 13}"#));
+    let config = config::load(project.path(), "dev", "x").unwrap();
+    let err = cargo_chalice::template::generate(&synthetic_manifest(2), &config, Arch::Arm64, TemplateFormat::Json)
+        .unwrap_err();
+    assert!(err.to_string().contains("log_retention_in_days"), "{err}");
+
+    let project = project_with_config(Some(r#"{"iam_policy_file": "missing.json"}"#));
+    let config = config::load(project.path(), "dev", "x").unwrap();
+    let err = cargo_chalice::template::generate(&synthetic_manifest(2), &config, Arch::Arm64, TemplateFormat::Json)
+        .unwrap_err();
+    assert!(err.to_string().contains("missing.json"), "{err}");
+}
