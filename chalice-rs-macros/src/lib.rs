@@ -1,7 +1,10 @@
 //! Attribute macros for chalice-rs. Use them through `chalice_rs_runtime`,
 //! which re-exports them.
 
+mod authorizer;
 mod diagnostics;
+mod fragment;
+mod options;
 mod path;
 mod route;
 
@@ -24,4 +27,30 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
     route::expand(attr.into(), item.into()).into()
+}
+
+/// Makes a function a Lambda authorizer and defines, under its name, the
+/// reference routes use: `#[route(.., authorizer = name)]`.
+///
+/// ```text
+/// #[authorizer(header = "Authorization", validation = "^Bearer .+$", ttl = 300)]   // TOKEN (default)
+/// async fn bearer(request: AuthRequest) -> AuthResponse { .. }
+///
+/// #[authorizer(kind = request, headers = ["X-Token"], query = ["token"], stage_variables = ["env"], ttl = 60)]
+/// async fn by_request(request: AuthRequest) -> AuthResponse { .. }
+/// ```
+///
+/// The authorizer runs as its own Lambda function (same binary, `_HANDLER`
+/// `authorizer:<name>`); its decision is cached per identity for `ttl` seconds.
+#[proc_macro_attribute]
+pub fn authorizer(attr: TokenStream, item: TokenStream) -> TokenStream {
+    authorizer::expand(attr.into(), item.into()).into()
+}
+
+/// Declares a Cognito user pool authorizer:
+/// `cognito_authorizer!(users, provider_arns = ["arn:aws:cognito-idp:..."], header = "Authorization");`
+/// then `#[route(.., authorizer = users)]`.
+#[proc_macro]
+pub fn cognito_authorizer(input: TokenStream) -> TokenStream {
+    authorizer::expand_cognito(input.into()).into()
 }

@@ -27,7 +27,9 @@ impl RoutePath {
             return Err(format!("route path `{path}` must start with `/`"));
         };
         if rest.is_empty() {
-            return Ok(Self { segments: Vec::new() });
+            return Ok(Self {
+                segments: Vec::new(),
+            });
         }
         let rest = rest.strip_suffix('/').unwrap_or(rest);
         let parts: Vec<&str> = rest.split('/').collect();
@@ -39,7 +41,9 @@ impl RoutePath {
             }
             let segment = if let Some(inner) = part.strip_prefix('<') {
                 let Some(inner) = inner.strip_suffix('>') else {
-                    return Err(format!("malformed segment `{part}`: `<` without a closing `>`"));
+                    return Err(format!(
+                        "malformed segment `{part}`: `<` without a closing `>`"
+                    ));
                 };
                 let (name, greedy) = match inner.strip_suffix("..") {
                     Some(name) => (name, true),

@@ -2,38 +2,40 @@
 //! generating the handler wrapper and its registration.
 
 use crate::diagnostics::Errors;
+use crate::fragment;
+use crate::options::{self, KeyValue};
 use crate::path::RoutePath;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Expr, FnArg, Ident, ItemFn, Lit, LitStr, Pat, Token};
+use syn::{Expr, FnArg, ItemFn, Lit, LitStr, Pat, Token};
 
 /// Methods API Gateway accepts on a resource.
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 /// Keys the attribute accepts after the path.
-const KEYS: &[&str] = &["methods", "content_types", "name"];
+const KEYS: &[&str] = &[
+    "methods",
+    "content_types",
+    "name",
+    "api_key_required",
+    "authorizer",
+    "cors",
+];
+/// Fields of `cors = Cors { .. }`.
+const CORS_FIELDS: &[&str] = &[
+    "allow_origin",
+    "allow_headers",
+    "expose_headers",
+    "max_age",
+    "allow_credentials",
+];
 
 /// The attribute as written: `#[route("/items/<id>", methods = [GET], ...)]`.
 pub struct RouteAttr {
     path: LitStr,
     options: Punctuated<KeyValue, Token![,]>,
-}
-
-/// One `key = value` of the attribute.
-pub struct KeyValue {
-    key: Ident,
-    value: Expr,
-}
-
-impl Parse for KeyValue {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let key: Ident = input.parse()?;
-        input.parse::<Token![=]>()?;
-        let value: Expr = input.parse()?;
-        Ok(Self { key, value })
-    }
 }
 
 impl Parse for RouteAttr {
@@ -66,6 +68,17 @@ struct Route {
     methods: Vec<String>,
     content_types: Vec<String>,
     name: Option<String>,
+    api_key_required: bool,
+    authorizer: Option<AuthorizerChoice>,
+    cors: Option<serde_json::Value>,
+}
+
+/// The `authorizer = ..` of a route.
+struct AuthorizerChoice {
+    /// The name in the manifest (the path's last segment).
+    name: String,
+    /// The path to the authorizer's `AuthorizerRef`; `None` for `iam`.
+    path: Option<syn::Path>,
 }
 
 fn check_attr(attr: RouteAttr, errors: &mut Errors) -> Option<Route> {
@@ -79,18 +92,26 @@ fn check_attr(attr: RouteAttr, errors: &mut Errors) -> Option<Route> {
     let mut methods = Vec::new();
     let mut content_types = Vec::new();
     let mut name = None;
+    let mut api_key_required = false;
+    let mut authorizer = None;
+    let mut cors = None;
     let mut seen: Vec<String> = Vec::new();
     for option in &attr.options {
         let key = option.key.to_string();
-        if seen.contains(&key) {
-            errors.push(syn::Error::new(
-                option.key.span(),
-                format!("duplicate key `{key}`"),
-            ));
+        if !options::first_time(&option.key, &mut seen, errors) {
             continue;
         }
-        seen.push(key.clone());
         match key.as_str() {
+            "api_key_required" => {
+                api_key_required = options::boolean(
+                    &option.value,
+                    "expected `true` or `false`: `api_key_required = true`",
+                    errors,
+                )
+                .unwrap_or(false);
+            }
+            "authorizer" => authorizer = parse_authorizer(&option.value, errors),
+            "cors" => cors = parse_cors(&option.value, errors),
             "methods" => methods = parse_methods(&option.value, errors),
             "content_types" => content_types = parse_strings(&option.value, errors),
             "name" => match &option.value {
@@ -125,7 +146,85 @@ fn check_attr(attr: RouteAttr, errors: &mut Errors) -> Option<Route> {
         methods,
         content_types,
         name,
+        api_key_required,
+        authorizer,
+        cors,
     })
+}
+
+fn parse_authorizer(value: &Expr, errors: &mut Errors) -> Option<AuthorizerChoice> {
+    let Expr::Path(path) = value else {
+        errors.push(syn::Error::new(
+            value.span(),
+            "expected the name of an `#[authorizer]` function, a `cognito_authorizer!`, or `iam`",
+        ));
+        return None;
+    };
+    let name = path.path.segments.last()?.ident.to_string();
+    if path.path.is_ident("iam") {
+        return Some(AuthorizerChoice { name, path: None });
+    }
+    Some(AuthorizerChoice {
+        name,
+        path: Some(path.path.clone()),
+    })
+}
+
+fn parse_cors(value: &Expr, errors: &mut Errors) -> Option<serde_json::Value> {
+    let mut cors = serde_json::json!({ "allow_origin": "*" });
+    match value {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Bool(b), ..
+        }) => b.value.then_some(cors),
+        Expr::Struct(config) if config.path.is_ident("Cors") => {
+            let mut seen = Vec::new();
+            for field in &config.fields {
+                let syn::Member::Named(key) = &field.member else {
+                    continue;
+                };
+                if !options::first_time(key, &mut seen, errors) {
+                    continue;
+                }
+                let value = &field.expr;
+                let entry = match key.to_string().as_str() {
+                    "allow_origin" => options::string(value, "expected an origin string", errors)
+                        .map(serde_json::Value::from),
+                    "allow_headers" | "expose_headers" => Some(serde_json::Value::from(
+                        options::strings(value, "expected a list of header names", errors),
+                    )),
+                    "max_age" => {
+                        options::integer(value, 0..=86400, "expected seconds (0 to 86400)", errors)
+                            .map(serde_json::Value::from)
+                    }
+                    "allow_credentials" => {
+                        options::boolean(value, "expected `true` or `false`", errors)
+                            .map(serde_json::Value::from)
+                    }
+                    other => {
+                        errors.push(syn::Error::new(
+                            key.span(),
+                            format!(
+                                "unknown CORS field `{other}`; expected one of: {}",
+                                CORS_FIELDS.join(", ")
+                            ),
+                        ));
+                        None
+                    }
+                };
+                if let Some(entry) = entry {
+                    cors[key.to_string()] = entry;
+                }
+            }
+            Some(cors)
+        }
+        other => {
+            errors.push(syn::Error::new(
+                other.span(),
+                "expected `cors = true` or `cors = Cors { allow_origin: \"https://example.com\", max_age: 600, .. }`",
+            ));
+            None
+        }
+    }
 }
 
 fn parse_methods(value: &Expr, errors: &mut Errors) -> Vec<String> {
@@ -310,21 +409,34 @@ fn generate(function: &ItemFn, route: &Route, sources: &[ArgSource]) -> TokenStr
     let ident = &function.sig.ident;
     let handler_name = route.name.clone().unwrap_or_else(|| ident.to_string());
     let resource_path = route.route_path.resource_path();
-    let fragment = serde_json::json!({
+    let mut fields = serde_json::json!({
         "kind": "route",
         "handler": handler_name,
         "path": route.path.value(),
         "resource_path": resource_path,
         "methods": route.methods,
         "content_types": route.content_types,
+        "api_key_required": route.api_key_required,
     });
-    // `module` and `file` come from the compiler at the call site; spliced
-    // into the JSON text with `concat!`.
-    let fragment_text = fragment.to_string();
-    let fragment_tail = fragment_text.strip_prefix('{').unwrap_or(&fragment_text);
-    let head = "{\"module\":\"";
-    let mid = "\",\"file\":\"";
-    let line_head = "\",\"line\":";
+    if let Some(authorizer) = &route.authorizer {
+        fields["authorizer"] = serde_json::Value::from(authorizer.name.clone());
+    }
+    if let Some(cors) = &route.cors {
+        fields["cors"] = cors.clone();
+    }
+    let embedded = fragment::embed(&fields);
+    let has_cors = route.cors.is_some();
+    // `authorizer = my_auth` must name an `#[authorizer]` (an `AuthorizerRef`):
+    // a missing or wrong name is a type error at the user's path.
+    let authorizer_check = route
+        .authorizer
+        .as_ref()
+        .and_then(|a| a.path.as_ref())
+        .map(|path| {
+            quote_spanned! { path.span() =>
+                const _: ::chalice_rs_runtime::__private::AuthorizerRef = #path;
+            }
+        });
 
     let mut bindings = Vec::new();
     let mut call_args = Vec::new();
@@ -387,16 +499,8 @@ fn generate(function: &ItemFn, route: &Route, sources: &[ArgSource]) -> TokenStr
         #(#duplicate_guards)*
 
         const _: () = {
-            const __CHALICE_FRAGMENT_TEXT: &str = ::core::concat!(
-                #head, ::core::module_path!(), #mid, ::core::file!(), #line_head, ::core::line!(), ",", #fragment_tail
-            );
-            #[cfg_attr(not(target_vendor = "apple"), unsafe(link_section = "chalice_manifest"))]
-            #[cfg_attr(target_vendor = "apple", unsafe(link_section = "__DATA,__chalice"))]
-            #[used]
-            static __CHALICE_FRAGMENT: [u8; __CHALICE_FRAGMENT_TEXT.len() + 1] =
-                ::chalice_rs_runtime::__private::fragment_bytes::<{ __CHALICE_FRAGMENT_TEXT.len() + 1 }>(
-                    __CHALICE_FRAGMENT_TEXT,
-                );
+            #embedded
+            #authorizer_check
 
             fn __chalice_handler(
                 __chalice_request: ::chalice_rs_runtime::Request,
@@ -414,6 +518,7 @@ fn generate(function: &ItemFn, route: &Route, sources: &[ArgSource]) -> TokenStr
                     resource_path: #resource_path,
                     methods: &[#(#methods),*],
                     content_types: &[#(#content_types),*],
+                    cors: #has_cors,
                     handler: __chalice_handler,
                 }
             }

@@ -11,25 +11,39 @@ use crate::response::{Body, IntoResponse, Response};
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use aws_lambda_events::encodings::Body as ProxyBody;
 use futures_util::FutureExt as _;
+use http::{HeaderName, HeaderValue};
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
 /// Routes proxy events to the registered handlers of one app instance.
 #[derive(Debug, Clone)]
 pub struct Dispatcher {
     app: App,
-    table: HashMap<&'static str, Vec<(&'static str, &'static RouteRegistration)>>,
+    table: HashMap<&'static str, Vec<Entry>>,
+}
+
+/// One method of one resource: its registration and its CORS headers.
+#[derive(Debug, Clone)]
+struct Entry {
+    method: &'static str,
+    registration: &'static RouteRegistration,
+    cors_headers: Arc<[(HeaderName, HeaderValue)]>,
 }
 
 impl Dispatcher {
     /// A dispatcher over every route registered in this binary.
     pub fn new(app: App) -> Self {
-        let mut table: HashMap<&'static str, Vec<(&'static str, &'static RouteRegistration)>> =
-            HashMap::new();
+        let mut table: HashMap<&'static str, Vec<Entry>> = HashMap::new();
         for registration in registrations() {
+            let cors_headers: Arc<[(HeaderName, HeaderValue)]> = registration.cors_headers().into();
             let methods = table.entry(registration.resource_path).or_default();
             for method in registration.methods {
-                methods.push((method, registration));
+                methods.push(Entry {
+                    method,
+                    registration,
+                    cors_headers: cors_headers.clone(),
+                });
             }
         }
         Self { app, table }
@@ -40,12 +54,11 @@ impl Dispatcher {
         &self.app
     }
 
-    fn find(&self, resource_path: &str, method: &str) -> Option<&'static RouteRegistration> {
+    fn find(&self, resource_path: &str, method: &str) -> Option<&Entry> {
         self.table
             .get(resource_path)?
             .iter()
-            .find(|(m, _)| *m == method)
-            .map(|(_, registration)| *registration)
+            .find(|entry| entry.method == method)
     }
 
     /// Runs the handler for `event` and returns its response. Never fails: a
@@ -56,8 +69,7 @@ impl Dispatcher {
         lambda_context: Option<lambda_runtime::Context>,
     ) -> Response {
         let request = Request::from_event(event, lambda_context, self.app.clone());
-        let Some(registration) = self.find(request.resource_path(), request.method().as_str())
-        else {
+        let Some(entry) = self.find(request.resource_path(), request.method().as_str()) else {
             eprintln!(
                 "chalice-rs: no handler for {} {} (was the API deployed from another build?)",
                 request.method(),
@@ -70,6 +82,17 @@ impl Dispatcher {
             ))
             .into_response();
         };
+        let mut response = Self::call_route(entry.registration, request).await;
+        for (name, value) in entry.cors_headers.iter() {
+            response
+                .headers_mut()
+                .entry(name.clone())
+                .or_insert_with(|| value.clone());
+        }
+        response
+    }
+
+    async fn call_route(registration: &'static RouteRegistration, request: Request) -> Response {
         let content_type = request.content_type();
         if !registration
             .content_types

@@ -49,9 +49,7 @@ impl ErrorKind {
             ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorKind::UnprocessableEntity => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            ErrorKind::ChaliceView | ErrorKind::InternalServer => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            ErrorKind::ChaliceView | ErrorKind::InternalServer => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -223,12 +221,32 @@ mod tests {
             (ChaliceError::unauthorized("m"), 401, "UnauthorizedError"),
             (ChaliceError::forbidden("m"), 403, "ForbiddenError"),
             (ChaliceError::not_found("m"), 404, "NotFoundError"),
-            (ChaliceError::method_not_allowed("m"), 405, "MethodNotAllowedError"),
-            (ChaliceError::request_timeout("m"), 408, "RequestTimeoutError"),
+            (
+                ChaliceError::method_not_allowed("m"),
+                405,
+                "MethodNotAllowedError",
+            ),
+            (
+                ChaliceError::request_timeout("m"),
+                408,
+                "RequestTimeoutError",
+            ),
             (ChaliceError::conflict("m"), 409, "ConflictError"),
-            (ChaliceError::unsupported_media_type("m"), 415, "UnsupportedMediaType"),
-            (ChaliceError::unprocessable_entity("m"), 422, "UnprocessableEntityError"),
-            (ChaliceError::too_many_requests("m"), 429, "TooManyRequestsError"),
+            (
+                ChaliceError::unsupported_media_type("m"),
+                415,
+                "UnsupportedMediaType",
+            ),
+            (
+                ChaliceError::unprocessable_entity("m"),
+                422,
+                "UnprocessableEntityError",
+            ),
+            (
+                ChaliceError::too_many_requests("m"),
+                429,
+                "TooManyRequestsError",
+            ),
             (ChaliceError::view("m"), 500, "ChaliceViewError"),
         ];
         for (err, status, code) in cases {

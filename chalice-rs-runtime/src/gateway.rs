@@ -72,7 +72,9 @@ impl Router {
                         .get_or_insert_with(|| (name.to_owned(), Vec::new()));
                     greedy_methods = Some((resource_path.to_owned(), &mut entry.1));
                     break;
-                } else if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                } else if let Some(name) =
+                    segment.strip_prefix('{').and_then(|s| s.strip_suffix('}'))
+                {
                     let entry = node
                         .param
                         .get_or_insert_with(|| (name.to_owned(), Box::default()));
@@ -306,7 +308,9 @@ pub fn build_event(
 fn resource_id(resource_path: &str) -> String {
     let hash = resource_path
         .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
     format!("{:06x}", hash & 0xff_ffff)
 }
 
@@ -344,7 +348,11 @@ impl GatewayResponse {
                 r#"{"message":"Missing Authentication Token"}"#,
             ),
             Self::InvalidApiKey => (403, "ForbiddenException", r#"{"message":"Forbidden"}"#),
-            Self::Unauthorized => (401, "UnauthorizedException", r#"{"message":"Unauthorized"}"#),
+            Self::Unauthorized => (
+                401,
+                "UnauthorizedException",
+                r#"{"message":"Unauthorized"}"#,
+            ),
             Self::AccessDenied => (
                 403,
                 "AccessDeniedException",
@@ -365,8 +373,16 @@ impl GatewayResponse {
                 "RequestTooLargeException",
                 r#"{"message":"Request Too Long"}"#,
             ),
-            Self::Throttled => (429, "TooManyRequestsException", r#"{"message":"Too Many Requests"}"#),
-            Self::QuotaExceeded => (429, "LimitExceededException", r#"{"message":"Limit Exceeded"}"#),
+            Self::Throttled => (
+                429,
+                "TooManyRequestsException",
+                r#"{"message":"Too Many Requests"}"#,
+            ),
+            Self::QuotaExceeded => (
+                429,
+                "LimitExceededException",
+                r#"{"message":"Limit Exceeded"}"#,
+            ),
         }
     }
 
@@ -405,19 +421,28 @@ mod tests {
     #[test]
     fn literal_beats_parameter_beats_greedy() {
         let r = router();
-        assert_eq!(r.route("GET", "/items/special").unwrap().resource_path, "/items/special");
+        assert_eq!(
+            r.route("GET", "/items/special").unwrap().resource_path,
+            "/items/special"
+        );
         let m = r.route("GET", "/items/7").unwrap();
         assert_eq!(m.resource_path, "/items/{id}");
         assert_eq!(m.path_params["id"], "7");
         let m = r.route("GET", "/files/a/b%20c.txt").unwrap();
         assert_eq!(m.resource_path, "/files/{path+}");
         assert_eq!(m.path_params["path"], "a/b c.txt");
-        assert_eq!(r.route("POST", "/anything/else").unwrap().resource_path, "/{proxy+}");
+        assert_eq!(
+            r.route("POST", "/anything/else").unwrap().resource_path,
+            "/{proxy+}"
+        );
     }
 
     #[test]
     fn trailing_slash_is_ignored() {
-        assert_eq!(router().route("GET", "/items/").unwrap().resource_path, "/items");
+        assert_eq!(
+            router().route("GET", "/items/").unwrap().resource_path,
+            "/items"
+        );
         assert_eq!(router().route("GET", "/").unwrap().resource_path, "/");
     }
 
@@ -453,9 +478,15 @@ mod tests {
         assert_eq!(json["resource"], "/items/{id}");
         assert_eq!(json["pathParameters"]["id"], "7");
         assert_eq!(json["queryStringParameters"]["q"], "2");
-        assert_eq!(json["multiValueQueryStringParameters"]["q"], serde_json::json!(["1", "2"]));
+        assert_eq!(
+            json["multiValueQueryStringParameters"]["q"],
+            serde_json::json!(["1", "2"])
+        );
         assert_eq!(json["queryStringParameters"]["x"], "a b");
-        assert_eq!(json["multiValueHeaders"]["x-tag"], serde_json::json!(["a", "b"]));
+        assert_eq!(
+            json["multiValueHeaders"]["x-tag"],
+            serde_json::json!(["a", "b"])
+        );
         assert_eq!(json["headers"]["x-tag"], "b");
         assert_eq!(json["isBase64Encoded"], true);
         assert_eq!(json["body"], "AAEC");

@@ -1,6 +1,7 @@
 //! The binary's entry point: manifest mode or Lambda mode.
 
 use crate::app::App;
+use crate::authorizer::{self, AuthRequest, AuthorizerRegistration};
 use crate::dispatch::Dispatcher;
 use crate::registry;
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
@@ -10,6 +11,9 @@ use std::process::ExitCode;
 
 /// The `_HANDLER` value of the HTTP API function.
 pub const API_HANDLER: &str = "api";
+
+/// The `_HANDLER` prefix of an authorizer's function: `authorizer:<name>`.
+pub const AUTHORIZER_HANDLER_PREFIX: &str = "authorizer:";
 
 /// Runs the app: call it from `main` with a closure that builds the [`App`]
 /// (its state), once per instance.
@@ -61,6 +65,18 @@ where
     runtime.block_on(async move {
         match handler.as_str() {
             API_HANDLER => serve_api(init().await).await,
+            other if other.starts_with(AUTHORIZER_HANDLER_PREFIX) => {
+                let name = &other[AUTHORIZER_HANDLER_PREFIX.len()..];
+                match authorizer::registrations().find(|r| r.name == name && r.handler.is_some()) {
+                    Some(registration) => serve_authorizer(registration).await,
+                    None => {
+                        eprintln!(
+                            "chalice-rs: _HANDLER names authorizer `{name}`, which this binary does not define"
+                        );
+                        ExitCode::FAILURE
+                    }
+                }
+            }
             other => {
                 eprintln!(
                     "chalice-rs: unknown handler `{other}` in _HANDLER (runtime API {api}); \
@@ -85,13 +101,42 @@ fn print_manifest() -> ExitCode {
     }
 }
 
+async fn serve_authorizer(registration: &'static AuthorizerRegistration) -> ExitCode {
+    let Some(handler) = registration.handler else {
+        return ExitCode::FAILURE;
+    };
+    let result = lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<serde_json::Value>| async move {
+            let method_arn = event
+                .payload
+                .get("methodArn")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let decision = handler(AuthRequest::from_event(event.payload)).await;
+            decision
+                .into_output(&method_arn)
+                .map_err(lambda_runtime::Error::from)
+        },
+    ))
+    .await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("chalice-rs: the Lambda runtime stopped: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 async fn serve_api(app: App) -> ExitCode {
     let dispatcher = Dispatcher::new(app);
     let dispatcher = &dispatcher;
     let result = lambda_runtime::run(service_fn(
         move |event: LambdaEvent<ApiGatewayProxyRequest>| async move {
-            let response: ApiGatewayProxyResponse =
-                dispatcher.dispatch(event.payload, Some(event.context)).await;
+            let response: ApiGatewayProxyResponse = dispatcher
+                .dispatch(event.payload, Some(event.context))
+                .await;
             Ok::<_, std::convert::Infallible>(response)
         },
     ))

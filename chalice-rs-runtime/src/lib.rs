@@ -33,6 +33,7 @@
 //! Gateway would.
 
 pub mod app;
+pub mod authorizer;
 pub mod dispatch;
 pub mod error;
 pub mod extract;
@@ -45,7 +46,7 @@ pub mod response;
 pub mod test;
 
 pub use app::App;
-pub use chalice_rs_macros::route;
+pub use chalice_rs_macros::{authorizer, cognito_authorizer, route};
 pub use error::{ChaliceError, ErrorKind};
 pub use extract::{FromRequest, Headers, Query, RawBody, State, TextBody};
 pub use http::StatusCode;
@@ -56,6 +57,7 @@ pub use response::{IntoResponse, Json, Response};
 /// Items the macros' generated code uses. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::authorizer::{AuthorizerFuture, AuthorizerRef, AuthorizerRegistration};
     pub use crate::extract::path_param;
     pub use crate::registry::{fragment_bytes, HandlerFuture, RouteRegistration};
     pub use inventory;

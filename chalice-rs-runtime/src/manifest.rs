@@ -23,6 +23,8 @@ pub const SECTION_NAME: &str = "chalice_manifest";
 pub enum Fragment {
     /// A `#[route]` attribute: one handler for one path and one or more methods.
     Route(RouteFragment),
+    /// An `#[authorizer]` function or a `cognito_authorizer!`.
+    Authorizer(Authorizer),
 }
 
 /// A `#[route]` attribute as the macro saw it.
@@ -48,9 +50,137 @@ pub struct RouteFragment {
     /// Whether an API key is required (`api_key_required = true`).
     #[serde(default)]
     pub api_key_required: bool,
-    /// Name of the authorizer protecting the route, if any.
+    /// Name of the authorizer protecting the route, if any (`iam` for AWS_IAM).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorizer: Option<String>,
+    /// CORS settings of the route, if it allows cross-origin calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cors: Option<Cors>,
+}
+
+/// The authorizer name that means IAM (SigV4) authorization.
+pub const IAM_AUTHORIZER: &str = "iam";
+
+/// CORS settings: the headers API Gateway's preflight and the handler's
+/// responses carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cors {
+    /// `Access-Control-Allow-Origin` (default `*`).
+    pub allow_origin: String,
+    /// `Access-Control-Allow-Headers`, added to Chalice's defaults.
+    #[serde(default)]
+    pub allow_headers: Vec<String>,
+    /// `Access-Control-Expose-Headers`.
+    #[serde(default)]
+    pub expose_headers: Vec<String>,
+    /// `Access-Control-Max-Age` in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<u32>,
+    /// `Access-Control-Allow-Credentials: true`.
+    #[serde(default)]
+    pub allow_credentials: bool,
+}
+
+/// The headers Chalice always allows in CORS.
+pub const CORS_DEFAULT_HEADERS: &[&str] = &[
+    "Authorization",
+    "Content-Type",
+    "X-Amz-Date",
+    "X-Amz-Security-Token",
+    "X-Api-Key",
+];
+
+impl Cors {
+    /// The response headers for these settings (without the preflight's
+    /// `Access-Control-Allow-Methods`), sorted by name.
+    pub fn headers(&self) -> Vec<(String, String)> {
+        let mut allow: Vec<String> = CORS_DEFAULT_HEADERS
+            .iter()
+            .map(|h| (*h).to_owned())
+            .collect();
+        for header in &self.allow_headers {
+            if !allow.iter().any(|h| h.eq_ignore_ascii_case(header)) {
+                allow.push(header.clone());
+            }
+        }
+        allow.sort();
+        let mut out = vec![
+            ("Access-Control-Allow-Headers".to_owned(), allow.join(",")),
+            (
+                "Access-Control-Allow-Origin".to_owned(),
+                self.allow_origin.clone(),
+            ),
+        ];
+        if !self.expose_headers.is_empty() {
+            out.push((
+                "Access-Control-Expose-Headers".to_owned(),
+                self.expose_headers.join(","),
+            ));
+        }
+        if let Some(max_age) = self.max_age {
+            out.push(("Access-Control-Max-Age".to_owned(), max_age.to_string()));
+        }
+        if self.allow_credentials {
+            out.push((
+                "Access-Control-Allow-Credentials".to_owned(),
+                "true".to_owned(),
+            ));
+        }
+        out.sort();
+        out
+    }
+}
+
+/// What kind of authorizer, and where its identity comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AuthorizerKind {
+    /// A TOKEN Lambda authorizer: one header carries the token.
+    Token {
+        /// The header (`Authorization` by default).
+        header: String,
+        /// A regular expression the token must match, checked by API Gateway.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        validation_expression: Option<String>,
+    },
+    /// A REQUEST Lambda authorizer: identity from headers, query strings and stage variables.
+    Request {
+        /// Identity sources in API Gateway form
+        /// (`method.request.header.X`, `method.request.querystring.q`, `stageVariables.v`).
+        identity_sources: Vec<String>,
+    },
+    /// A Cognito user pool authorizer.
+    CognitoUserPools {
+        /// The user pool ARNs.
+        provider_arns: Vec<String>,
+        /// The header carrying the token.
+        header: String,
+    },
+}
+
+/// An authorizer of the app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authorizer {
+    /// Its name (the function's name); routes name it.
+    pub name: String,
+    /// Module of the definition.
+    pub module: String,
+    /// Source file of the definition.
+    pub file: String,
+    /// Line of the definition.
+    pub line: u32,
+    /// The kind and identity sources.
+    #[serde(rename = "authorizer")]
+    pub kind: AuthorizerKind,
+    /// How long API Gateway caches a decision per identity (0 to 3600 s).
+    pub ttl_seconds: u32,
+}
+
+impl Authorizer {
+    /// Whether a Lambda function runs this authorizer (not Cognito).
+    pub fn has_function(&self) -> bool {
+        !matches!(self.kind, AuthorizerKind::CognitoUserPools { .. })
+    }
 }
 
 fn default_content_types() -> Vec<String> {
@@ -64,6 +194,9 @@ pub struct Manifest {
     pub version: u32,
     /// One entry per (resource path, method), sorted by path then method.
     pub routes: Vec<Route>,
+    /// The authorizers, sorted by name.
+    #[serde(default)]
+    pub authorizers: Vec<Authorizer>,
 }
 
 /// One API Gateway method: a resource path, an HTTP method and its handler.
@@ -87,15 +220,21 @@ pub struct Route {
     pub content_types: Vec<String>,
     /// Whether the method requires an API key.
     pub api_key_required: bool,
-    /// Name of the authorizer protecting the route, if any.
+    /// Name of the authorizer protecting the route, if any (`iam` for AWS_IAM).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorizer: Option<String>,
+    /// CORS settings, if the route allows cross-origin calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cors: Option<Cors>,
 }
 
 impl Route {
     /// Where the handler is written, for messages: `src/main.rs:12 (hello::item)`.
     pub fn location(&self) -> String {
-        format!("{}:{} ({}::{})", self.file, self.line, self.module, self.handler)
+        format!(
+            "{}:{} ({}::{})",
+            self.file, self.line, self.module, self.handler
+        )
     }
 }
 
@@ -145,6 +284,28 @@ pub enum ManifestError {
         /// The second handler.
         second: String,
     },
+    /// Two authorizers share a name.
+    #[error("two authorizers are named `{name}`: {first} and {second}")]
+    DuplicateAuthorizer {
+        /// The name.
+        name: String,
+        /// The first definition.
+        first: String,
+        /// The second definition.
+        second: String,
+    },
+    /// A route names an authorizer the app does not define.
+    #[error("route `{method} {path}` at {location} names authorizer `{authorizer}`, which the app does not define")]
+    UnknownAuthorizer {
+        /// The method.
+        method: String,
+        /// The path.
+        path: String,
+        /// Where the route is written.
+        location: String,
+        /// The name.
+        authorizer: String,
+    },
     /// The manifest was written by a newer or older binary.
     #[error("manifest version {found} is not supported (expected {MANIFEST_VERSION}); rebuild the app with a matching chalice-rs-runtime")]
     Version {
@@ -155,7 +316,9 @@ pub enum ManifestError {
 
 /// Splits a resource path into its segments (`/items/{id}` → `items`, `{id}`).
 pub fn segments(resource_path: &str) -> impl Iterator<Item = &str> {
-    resource_path.split('/').filter(|segment| !segment.is_empty())
+    resource_path
+        .split('/')
+        .filter(|segment| !segment.is_empty())
 }
 
 /// Whether a resource segment is a parameter (`{id}` or `{path+}`).
@@ -176,6 +339,7 @@ impl Manifest {
         fragments: impl IntoIterator<Item = &'a [u8]>,
     ) -> Result<Self, ManifestError> {
         let mut routes = Vec::new();
+        let mut authorizers = Vec::new();
         for bytes in fragments {
             let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
             let bytes = &bytes[..end];
@@ -209,11 +373,14 @@ impl Manifest {
                             content_types: route.content_types.clone(),
                             api_key_required: route.api_key_required,
                             authorizer: route.authorizer.clone(),
+                            cors: route.cors.clone(),
                         });
                     }
                 }
+                Fragment::Authorizer(authorizer) => authorizers.push(authorizer),
             }
         }
+        authorizers.sort_by(|a, b| (&a.name, &a.module).cmp(&(&b.name, &b.module)));
         routes.sort_by(|a, b| {
             (&a.resource_path, &a.method, &a.module, &a.handler).cmp(&(
                 &b.resource_path,
@@ -225,6 +392,7 @@ impl Manifest {
         let manifest = Manifest {
             version: MANIFEST_VERSION,
             routes,
+            authorizers,
         };
         manifest.validate()?;
         Ok(manifest)
@@ -247,6 +415,28 @@ impl Manifest {
                     first: a.location(),
                     second: b.location(),
                 });
+            }
+        }
+        let location = |a: &Authorizer| format!("{}:{} ({}::{})", a.file, a.line, a.module, a.name);
+        for pair in self.authorizers.windows(2) {
+            if pair[0].name == pair[1].name {
+                return Err(ManifestError::DuplicateAuthorizer {
+                    name: pair[0].name.clone(),
+                    first: location(&pair[0]),
+                    second: location(&pair[1]),
+                });
+            }
+        }
+        for route in &self.routes {
+            if let Some(name) = &route.authorizer {
+                if name != IAM_AUTHORIZER && self.authorizer(name).is_none() {
+                    return Err(ManifestError::UnknownAuthorizer {
+                        method: route.method.clone(),
+                        path: route.path.clone(),
+                        location: route.location(),
+                        authorizer: name.clone(),
+                    });
+                }
             }
         }
         // API Gateway resources form a tree: `/items/{id}` and `/items/{key}`
@@ -294,6 +484,11 @@ impl Manifest {
         paths.into_iter().collect()
     }
 
+    /// The authorizer named `name`.
+    pub fn authorizer(&self, name: &str) -> Option<&Authorizer> {
+        self.authorizers.iter().find(|a| a.name == name)
+    }
+
     /// Pretty JSON with a trailing newline, as printed in manifest mode.
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
@@ -337,7 +532,10 @@ mod tests {
         let b = fragment("second", "/x/", "/x", &["GET"]);
         let err = Manifest::from_fragments([a.as_bytes(), b.as_bytes()]).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("app::first") && text.contains("app::second"), "{text}");
+        assert!(
+            text.contains("app::first") && text.contains("app::second"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -24,11 +24,43 @@ pub struct RouteRegistration {
     pub methods: &'static [&'static str],
     /// Accepted request content types (lower case).
     pub content_types: &'static [&'static str],
+    /// Whether the route has CORS settings (in its fragment).
+    pub cors: bool,
     /// The handler wrapper.
     pub handler: HandlerFn,
 }
 
 inventory::collect!(RouteRegistration);
+
+impl RouteRegistration {
+    /// The CORS response headers of the route, read from its fragment; empty
+    /// without CORS.
+    pub fn cors_headers(&self) -> Vec<(http::HeaderName, http::HeaderValue)> {
+        if !self.cors {
+            return Vec::new();
+        }
+        let end = self
+            .fragment
+            .iter()
+            .position(|b| *b == 0)
+            .unwrap_or(self.fragment.len());
+        let cors = match serde_json::from_slice::<crate::manifest::Fragment>(&self.fragment[..end])
+        {
+            Ok(crate::manifest::Fragment::Route(route)) => route.cors,
+            _ => None,
+        };
+        cors.map(|cors| cors.headers())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(name, value)| {
+                Some((
+                    http::HeaderName::try_from(name).ok()?,
+                    http::HeaderValue::try_from(value).ok()?,
+                ))
+            })
+            .collect()
+    }
+}
 
 /// Every registered route, in link order.
 pub fn registrations() -> impl Iterator<Item = &'static RouteRegistration> {
@@ -37,7 +69,11 @@ pub fn registrations() -> impl Iterator<Item = &'static RouteRegistration> {
 
 /// The manifest of this binary, from its registrations. Runs no user code.
 pub fn manifest() -> Result<Manifest, ManifestError> {
-    Manifest::from_fragments(registrations().map(|r| r.fragment))
+    Manifest::from_fragments(
+        registrations()
+            .map(|r| r.fragment)
+            .chain(crate::authorizer::registrations().map(|r| r.fragment)),
+    )
 }
 
 /// Copies a `&str` into a NUL-terminated byte array at compile time, for the

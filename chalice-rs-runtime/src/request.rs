@@ -84,7 +84,11 @@ impl Request {
     }
     /// A path parameter by name, as API Gateway passed it.
     pub fn path_param(&self, name: &str) -> Option<&str> {
-        self.inner.event.path_parameters.get(name).map(String::as_str)
+        self.inner
+            .event
+            .path_parameters
+            .get(name)
+            .map(String::as_str)
     }
     /// All path parameters.
     pub fn path_params(&self) -> &HashMap<String, String> {
@@ -139,7 +143,13 @@ impl Request {
     /// `application/json` when absent, as Chalice assumes.
     pub fn content_type(&self) -> String {
         self.header("content-type")
-            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
             .filter(|v| !v.is_empty())
             .unwrap_or_else(|| "application/json".to_owned())
     }
@@ -152,8 +162,9 @@ impl Request {
     }
     /// The body as UTF-8 text.
     pub fn text(&self) -> Result<&str, ChaliceError> {
-        std::str::from_utf8(self.body()?)
-            .map_err(|error| ChaliceError::bad_request(format!("the body is not UTF-8 text: {error}")))
+        std::str::from_utf8(self.body()?).map_err(|error| {
+            ChaliceError::bad_request(format!("the body is not UTF-8 text: {error}"))
+        })
     }
     /// The body parsed as JSON; 400 with serde's message when it does not parse.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ChaliceError> {
@@ -172,7 +183,11 @@ impl Request {
     }
     /// One stage variable.
     pub fn stage_variable(&self, name: &str) -> Option<&str> {
-        self.inner.event.stage_variables.get(name).map(String::as_str)
+        self.inner
+            .event
+            .stage_variables
+            .get(name)
+            .map(String::as_str)
     }
     /// API Gateway's request context (stage, request id, identity, authorizer).
     pub fn request_context(&self) -> &ApiGatewayProxyRequestContext {

@@ -268,6 +268,10 @@ mod tests {
     #[test]
     fn invalid_header_is_skipped_not_panicking() {
         let response = Response::builder().header("bad name", "x").text("ok");
-        assert!(response.headers().is_empty() || !response.headers().contains_key(CONTENT_TYPE) || response.headers().len() == 1);
+        assert!(
+            response.headers().is_empty()
+                || !response.headers().contains_key(CONTENT_TYPE)
+                || response.headers().len() == 1
+        );
     }
 }
