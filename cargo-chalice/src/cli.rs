@@ -32,6 +32,8 @@ pub enum Command {
     Build(BuildArgs),
     /// Write deployment.zip and the CloudFormation template(s) to OUT_DIR.
     Package(PackageArgs),
+    /// Serve the app on this machine: API Gateway and Lambda emulated, with hot reload.
+    Local(crate::local::LocalArgs),
 }
 
 /// `--stage`.
@@ -87,6 +89,7 @@ pub fn parse() -> Cli {
 /// Runs the command.
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Local(args) => crate::local::run(&cli.project_dir, args).map_err(Into::into),
         Command::Routes(args) => {
             let manifest = crate::routes::load(&cli.project_dir, &args.stage)?;
             print!("{}", crate::routes::table(&manifest));

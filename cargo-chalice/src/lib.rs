@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod local;
 pub mod project;
 pub mod app_manifest;
 pub mod artifact;

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Figures for `cargo chalice local` (prints numbers; asserts nothing).
+#
+#   bench/local.sh [seconds] [connections]      (default 10 s, 32 connections)
+#
+# 1. Throughput and p99 latency of GET /items/{id} against `cargo chalice
+#    local` on examples/hello, beside a bare axum server answering the same
+#    route (bench/bare-axum), in the same run, with wrk.
+# 2. Edit-to-serve time: from saving a change in a handler of a copy of
+#    examples/hello to the new answer being served (incremental build), 3 runs.
+#
+# cargo-chalice is built with the release profile (LTO off to keep the build
+# short) into target/bench-local; the app itself is built by `local` as it
+# always is (debug profile, incremental). Set MAX_INSTANCES to change the
+# pool size (default: the command's default).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+seconds="${1:-10}"
+connections="${2:-32}"
+bench_target="$root/target/bench-local"
+
+if ! command -v wrk >/dev/null; then
+    echo "installing wrk (apt-get)..." >&2
+    if command -v apt-get >/dev/null; then
+        (apt-get install -y wrk || (apt-get update && apt-get install -y wrk)) >/dev/null
+    fi
+    command -v wrk >/dev/null || { echo "error: wrk is needed (apt-get install wrk)" >&2; exit 1; }
+fi
+
+echo "== building cargo-chalice (release, no LTO) and bare-axum into $bench_target" >&2
+CARGO_TARGET_DIR="$bench_target" CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo build --release -p cargo-chalice --bin cargo-chalice >&2
+CARGO_TARGET_DIR="$bench_target" cargo build --release --manifest-path bench/bare-axum/Cargo.toml >&2
+chalice="$bench_target/release/cargo-chalice"
+bare="$bench_target/release/bare-axum"
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do
+        kill -INT "$pid" 2>/dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Waits until $1 (a log file) shows the banner's URL; prints the URL.
+wait_for_url() {
+    local log="$1" deadline=$((SECONDS + 900))
+    while ((SECONDS < deadline)); do
+        if grep -q "serving on http://" "$log"; then
+            grep -o "serving on http://[^ ]*" "$log" | head -1 | sed 's/serving on //'
+            return 0
+        fi
+        sleep 0.2
+    done
+    echo "error: the server did not start; its log:" >&2
+    cat "$log" >&2
+    return 1
+}
+
+max_args=()
+if [[ -n "${MAX_INSTANCES:-}" ]]; then
+    max_args=(--max-instances "$MAX_INSTANCES")
+fi
+
+echo "== throughput: GET /items/1, $connections connections, $seconds s" >&2
+"$chalice" local --project-dir examples/hello --port 0 --no-autoreload "${max_args[@]}" >"$work/local.log" 2>&1 &
+pids+=($!)
+local_url="$(wait_for_url "$work/local.log")"
+bare_port="$(free_port)"
+"$bare" "$bare_port" >"$work/bare.log" 2>&1 &
+pids+=($!)
+bare_url="http://127.0.0.1:$bare_port/"
+for _ in $(seq 100); do curl -s -o /dev/null "$bare_url" && break; sleep 0.1; done
+
+# Every instance has its own in-memory store: seed item 1 with enough
+# concurrent PUTs that every instance of the pool gets one (all are busy at once).
+seed() {
+    seq 1 400 | xargs -P "$connections" -I{} curl -s -o /dev/null -X PUT \
+        -H 'content-type: application/json' -d '{"name": "pen", "price": 120}' "${1}items/1"
+}
+seed "$local_url"
+seed "$bare_url"
+
+run_wrk() {
+    wrk -t2 -c"$connections" -d"${seconds}s" --latency "${1}items/1" >"$2"
+}
+# Both get a short warm-up, then the measured run.
+wrk -t2 -c"$connections" -d2s "${local_url}items/1" >/dev/null
+wrk -t2 -c"$connections" -d2s "${bare_url}items/1" >/dev/null
+run_wrk "$local_url" "$work/wrk-local.txt"
+run_wrk "$bare_url" "$work/wrk-bare.txt"
+
+summary() {
+    local file="$1" rps p99 errors non2xx
+    rps="$(awk '/Requests\/sec/ {print $2}' "$file")"
+    p99="$(awk '$1 == "99%" {print $2}' "$file")"
+    errors="$(awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}' "$file")"
+    non2xx="$(awk '/Non-2xx/ {print $5}' "$file")"
+    echo "${rps:-0} ${p99:-?} ${errors:-0} ${non2xx:-0}"
+}
+read -r l_rps l_p99 l_err l_non <<<"$(summary "$work/wrk-local.txt")"
+read -r b_rps b_p99 b_err b_non <<<"$(summary "$work/wrk-bare.txt")"
+instances="$(grep -c ' cold$' "$work/local.log" || true)"
+echo
+echo "GET /items/1, $connections connections, ${seconds} s (wrk -t2), $(nproc) cores"
+printf '  %-22s %12s %10s %14s %8s\n' server req/s p99 socket-errors non-2xx
+printf '  %-22s %12s %10s %14s %8s\n' "cargo chalice local" "$l_rps" "$l_p99" "$l_err" "$l_non"
+printf '  %-22s %12s %10s %14s %8s\n' "bare axum" "$b_rps" "$b_p99" "$b_err" "$b_non"
+awk -v l="$l_rps" -v b="$b_rps" 'BEGIN { if (b > 0) printf "  ratio: %.1f%% of bare axum\n", 100 * l / b }'
+echo "  cold starts during the run (beyond the pre-started instance): $instances"
+
+# --- edit-to-serve ---------------------------------------------------------
+echo >&2
+echo "== edit-to-serve on a copy of examples/hello" >&2
+app="$work/app"
+mkdir -p "$app/src" "$app/.chalice"
+cp examples/hello/src/main.rs "$app/src/main.rs"
+cp examples/hello/.chalice/config.json "$app/.chalice/config.json"
+cp Cargo.lock "$app/Cargo.lock"
+sed -e 's/^name = "hello"/name = "hello_bench"/' \
+    -e "s|\"../../chalice-rs-runtime\"|\"$root/chalice-rs-runtime\"|" \
+    examples/hello/Cargo.toml >"$app/Cargo.toml"
+printf '\n[workspace]\n' >>"$app/Cargo.toml"
+CARGO_TARGET_DIR="$root/target/chalice-local-tests" \
+    "$chalice" local --project-dir "$app" --port 0 >"$work/reload.log" 2>&1 &
+pids+=($!)
+reload_url="$(wait_for_url "$work/reload.log")"
+times=()
+previous="world"
+for run in 1 2 3; do
+    word="edit$run"
+    start="$(date +%s.%N)"
+    sed -i "s/greeting: \"$previous\"/greeting: \"$word\"/" "$app/src/main.rs"
+    deadline=$((SECONDS + 300))
+    until curl -s "$reload_url" | grep -q "$word"; do
+        if ((SECONDS > deadline)); then
+            echo "error: the edit was not served; log:" >&2
+            cat "$work/reload.log" >&2
+            exit 1
+        fi
+        sleep 0.02
+    done
+    end="$(date +%s.%N)"
+    times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }')")
+    previous="$word"
+    sleep 1
+done
+echo
+echo "edit-to-serve (save -> new answer served, incremental debug build): ${times[*]} s"
+printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "  median: %s s\n", a[int((NR + 1) / 2)] }'
+grep -o "reloaded in [0-9.]* s" "$work/reload.log" | sed 's/^/  server: /'

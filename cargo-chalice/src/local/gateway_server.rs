@@ -1,0 +1,276 @@
+//! The API Gateway emulator: an HTTP server that routes requests over the
+//! manifest's resources, sends REST v1 proxy events to the function's pool,
+//! and answers with the function's proxy response or a gateway response.
+
+use super::pool::{Outcome, Pool};
+use super::proxy_response;
+use bytes::{Bytes, BytesMut};
+use chalice_rs_runtime::gateway::{
+    self, EventSettings, GatewayResponse, HttpRequest, Router, MAX_BODY_BYTES,
+};
+use chalice_rs_runtime::manifest::Route;
+use http::{HeaderValue, Request, Response};
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use tokio::net::TcpListener;
+
+/// A request body is read (and dropped) up to this size before answering 413,
+/// so that the client sees the answer rather than a reset connection.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
+/// One build of the app, with its configuration: what requests are served by.
+#[derive(Debug)]
+pub struct Generation {
+    /// Routing over the manifest's resources.
+    pub router: Router,
+    /// The manifest's routes, for the banner.
+    pub routes: Vec<Route>,
+    /// Stage, stage variables, binary media types.
+    pub settings: EventSettings,
+    /// The function's instances.
+    pub pool: Arc<Pool>,
+}
+
+impl Generation {
+    /// A generation serving `routes` with `pool`.
+    pub fn new(routes: Vec<Route>, settings: EventSettings, pool: Arc<Pool>) -> Self {
+        let router = Router::new(
+            routes
+                .iter()
+                .map(|route| (route.resource_path.as_str(), route.method.as_str())),
+        );
+        Self {
+            router,
+            routes,
+            settings,
+            pool,
+        }
+    }
+}
+
+/// The gateway: the generation in service, swappable while requests run.
+#[derive(Debug)]
+pub struct Gateway {
+    current: RwLock<Arc<Generation>>,
+}
+
+impl Gateway {
+    /// A gateway serving `generation`.
+    pub fn new(generation: Generation) -> Arc<Self> {
+        Arc::new(Self {
+            current: RwLock::new(Arc::new(generation)),
+        })
+    }
+
+    /// The generation new requests go to.
+    pub fn current(&self) -> Arc<Generation> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Puts `generation` in service and returns the one it replaces; requests
+    /// already running finish on the old one.
+    pub fn swap(&self, generation: Generation) -> Arc<Generation> {
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        std::mem::replace(&mut *current, Arc::new(generation))
+    }
+
+    /// Accepts connections on `listener` until the task is dropped.
+    pub async fn serve(self: Arc<Self>, listener: TcpListener) {
+        loop {
+            let (stream, peer) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    eprintln!("chalice local: accept failed: {error}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            let gateway = self.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request| {
+                    let gateway = gateway.clone();
+                    async move { Ok::<_, std::convert::Infallible>(gateway.handle(peer, request).await) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    }
+
+    async fn handle(&self, peer: SocketAddr, request: Request<Incoming>) -> Response<Full<Bytes>> {
+        let started = Instant::now();
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let (response, kind) = self.respond(peer, request).await;
+        println!(
+            "{method} {path} {} {:.1} ms {kind}",
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        response
+    }
+
+    async fn respond(
+        &self,
+        peer: SocketAddr,
+        request: Request<Incoming>,
+    ) -> (Response<Full<Bytes>>, &'static str) {
+        let (parts, body) = request.into_parts();
+        let declared_too_large = parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|length| length > MAX_BODY_BYTES as u64);
+        let body = match read_body(body, declared_too_large).await {
+            Ok(body) => body,
+            Err(()) => {
+                return (
+                    gateway_response(GatewayResponse::RequestTooLarge, None),
+                    "gateway",
+                )
+            }
+        };
+        let generation = self.current();
+        let Some(matched) = generation
+            .router
+            .route(parts.method.as_str(), parts.uri.path())
+        else {
+            return (
+                gateway_response(GatewayResponse::MissingAuthenticationToken, None),
+                "gateway",
+            );
+        };
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let http_request = HttpRequest {
+            method: parts.method,
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().unwrap_or("").to_owned(),
+            headers: parts.headers,
+            body: body.to_vec(),
+        };
+        let mut settings_with_ip;
+        let settings = if generation.settings.source_ip == peer.ip().to_string() {
+            &generation.settings
+        } else {
+            settings_with_ip = generation.settings.clone();
+            settings_with_ip.source_ip = peer.ip().to_string();
+            &settings_with_ip
+        };
+        let epoch_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let event = gateway::build_event(&http_request, &matched, settings, &request_id, epoch_ms);
+        let payload = match serde_json::to_vec(&event) {
+            Ok(payload) => Bytes::from(payload),
+            Err(error) => {
+                eprintln!("chalice local: cannot serialise the event: {error}");
+                return (
+                    gateway_response(GatewayResponse::IntegrationFailure, Some(&request_id)),
+                    "gateway",
+                );
+            }
+        };
+        // The invocation runs on its own task: a client hanging up does not kill the instance.
+        let invocation = tokio::spawn(generation.pool.clone().invoke(request_id.clone(), payload));
+        let Ok(invoked) = invocation.await else {
+            return (
+                gateway_response(GatewayResponse::IntegrationFailure, Some(&request_id)),
+                "gateway",
+            );
+        };
+        let kind = if invoked.cold { "cold" } else { "warm" };
+        let response = match invoked.outcome {
+            Outcome::Response(payload) => match proxy_response::parse(&payload) {
+                Ok(parsed) => {
+                    let mut response = Response::new(Full::new(parsed.body));
+                    *response.status_mut() = parsed.status;
+                    *response.headers_mut() = parsed.headers;
+                    add_request_id(&mut response, &request_id);
+                    response
+                }
+                Err(error) => {
+                    eprintln!("chalice local: {error}");
+                    gateway_response(GatewayResponse::IntegrationFailure, Some(&request_id))
+                }
+            },
+            Outcome::FunctionError(document) => {
+                eprintln!(
+                    "chalice local: the function returned an error: {}",
+                    String::from_utf8_lossy(&document)
+                );
+                gateway_response(GatewayResponse::IntegrationFailure, Some(&request_id))
+            }
+            Outcome::ResponseTooLarge => {
+                eprintln!("chalice local: the function's response is over Lambda's 6 MB limit");
+                gateway_response(GatewayResponse::IntegrationFailure, Some(&request_id))
+            }
+            Outcome::Crashed(_) | Outcome::StartFailed(_) => {
+                gateway_response(GatewayResponse::IntegrationFailure, Some(&request_id))
+            }
+            Outcome::TimedOut => {
+                gateway_response(GatewayResponse::IntegrationTimeout, Some(&request_id))
+            }
+        };
+        (response, kind)
+    }
+}
+
+/// Reads the body; `Err` when it is over API Gateway's 10 MB (the rest is drained).
+async fn read_body(mut body: Incoming, too_large: bool) -> Result<Bytes, ()> {
+    let mut collected = BytesMut::new();
+    let mut seen = 0_usize;
+    let mut over = too_large;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(());
+        };
+        if let Ok(data) = frame.into_data() {
+            seen = seen.saturating_add(data.len());
+            if seen > MAX_BODY_BYTES {
+                over = true;
+                collected.clear();
+            }
+            if seen > DRAIN_LIMIT {
+                break;
+            }
+            if !over {
+                collected.extend_from_slice(&data);
+            }
+        }
+    }
+    if over {
+        Err(())
+    } else {
+        Ok(collected.freeze())
+    }
+}
+
+fn add_request_id(response: &mut Response<Full<Bytes>>, request_id: &str) {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-amzn-requestid", value);
+    }
+}
+
+/// API Gateway's own answer (DESIGN.md §6), with `x-amzn-ErrorType`.
+fn gateway_response(kind: GatewayResponse, request_id: Option<&str>) -> Response<Full<Bytes>> {
+    let (status, _, body) = kind.parts();
+    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_GATEWAY);
+    *response.headers_mut() = kind.headers();
+    if let Some(request_id) = request_id {
+        add_request_id(&mut response, request_id);
+    }
+    response
+}

@@ -1,0 +1,357 @@
+//! `cargo chalice local`: API Gateway and Lambda on the developer's machine.
+//!
+//! The app's bootstrap is built for the host and run under a Lambda Runtime
+//! API emulator ([`runtime_api`]), one event per instance, in a pool that grows
+//! with load ([`pool`]). In front, an API Gateway emulator ([`gateway_server`])
+//! routes requests over the manifest's resources and sends REST v1 proxy
+//! events. [`reload`] rebuilds on changes and swaps the pool.
+
+pub mod gateway_server;
+pub mod pool;
+pub mod proxy_response;
+pub mod reload;
+pub mod runtime_api;
+
+use crate::config::{self, ConfigError, StageConfig};
+use crate::project::{Project, ProjectError};
+use chalice_rs_runtime::gateway::EventSettings;
+use chalice_rs_runtime::manifest::{Manifest, Route};
+use clap::Args;
+use gateway_server::{Gateway, Generation};
+use pool::{FunctionSpec, Pool, PoolError, GATEWAY_TIMEOUT};
+use std::collections::{BTreeMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// `cargo chalice local` options.
+#[derive(Debug, Clone, Args)]
+pub struct LocalArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on (0 picks a free one; the banner shows it).
+    #[arg(long, default_value_t = 8000)]
+    pub port: u16,
+    /// The stage of .chalice/config.json.
+    #[arg(long, default_value = "dev")]
+    pub stage: String,
+    /// Do not rebuild and reload when the sources change.
+    #[arg(long)]
+    pub no_autoreload: bool,
+    /// The most instances of the function running at once.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_instances: u16,
+}
+
+/// Why the local server cannot start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    /// The project cannot be found.
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    /// `.chalice/config.json` is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// cargo could not be started.
+    #[error("cannot run cargo: {0}")]
+    Cargo(std::io::Error),
+    /// The build failed; cargo showed why.
+    #[error("`cargo build` failed for {0}; see the compiler's errors above")]
+    BuildFailed(String),
+    /// The built binary could not be copied aside.
+    #[error("cannot copy {from} to {to}: {source}")]
+    Snapshot {
+        /// The built binary.
+        from: PathBuf,
+        /// The copy.
+        to: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The binary did not print a manifest.
+    #[error("cannot read the manifest of {binary}: {message} (is it a chalice-rs app calling `chalice_rs_runtime::run`?)")]
+    Manifest {
+        /// The binary.
+        binary: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The address cannot be listened on.
+    #[error("cannot listen on {address}: {source} (pick another port with --port)")]
+    Bind {
+        /// `host:port`.
+        address: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The async runtime or a temporary directory could not be created.
+    #[error("cannot start the server: {0}")]
+    Io(std::io::Error),
+    /// The file watcher could not start.
+    #[error("cannot watch the sources for changes: {0} (use --no-autoreload)")]
+    Watch(#[from] notify::Error),
+    /// The function could not start.
+    #[error(transparent)]
+    Start(#[from] PoolError),
+}
+
+/// Runs the local server for the project in `project_dir` until Ctrl-C.
+pub fn run(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(LocalError::Io)?;
+    let result = runtime.block_on(serve(project_dir, args));
+    // Tasks still holding instances are dropped here, which kills their processes.
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    result
+}
+
+async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
+    let project_dir = project_dir.to_owned();
+    let project = tokio::task::spawn_blocking(move || Project::discover(&project_dir))
+        .await
+        .map_err(|e| LocalError::Io(std::io::Error::other(e)))??;
+    let mut loader = Loader::new(project, args.stage.clone(), usize::from(args.max_instances))?;
+    let (generation, config) = loader.load().await?;
+    let address = format!("{}:{}", args.host, args.port);
+    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+        .await
+        .map_err(|source| LocalError::Bind {
+            address: address.clone(),
+            source,
+        })?;
+    let local = listener.local_addr().map_err(LocalError::Io)?;
+    print_banner(&config, &generation.routes, local, &args, &loader.project);
+    let gateway = Gateway::new(generation);
+    let server = tokio::spawn(gateway.clone().serve(listener));
+    let reloader = if args.no_autoreload {
+        None
+    } else {
+        let watcher = reload::Reloader::new(loader, gateway.clone())?;
+        Some(tokio::spawn(watcher.run()))
+    };
+    wait_for_shutdown_signal().await;
+    println!("chalice local: stopping");
+    server.abort();
+    let _ = server.await;
+    if let Some(reloader) = reloader {
+        reloader.abort();
+        let _ = reloader.await;
+    }
+    gateway.current().pool.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn print_banner(
+    config: &StageConfig,
+    routes: &[Route],
+    address: std::net::SocketAddr,
+    args: &LocalArgs,
+    project: &Project,
+) {
+    let api = config.function("api");
+    println!(
+        "chalice local: {} (stage {}, API Gateway stage {}, function {}-{})",
+        config.app_name, config.stage, config.api_gateway_stage, config.app_name, config.stage
+    );
+    print_routes(routes);
+    println!(
+        "  up to {} instances, timeout {} s, {} MB",
+        args.max_instances,
+        Duration::from_secs(u64::from(api.lambda_timeout))
+            .min(GATEWAY_TIMEOUT)
+            .as_secs(),
+        api.lambda_memory_size
+    );
+    if !args.no_autoreload {
+        println!(
+            "  reloading on changes to {}/src, Cargo.toml and .chalice/config.json",
+            project.dir.display()
+        );
+    }
+    println!("chalice local: serving on http://{address}/ (Ctrl-C to stop)");
+}
+
+/// Prints the route table.
+fn print_routes(routes: &[Route]) {
+    let width = routes
+        .iter()
+        .map(|r| r.resource_path.len())
+        .max()
+        .unwrap_or(0);
+    for route in routes {
+        println!(
+            "  {:<7} {:<width$}  {} ({}:{})",
+            route.method, route.resource_path, route.handler, route.file, route.line
+        );
+    }
+}
+
+/// Builds the app and turns a build into a [`Generation`]; keeps the copies
+/// of the binaries that instances run (cargo may overwrite the original while
+/// they do).
+#[derive(Debug)]
+pub struct Loader {
+    project: Project,
+    stage: String,
+    max_instances: usize,
+    snapshots: tempfile::TempDir,
+    kept: VecDeque<PathBuf>,
+    builds: u64,
+}
+
+impl Loader {
+    fn new(project: Project, stage: String, max_instances: usize) -> Result<Self, LocalError> {
+        let snapshots = tempfile::Builder::new()
+            .prefix("chalice-local-")
+            .tempdir()
+            .map_err(LocalError::Io)?;
+        Ok(Self {
+            project,
+            stage,
+            max_instances,
+            snapshots,
+            kept: VecDeque::new(),
+            builds: 0,
+        })
+    }
+
+    /// Reads the config, builds, reads the manifest and starts one instance.
+    async fn load(&mut self) -> Result<(Generation, StageConfig), LocalError> {
+        let config = config::load(&self.project.dir, &self.stage, &self.project.package)?;
+        let binary = self.build().await?;
+        let manifest = read_manifest(&binary).await?;
+        let api = config.function("api");
+        let region = std::env::var("AWS_REGION")
+            .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|_| "us-east-1".to_owned());
+        let function_name = format!("{}-{}", config.app_name, config.stage);
+        let mut env = BTreeMap::new();
+        for (name, value) in [
+            ("AWS_LAMBDA_FUNCTION_NAME", function_name.clone()),
+            (
+                "_HANDLER",
+                chalice_rs_runtime::lambda::API_HANDLER.to_owned(),
+            ),
+            (
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                api.lambda_memory_size.to_string(),
+            ),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+            (
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{function_name}"),
+            ),
+            ("AWS_REGION", region.clone()),
+            ("AWS_DEFAULT_REGION", region.clone()),
+            ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".to_owned()),
+            ("TZ", ":UTC".to_owned()),
+        ] {
+            env.insert(name.to_owned(), value);
+        }
+        env.extend(api.environment_variables.clone());
+        let spec = FunctionSpec {
+            binary,
+            env,
+            timeout: Duration::from_secs(u64::from(api.lambda_timeout)).min(GATEWAY_TIMEOUT),
+            function_arn: format!("arn:aws:lambda:{region}:123456789012:function:{function_name}"),
+        };
+        let settings = EventSettings {
+            stage: config.api_gateway_stage.clone(),
+            stage_variables: config
+                .stage_variables
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            binary_media_types: config.binary_media_types.clone(),
+            ..EventSettings::default()
+        };
+        let pool = Pool::new(spec, self.max_instances);
+        pool.prewarm().await?;
+        Ok((Generation::new(manifest.routes, settings, pool), config))
+    }
+
+    /// Runs `cargo build` for the host and copies the binary aside.
+    async fn build(&mut self) -> Result<PathBuf, LocalError> {
+        let mut command = tokio::process::Command::from(self.project.cargo_build(None, false));
+        command.kill_on_drop(true);
+        let status = command.status().await.map_err(LocalError::Cargo)?;
+        if !status.success() {
+            return Err(LocalError::BuildFailed(self.project.package.clone()));
+        }
+        self.builds += 1;
+        let built = self.project.binary_path(None, false);
+        let dir = self.snapshots.path().join(format!("build-{}", self.builds));
+        let copy = dir.join(
+            built
+                .file_name()
+                .unwrap_or(std::ffi::OsStr::new("bootstrap")),
+        );
+        let snapshot_error = |source| LocalError::Snapshot {
+            from: built.clone(),
+            to: copy.clone(),
+            source,
+        };
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(snapshot_error)?;
+        tokio::fs::copy(&built, &copy)
+            .await
+            .map_err(snapshot_error)?;
+        // Keep the last two builds: instances of the previous one may still be finishing.
+        self.kept.push_back(dir);
+        while self.kept.len() > 3 {
+            if let Some(old) = self.kept.pop_front() {
+                let _ = tokio::fs::remove_dir_all(old).await;
+            }
+        }
+        Ok(copy)
+    }
+}
+
+/// Runs `binary --manifest` and parses its output.
+async fn read_manifest(binary: &Path) -> Result<Manifest, LocalError> {
+    let error = |message: String| LocalError::Manifest {
+        binary: binary.to_owned(),
+        message,
+    };
+    let output = tokio::process::Command::new(binary)
+        .arg("--manifest")
+        .env("CHALICE_MANIFEST", "1")
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .map_err(|e| error(e.to_string()))?;
+    if !output.status.success() {
+        return Err(error(format!(
+            "it exited with {}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| error(e.to_string()))
+}

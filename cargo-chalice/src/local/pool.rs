@@ -1,0 +1,310 @@
+//! Instances of one function: bootstrap processes under the Runtime API.
+//!
+//! As on Lambda, an instance handles one event at a time; the pool starts a
+//! new instance (a cold start) when every instance is busy, up to
+//! `max_instances`; a crashed instance is dropped and a later request starts a
+//! new one; an invocation that outlives the timeout kills its instance.
+
+use super::runtime_api::{Invocation, Reply, RuntimeApi};
+use bytes::Bytes;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::process::{Child, Command};
+use tokio::sync::{oneshot, Semaphore};
+use tokio::time::Instant;
+
+/// API Gateway's integration timeout: 29 s, whatever the function's timeout.
+pub const GATEWAY_TIMEOUT: Duration = Duration::from_secs(29);
+
+/// How long an instance may take to start (Lambda's init limit).
+pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Numbers instances across pools, for messages.
+static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
+
+/// Why an instance could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    /// The Runtime API endpoint could not listen.
+    #[error("cannot open a Runtime API endpoint: {0}")]
+    Listen(std::io::Error),
+    /// The bootstrap could not be started.
+    #[error("cannot start {binary}: {source}")]
+    Spawn {
+        /// The binary.
+        binary: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The bootstrap exited before asking for its first event.
+    #[error("the function exited during init ({0})")]
+    ExitedDuringInit(String),
+    /// The runtime reported an init error.
+    #[error("the function failed to initialise: {0}")]
+    InitError(String),
+    /// Init took longer than Lambda allows.
+    #[error("the function did not finish init within {} s", INIT_TIMEOUT.as_secs())]
+    InitTimeout,
+    /// The pool is shut down.
+    #[error("the server is shutting down")]
+    ShutDown,
+}
+
+/// How to start an instance of the function.
+#[derive(Debug, Clone)]
+pub struct FunctionSpec {
+    /// The bootstrap binary.
+    pub binary: PathBuf,
+    /// Environment variables, beyond the inherited ones and `AWS_LAMBDA_RUNTIME_API`.
+    pub env: BTreeMap<String, String>,
+    /// The function timeout.
+    pub timeout: Duration,
+    /// The function's ARN (`Lambda-Runtime-Invoked-Function-Arn`).
+    pub function_arn: String,
+}
+
+/// How an invocation ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The function answered; the payload is its proxy response.
+    Response(Bytes),
+    /// The function reported an error (the runtime's error document).
+    FunctionError(Bytes),
+    /// The function's answer was over Lambda's 6 MB limit.
+    ResponseTooLarge,
+    /// The instance died while handling the event.
+    Crashed(String),
+    /// The instance could not be started, or failed during init.
+    StartFailed(String),
+    /// The invocation outlived the function timeout or API Gateway's 29 s.
+    TimedOut,
+}
+
+/// An invocation's outcome and whether it needed a new instance.
+#[derive(Debug)]
+pub struct Invoked {
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Whether a new instance was started for it.
+    pub cold: bool,
+}
+
+/// One bootstrap process and its Runtime API endpoint.
+#[derive(Debug)]
+struct Instance {
+    number: u64,
+    child: Child,
+    api: RuntimeApi,
+}
+
+impl Instance {
+    async fn start(spec: &FunctionSpec) -> Result<Self, PoolError> {
+        let number = NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed);
+        let api = RuntimeApi::start(spec.function_arn.clone())
+            .await
+            .map_err(PoolError::Listen)?;
+        let mut command = Command::new(&spec.binary);
+        command
+            .envs(&spec.env)
+            .env("AWS_LAMBDA_RUNTIME_API", api.endpoint())
+            .env(
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                format!("local/[$LATEST]instance-{number}"),
+            )
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        let child = command.spawn().map_err(|source| PoolError::Spawn {
+            binary: spec.binary.clone(),
+            source,
+        })?;
+        Ok(Self { number, child, api })
+    }
+
+    /// Waits until the runtime asks for its first event.
+    async fn wait_ready(&mut self) -> Result<(), PoolError> {
+        tokio::select! {
+            () = self.api.ready() => Ok(()),
+            status = self.child.wait() => Err(PoolError::ExitedDuringInit(describe_exit(status))),
+            error = self.api.init_failed() => Err(PoolError::InitError(error)),
+            () = tokio::time::sleep(INIT_TIMEOUT) => Err(PoolError::InitTimeout),
+        }
+    }
+
+    async fn invoke(
+        &mut self,
+        request_id: String,
+        payload: Bytes,
+        timeout: Duration,
+        started: Instant,
+    ) -> Outcome {
+        let (reply_tx, reply_rx) = oneshot::channel();
+        let (delivered_tx, delivered_rx) = oneshot::channel();
+        let invocation = Invocation {
+            request_id,
+            payload,
+            timeout,
+            delivered: delivered_tx,
+            reply: reply_tx,
+        };
+        if self.api.send(invocation).await.is_err() {
+            return Outcome::Crashed("the Runtime API endpoint is gone".to_owned());
+        }
+        // The function timeout runs from the moment the runtime takes the event.
+        let function_timer = async {
+            let _ = delivered_rx.await;
+            tokio::time::sleep(timeout).await;
+        };
+        tokio::select! {
+            biased;
+            reply = reply_rx => match reply {
+                Ok(Reply::Response(body)) => Outcome::Response(body),
+                Ok(Reply::FunctionError(body)) => Outcome::FunctionError(body),
+                Ok(Reply::ResponseTooLarge) => Outcome::ResponseTooLarge,
+                Err(_) => Outcome::Crashed("the Runtime API endpoint is gone".to_owned()),
+            },
+            status = self.child.wait() => Outcome::Crashed(describe_exit(status)),
+            error = self.api.init_failed() => Outcome::StartFailed(PoolError::InitError(error).to_string()),
+            () = function_timer => Outcome::TimedOut,
+            () = tokio::time::sleep_until(started + GATEWAY_TIMEOUT) => Outcome::TimedOut,
+        }
+    }
+
+    /// Kills the process and reaps it.
+    async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+}
+
+fn describe_exit(status: std::io::Result<std::process::ExitStatus>) -> String {
+    match status {
+        Ok(status) => status.to_string(),
+        Err(error) => format!("cannot wait for it: {error}"),
+    }
+}
+
+/// The instances of one build of one function.
+#[derive(Debug)]
+pub struct Pool {
+    spec: FunctionSpec,
+    permits: Arc<Semaphore>,
+    /// Idle instances and whether the pool is retired, under one lock.
+    idle: Mutex<(Vec<Instance>, bool)>,
+}
+
+impl Pool {
+    /// A pool of at most `max_instances` instances of `spec` (none started yet).
+    pub fn new(spec: FunctionSpec, max_instances: usize) -> Arc<Self> {
+        Arc::new(Self {
+            spec,
+            permits: Arc::new(Semaphore::new(max_instances.max(1))),
+            idle: Mutex::new((Vec::new(), false)),
+        })
+    }
+
+    /// The function this pool runs.
+    pub fn spec(&self) -> &FunctionSpec {
+        &self.spec
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Vec<Instance>, bool)> {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts one instance and waits until it is ready, so that the first
+    /// request does not pay for it and a build that cannot start is caught.
+    pub async fn prewarm(&self) -> Result<(), PoolError> {
+        let mut instance = Instance::start(&self.spec).await?;
+        if let Err(error) = instance.wait_ready().await {
+            tokio::spawn(instance.stop());
+            return Err(error);
+        }
+        self.release(instance);
+        Ok(())
+    }
+
+    /// Runs one event on an idle instance, or on a new one when all are busy.
+    pub async fn invoke(self: Arc<Self>, request_id: String, payload: Bytes) -> Invoked {
+        let started = Instant::now();
+        let Ok(_permit) = self.permits.clone().acquire_owned().await else {
+            return Invoked {
+                outcome: Outcome::StartFailed(PoolError::ShutDown.to_string()),
+                cold: false,
+            };
+        };
+        let idle = self.lock().0.pop();
+        let (mut instance, cold) = match idle {
+            Some(instance) => (instance, false),
+            None => match Instance::start(&self.spec).await {
+                Ok(instance) => (instance, true),
+                Err(error) => {
+                    return Invoked {
+                        outcome: Outcome::StartFailed(error.to_string()),
+                        cold: true,
+                    }
+                }
+            },
+        };
+        let outcome = instance
+            .invoke(request_id, payload, self.spec.timeout, started)
+            .await;
+        match &outcome {
+            Outcome::Response(_) | Outcome::FunctionError(_) | Outcome::ResponseTooLarge => {
+                self.release(instance);
+            }
+            Outcome::Crashed(status) => {
+                eprintln!(
+                    "chalice local: instance {} exited ({status}); the next request starts a new one",
+                    instance.number
+                );
+                tokio::spawn(instance.stop());
+            }
+            Outcome::TimedOut => {
+                eprintln!(
+                    "chalice local: instance {} outlived the timeout ({} s); killed",
+                    instance.number,
+                    self.spec.timeout.min(GATEWAY_TIMEOUT).as_secs()
+                );
+                tokio::spawn(instance.stop());
+            }
+            Outcome::StartFailed(error) => {
+                eprintln!("chalice local: instance {}: {error}", instance.number);
+                tokio::spawn(instance.stop());
+            }
+        }
+        Invoked { outcome, cold }
+    }
+
+    /// Returns an instance to the idle list, or stops it if the pool is retired.
+    fn release(&self, instance: Instance) {
+        let mut guard = self.lock();
+        if guard.1 {
+            drop(guard);
+            tokio::spawn(instance.stop());
+        } else {
+            guard.0.push(instance);
+        }
+    }
+
+    /// Retires the pool: idle instances stop now, busy ones when they finish.
+    pub async fn retire(&self) {
+        let idle = {
+            let mut guard = self.lock();
+            guard.1 = true;
+            std::mem::take(&mut guard.0)
+        };
+        for instance in idle {
+            instance.stop().await;
+        }
+    }
+
+    /// Stops the pool: no new invocations, idle instances killed and reaped.
+    pub async fn shutdown(&self) {
+        self.permits.close();
+        self.retire().await;
+    }
+}

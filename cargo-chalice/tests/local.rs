@@ -1,0 +1,721 @@
+//! `cargo chalice local` end to end: the real binary serving examples/hello
+//! (or a temporary copy of it) on a free loopback port, driven over HTTP.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{json, Value};
+use std::io::{BufRead as _, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_cargo-chalice");
+
+/// The first build of a fresh copy compiles the app's dependencies.
+const START_TIMEOUT: Duration = Duration::from_secs(900);
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the crate is in the workspace")
+        .to_owned()
+}
+
+fn hello_dir() -> PathBuf {
+    repo_root().join("examples/hello")
+}
+
+/// A copy of examples/hello named `name`, building into a target dir shared
+/// by the test copies, with `config` as its .chalice/config.json.
+struct Copy {
+    dir: tempfile::TempDir,
+}
+
+impl Copy {
+    fn new(name: &str, config: &str) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("chalice-local-test-")
+            .tempdir()
+            .unwrap();
+        let root = repo_root();
+        let manifest = std::fs::read_to_string(hello_dir().join("Cargo.toml")).unwrap();
+        let runtime = root.join("chalice-rs-runtime");
+        let manifest = manifest
+            .replace("name = \"hello\"", &format!("name = \"{name}\""))
+            .replace(
+                "\"../../chalice-rs-runtime\"",
+                &format!("{:?}", runtime.display().to_string()),
+            )
+            + "\n[workspace]\n";
+        assert!(
+            manifest.contains(&runtime.display().to_string()),
+            "{manifest}"
+        );
+        std::fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
+        std::fs::copy(root.join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::copy(
+            hello_dir().join("src/main.rs"),
+            dir.path().join("src/main.rs"),
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join(".chalice")).unwrap();
+        std::fs::write(dir.path().join(".chalice/config.json"), config).unwrap();
+        Self { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `chalice-local-tests` in the target dir this test was built in.
+    fn target_dir() -> PathBuf {
+        let bin = Path::new(BIN);
+        let target = bin.parent().and_then(Path::parent).unwrap_or(bin);
+        target.join("chalice-local-tests")
+    }
+}
+
+/// A running `cargo chalice local`; dropping it sends SIGINT and waits.
+struct Server {
+    child: Child,
+    base: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    fn start(dir: &Path, extra: &[&str], target_dir: Option<&Path>) -> Self {
+        let mut command = Command::new(BIN);
+        command
+            .args(["local", "--port", "0", "--project-dir"])
+            .arg(dir)
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(target_dir) = target_dir {
+            command.env("CARGO_TARGET_DIR", target_dir);
+        }
+        let mut child = command.spawn().expect("start cargo-chalice");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (url_tx, url_rx) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        drain(stdout, log.clone(), Some(url_tx));
+        drain(stderr, log.clone(), None);
+        let deadline = Instant::now() + START_TIMEOUT;
+        let base = loop {
+            if let Ok(url) = url_rx.recv_timeout(Duration::from_millis(200)) {
+                break url;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "cargo chalice local exited with {status}:\n{}",
+                    log.lock().unwrap()
+                );
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "cargo chalice local did not start:\n{}",
+                    log.lock().unwrap()
+                );
+            }
+        };
+        Self { child, base, log }
+    }
+
+    fn hello() -> Self {
+        Self::start(&hello_dir(), &[], None)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base.trim_end_matches('/'), path)
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits (bounded) until the log satisfies `check`; the log is read
+    /// from a pipe, so a line may land just after the answer it describes.
+    fn log_until(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let log = self.log();
+            if check(&log) {
+                return log;
+            }
+            assert!(Instant::now() < deadline, "{what}; the log:\n{log}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends SIGINT, as Ctrl-C does, and waits (bounded) for the exit.
+    fn stop(&mut self) -> Option<std::process::ExitStatus> {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        None
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            self.stop();
+        }
+        if std::thread::panicking() {
+            eprintln!("--- cargo chalice local output ---\n{}", self.log());
+        }
+    }
+}
+
+fn drain(
+    stream: impl Read + Send + 'static,
+    log: Arc<Mutex<String>>,
+    url: Option<mpsc::Sender<String>>,
+) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if let (Some(url), Some(at)) = (&url, line.find("serving on http://")) {
+                let rest = &line[at + "serving on ".len()..];
+                let _ = url.send(rest.split_whitespace().next().unwrap_or(rest).to_owned());
+            }
+            let mut log = log.lock().unwrap();
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
+}
+
+/// One HTTP answer.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    headers: http::HeaderMap,
+    body: Bytes,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("no header {name} in {:?}", self.headers))
+    }
+}
+
+type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+
+fn client() -> HttpClient {
+    Client::builder(TokioExecutor::new()).build_http()
+}
+
+async fn send(
+    client: &HttpClient,
+    method: &str,
+    url: &str,
+    content_type: Option<&str>,
+    body: impl Into<Bytes>,
+) -> Result<Answer, String> {
+    let mut request = http::Request::builder().method(method).uri(url);
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    let request = request
+        .body(Full::new(body.into()))
+        .map_err(|e| e.to_string())?;
+    let response = tokio::time::timeout(Duration::from_secs(60), client.request(request))
+        .await
+        .map_err(|_| format!("{method} {url}: no answer in 60 s"))?
+        .map_err(|e| format!("{method} {url}: {e}"))?;
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+    Ok(Answer {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body,
+    })
+}
+
+async fn get(client: &HttpClient, url: &str) -> Answer {
+    send(client, "GET", url, None, Bytes::new()).await.unwrap()
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+fn assert_gateway_error(answer: &Answer, status: u16, error_type: &str, body: Value) {
+    assert_eq!(answer.status, status, "{}", answer.text());
+    assert_eq!(answer.header("x-amzn-errortype"), error_type);
+    assert_eq!(answer.json(), body);
+}
+
+#[test]
+fn serves_the_routes_of_examples_hello() {
+    let server = Server::hello();
+    assert!(
+        server.log().contains("/items/{id}"),
+        "the banner lists the routes:\n{}",
+        server.log()
+    );
+    block_on(async {
+        let c = client();
+        let index = get(&c, &server.url("/")).await;
+        assert_eq!(index.status, 200);
+        // GREETING comes from the stage's environment_variables.
+        assert_eq!(index.json(), json!({"hello": "world"}));
+        assert!(!index.header("x-amzn-requestid").is_empty());
+
+        let created = send(
+            &c,
+            "POST",
+            &server.url("/items"),
+            Some("application/json"),
+            r#"{"name": "pen", "price": 120}"#,
+        )
+        .await
+        .unwrap();
+        assert_eq!(created.status, 201, "{}", created.text());
+        let id = created.json()["id"].as_u64().unwrap();
+        let item = get(&c, &server.url(&format!("/items/{id}"))).await;
+        assert_eq!(item.status, 200);
+        assert_eq!(item.json(), json!({"name": "pen", "price": 120}));
+        let missing = get(&c, &server.url("/items/999")).await;
+        assert_eq!(missing.status, 404);
+        assert_eq!(missing.json()["Code"], "NotFoundError");
+
+        let search = get(&c, &server.url("/search?tag=a&tag=b&q=x%20y")).await;
+        assert_eq!(search.json(), json!({"tags": ["a", "b"], "q": "x y"}));
+
+        let file = get(&c, &server.url("/files/docs/a%20b.txt")).await;
+        assert_eq!(file.text(), "file: docs/a b.txt");
+        assert_eq!(file.header("content-type"), "text/plain");
+
+        let echo = send(
+            &c,
+            "POST",
+            &server.url("/echo"),
+            Some("text/plain"),
+            "hi there",
+        )
+        .await
+        .unwrap();
+        assert_eq!(echo.status, 200);
+        assert_eq!(echo.text(), "hi there");
+        assert_eq!(echo.headers.get_all("set-cookie").iter().count(), 2);
+
+        let teapot = get(&c, &server.url("/teapot")).await;
+        assert_eq!(teapot.status, 409);
+        assert_eq!(teapot.json()["Code"], "ConflictError");
+    });
+    server.log_until("one access-log line per request", |log| {
+        log.contains("GET / 200 ")
+            && log.contains("POST /items 201 ")
+            && log
+                .lines()
+                .any(|l| l.starts_with("GET /items/999 404 ") && l.ends_with(" warm"))
+    });
+}
+
+#[test]
+fn unknown_path_or_method_is_missing_authentication_token() {
+    let server = Server::hello();
+    block_on(async {
+        let c = client();
+        let body = json!({"message": "Missing Authentication Token"});
+        for (method, path) in [
+            ("GET", "/nope"),
+            ("DELETE", "/items"),
+            ("PATCH", "/items/1"),
+            ("GET", "/files"),
+        ] {
+            let answer = send(&c, method, &server.url(path), None, Bytes::new())
+                .await
+                .unwrap();
+            assert_gateway_error(
+                &answer,
+                403,
+                "MissingAuthenticationTokenException",
+                body.clone(),
+            );
+        }
+    });
+}
+
+#[test]
+fn malformed_json_is_400() {
+    let server = Server::hello();
+    block_on(async {
+        let c = client();
+        let answer = send(
+            &c,
+            "POST",
+            &server.url("/items"),
+            Some("application/json"),
+            "{oops",
+        )
+        .await
+        .unwrap();
+        assert_eq!(answer.status, 400, "{}", answer.text());
+        assert_eq!(answer.json()["Code"], "BadRequestError");
+    });
+}
+
+#[test]
+fn a_panic_answers_500_and_the_instance_keeps_serving() {
+    let server = Server::hello();
+    block_on(async {
+        let c = client();
+        let answer = get(&c, &server.url("/panic")).await;
+        assert_eq!(answer.status, 500);
+        assert_eq!(answer.json()["Code"], "InternalServerError");
+        let answer = get(&c, &server.url("/")).await;
+        assert_eq!(answer.status, 200);
+    });
+    server.log_until(
+        "the request after the panic ran on the same (warm) instance",
+        |log| {
+            log.lines()
+                .any(|l| l.starts_with("GET / 200 ") && l.ends_with(" warm"))
+        },
+    );
+}
+
+#[test]
+fn a_crash_answers_502_and_a_new_instance_takes_over() {
+    let server = Server::hello();
+    block_on(async {
+        let c = client();
+        let answer = get(&c, &server.url("/crash")).await;
+        assert_gateway_error(
+            &answer,
+            502,
+            "InternalServerErrorException",
+            json!({"message": "Internal server error"}),
+        );
+        for _ in 0..3 {
+            let answer = get(&c, &server.url("/")).await;
+            assert_eq!(answer.status, 200);
+        }
+    });
+    server.log_until(
+        "the crash is reported and a new instance (cold) serves",
+        |log| {
+            log.contains("exited (exit status: 70)")
+                && log
+                    .lines()
+                    .any(|l| l.starts_with("GET / 200 ") && l.ends_with(" cold"))
+        },
+    );
+}
+
+#[test]
+fn a_handler_outliving_the_timeout_answers_504() {
+    let copy = Copy::new(
+        "hello_timeout",
+        r#"{"version": "2.0", "app_name": "hello", "stages": {"dev": {"lambda_timeout": 2}}}"#,
+    );
+    let server = Server::start(copy.path(), &["--no-autoreload"], Some(&Copy::target_dir()));
+    block_on(async {
+        let c = client();
+        let quick = get(&c, &server.url("/sleep/10")).await;
+        assert_eq!(quick.text(), "slept 10 ms");
+        let answer = get(&c, &server.url("/sleep/5000")).await;
+        assert_gateway_error(
+            &answer,
+            504,
+            "InternalServerErrorException",
+            json!({"message": "Endpoint request timed out"}),
+        );
+        let answer = get(&c, &server.url("/")).await;
+        assert_eq!(answer.status, 200);
+    });
+    server.log_until("the timeout is reported", |log| {
+        log.contains("outlived the timeout (2 s)")
+    });
+}
+
+#[test]
+fn a_body_over_10_mb_answers_413() {
+    let server = Server::hello();
+    block_on(async {
+        let c = client();
+        let big = vec![7_u8; 10 * 1024 * 1024 + 1];
+        let answer = send(
+            &c,
+            "POST",
+            &server.url("/upload"),
+            Some("application/octet-stream"),
+            big,
+        )
+        .await
+        .unwrap();
+        assert_eq!(answer.status, 413);
+        assert_eq!(
+            answer.header("x-amzn-errortype"),
+            "RequestTooLargeException"
+        );
+        assert!(answer.json()["message"].is_string());
+        let fits = vec![7_u8; 1024 * 1024];
+        let answer = send(
+            &c,
+            "POST",
+            &server.url("/upload"),
+            Some("application/octet-stream"),
+            fits,
+        )
+        .await
+        .unwrap();
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.json(), json!({"received": 1024 * 1024}));
+    });
+}
+
+#[test]
+fn binary_bodies_round_trip() {
+    let server = Server::hello();
+    block_on(async {
+        let c = client();
+        let image = get(&c, &server.url("/image")).await;
+        assert_eq!(image.status, 200);
+        assert_eq!(image.header("content-type"), "image/png");
+        assert_eq!(
+            &image.body[..],
+            &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0x00]
+        );
+        let bytes: Vec<u8> = (0..=255).collect();
+        let upload = send(&c, "POST", &server.url("/upload"), Some("image/png"), bytes)
+            .await
+            .unwrap();
+        assert_eq!(upload.status, 200, "{}", upload.text());
+        assert_eq!(upload.json(), json!({"received": 256}));
+    });
+}
+
+#[test]
+fn answers_64_concurrent_requests() {
+    let server = Server::start(&hello_dir(), &["--max-instances", "8"], None);
+    block_on(async {
+        let c = client();
+        let mut tasks = Vec::new();
+        for i in 0..64 {
+            let c = c.clone();
+            let url = server.url(&format!("/files/request-{i}"));
+            tasks.push(tokio::spawn(async move {
+                (i, send(&c, "GET", &url, None, Bytes::new()).await)
+            }));
+        }
+        for task in tasks {
+            let (i, answer) = task.await.unwrap();
+            let answer = answer.unwrap();
+            assert_eq!(answer.status, 200);
+            assert_eq!(answer.text(), format!("file: request-{i}"));
+        }
+    });
+    let log = server.log_until("64 access-log lines", |log| {
+        log.lines()
+            .filter(|l| l.starts_with("GET /files/request-"))
+            .count()
+            == 64
+    });
+    let cold = log
+        .lines()
+        .filter(|l| l.starts_with("GET /files/") && l.ends_with(" cold"))
+        .count();
+    // One instance was started before serving; at most 8 run at once.
+    assert!(cold <= 7, "{cold} cold starts:\n{log}");
+}
+
+fn children_of(pid: u32) -> Vec<u32> {
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ...
+        let Some(after) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
+            continue;
+        };
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        if fields.get(1).and_then(|p| p.parse::<u32>().ok()) == Some(pid) {
+            if let Ok(child) = entry.file_name().to_string_lossy().parse() {
+                children.push(child);
+            }
+        }
+    }
+    children
+}
+
+fn is_alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+#[test]
+fn ctrl_c_stops_and_leaves_no_child_process() {
+    let mut server = Server::hello();
+    block_on(async {
+        let c = client();
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let c = c.clone();
+            let url = server.url("/sleep/300");
+            tasks.push(tokio::spawn(async move {
+                send(&c, "GET", &url, None, Bytes::new()).await
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap().unwrap().status, 200);
+        }
+    });
+    let children = children_of(server.child.id());
+    assert!(
+        children.len() >= 2,
+        "instances: {children:?}\n{}",
+        server.log()
+    );
+    let status = server.stop().expect("the server stops on SIGINT");
+    assert!(status.success(), "{status}\n{}", server.log());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while children.iter().any(|pid| is_alive(*pid)) {
+        assert!(
+            Instant::now() < deadline,
+            "instances left running: {children:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn reloads_on_change_without_failing_requests() {
+    let copy = Copy::new("hello_reload", r#"{"version": "2.0", "app_name": "hello"}"#);
+    let server = Server::start(copy.path(), &[], Some(&Copy::target_dir()));
+    let main_rs = copy.path().join("src/main.rs");
+    let source = std::fs::read_to_string(&main_rs).unwrap();
+    assert!(source.contains("greeting: \"world\""));
+    block_on(async {
+        let c = client();
+        assert_eq!(
+            get(&c, &server.url("/")).await.json(),
+            json!({"hello": "world"})
+        );
+
+        let stop = Arc::new(AtomicBool::new(false));
+        let ok = Arc::new(AtomicUsize::new(0));
+        let failures = Arc::new(Mutex::new(Vec::new()));
+        let mut workers = Vec::new();
+        for _ in 0..3 {
+            let (c, stop, ok, failures) = (c.clone(), stop.clone(), ok.clone(), failures.clone());
+            let url = server.url("/");
+            workers.push(tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    match send(&c, "GET", &url, None, Bytes::new()).await {
+                        Ok(answer) if answer.status == 200 => {
+                            ok.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Ok(answer) => failures.lock().unwrap().push(format!(
+                            "{} {}",
+                            answer.status,
+                            answer.text()
+                        )),
+                        Err(error) => failures.lock().unwrap().push(error),
+                    }
+                }
+            }));
+        }
+
+        std::fs::write(
+            &main_rs,
+            source.replace("greeting: \"world\"", "greeting: \"reloaded\""),
+        )
+        .unwrap();
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if get(&c, &server.url("/")).await.json() == json!({"hello": "reloaded"}) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the change was not served:\n{}",
+                server.log()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // Keep the load on while the old instances drain.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+
+        // A compile error keeps the last good build in service.
+        std::fs::write(&main_rs, format!("{source}\nfn broken( {{\n")).unwrap();
+        let deadline = Instant::now() + START_TIMEOUT;
+        while !server.log().contains("still serving the last good build") {
+            assert!(
+                Instant::now() < deadline,
+                "no build failure reported:\n{}",
+                server.log()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            server.log().contains("error: could not compile"),
+            "cargo's errors are shown:\n{}",
+            server.log()
+        );
+        assert_eq!(
+            get(&c, &server.url("/")).await.json(),
+            json!({"hello": "reloaded"})
+        );
+
+        stop.store(true, Ordering::Relaxed);
+        for worker in workers {
+            worker.await.unwrap();
+        }
+        let failures = failures.lock().unwrap();
+        assert!(
+            failures.is_empty(),
+            "requests failed during the reload: {failures:?}"
+        );
+        assert!(
+            ok.load(Ordering::Relaxed) > 10,
+            "too few requests ran during the reload"
+        );
+    });
+    server.log_until("the reload is reported", |log| {
+        log.contains("src/main.rs changed; rebuilding") && log.contains("reloaded in")
+    });
+}
