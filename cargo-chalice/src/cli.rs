@@ -34,6 +34,14 @@ pub enum Command {
     Package(PackageArgs),
     /// Serve the app on this machine: API Gateway and Lambda emulated, with hot reload.
     Local(crate::local::LocalArgs),
+    /// Package, upload and deploy the stage through CloudFormation; prints the API's URL.
+    Deploy(crate::deploy::commands::DeployArgs),
+    /// Delete the stage's CloudFormation stack.
+    Delete(crate::deploy::commands::StackArgs),
+    /// Print the stage's API URL.
+    Url(crate::deploy::commands::StackArgs),
+    /// Print the stage's function logs from CloudWatch Logs.
+    Logs(crate::deploy::commands::LogsArgs),
 }
 
 /// `--stage`.
@@ -90,6 +98,10 @@ pub fn parse() -> Cli {
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Local(args) => crate::local::run(&cli.project_dir, args).map_err(Into::into),
+        Command::Deploy(args) => Ok(crate::deploy::commands::deploy(&cli.project_dir, &args)?),
+        Command::Delete(args) => Ok(crate::deploy::commands::delete(&cli.project_dir, &args)?),
+        Command::Url(args) => Ok(crate::deploy::commands::url(&cli.project_dir, &args)?),
+        Command::Logs(args) => Ok(crate::deploy::commands::logs(&cli.project_dir, &args)?),
         Command::Routes(args) => {
             let manifest = crate::routes::load(&cli.project_dir, &args.stage)?;
             print!("{}", crate::routes::table(&manifest));

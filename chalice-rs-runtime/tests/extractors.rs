@@ -98,9 +98,11 @@ fn sync_handler() -> &'static str {
 }
 
 fn client() -> Client {
-    let mut settings = EventSettings::default();
-    settings.stage = "dev".to_owned();
-    settings.stage_variables = HashMap::from([("table".to_owned(), "items-dev".to_owned())]);
+    let settings = EventSettings {
+        stage: "dev".to_owned(),
+        stage_variables: HashMap::from([("table".to_owned(), "items-dev".to_owned())]),
+        ..EventSettings::default()
+    };
     Client::with_settings(App::new(), settings)
 }
 

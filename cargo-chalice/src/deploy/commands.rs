@@ -1,0 +1,154 @@
+//! The entry points of `deploy`, `delete`, `url` and `logs`, as the CLI calls them.
+
+use super::{block_on, list_resources, DeployError, Packaged, Target};
+use crate::aws::{Aws, AwsOptions};
+use clap::Args;
+use std::path::Path;
+
+/// How to reach AWS: `--profile`, `--region`, `--endpoint-url`.
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// A named profile of ~/.aws/config and ~/.aws/credentials.
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// The AWS region (else the profile's region).
+    #[arg(long, env = "AWS_REGION")]
+    pub region: Option<String>,
+    /// Send every AWS call to this endpoint (an emulator such as moto); S3 then uses path-style URLs.
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+}
+
+impl AwsArgs {
+    /// The options of [`Aws::load`].
+    pub fn options(&self) -> AwsOptions {
+        AwsOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        }
+    }
+}
+
+/// `cargo chalice deploy` options.
+#[derive(Debug, Clone, Args)]
+pub struct DeployArgs {
+    /// The stage of .chalice/config.json.
+    #[arg(long, default_value = "dev")]
+    pub stage: String,
+    /// Lambda architecture (default: the stage's `architecture`, else arm64).
+    #[arg(long, value_enum)]
+    pub arch: Option<crate::artifact::Arch>,
+    /// AWS access.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// `cargo chalice delete` and `url` options.
+#[derive(Debug, Clone, Args)]
+pub struct StackArgs {
+    /// The stage of .chalice/config.json.
+    #[arg(long, default_value = "dev")]
+    pub stage: String,
+    /// AWS access.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// `cargo chalice logs` options.
+#[derive(Debug, Clone, Args)]
+pub struct LogsArgs {
+    /// The stage of .chalice/config.json.
+    #[arg(long, default_value = "dev")]
+    pub stage: String,
+    /// Only this function: `api`, a handler's name, or the Lambda function's name (default: all).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// How far back to start: 30s, 10m, 2h, 1d.
+    #[arg(long, default_value = "10m")]
+    pub since: String,
+    /// Keep printing new events until Ctrl-C.
+    #[arg(long, short)]
+    pub follow: bool,
+    /// AWS access.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// `cargo chalice deploy`: package, then deploy; prints the API's URL.
+pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> {
+    let stage = args.stage.as_str();
+    let aws = &args.aws.options();
+    let project = crate::project::Project::discover(project_dir)?;
+    let out_dir = project.dir.join(".chalice").join("deployments").join(stage);
+    let output = crate::package::package(&crate::package::PackageOptions {
+        project_dir: project.dir.clone(),
+        stage: stage.to_owned(),
+        arch: args.arch,
+        out_dir,
+        format: crate::package::TemplateFormat::Json,
+    })
+    .map_err(|e| DeployError::Package(Box::new(e)))?;
+    let packaged = Packaged {
+        app_name: output.config.app_name.clone(),
+        stage: output.config.stage.clone(),
+        api_gateway_stage: output.config.api_gateway_stage.clone(),
+        deployment_bucket: output.config.deployment_bucket.clone(),
+        template_path: output.template_path.clone(),
+        zip_path: output.zip_path.clone(),
+        zip_sha256: output.zip_sha256.clone(),
+    };
+    let outcome = block_on(async {
+        let aws = Aws::load(aws).await?;
+        super::deploy_packaged(&aws, &project.dir, &packaged).await
+    })?;
+    match &outcome.state.endpoint_url {
+        Some(url) => println!("Rest API URL: {url}"),
+        None => println!("deployed stack {} (it has no REST API)", outcome.state.stack_name),
+    }
+    Ok(())
+}
+
+/// `cargo chalice delete`.
+pub fn delete(project_dir: &Path, args: &StackArgs) -> Result<(), DeployError> {
+    let aws = &args.aws.options();
+    let target = Target::find(project_dir, &args.stage)?;
+    block_on(async {
+        let aws = Aws::load(aws).await?;
+        super::delete(&aws, &target).await
+    })
+}
+
+/// `cargo chalice url`: prints the URL.
+pub fn url(project_dir: &Path, args: &StackArgs) -> Result<(), DeployError> {
+    let target = Target::find(project_dir, &args.stage)?;
+    let url = block_on(super::url(&args.aws.options(), &target))?;
+    println!("{url}");
+    Ok(())
+}
+
+/// `cargo chalice logs`.
+pub fn logs(project_dir: &Path, args: &LogsArgs) -> Result<(), DeployError> {
+    let since = crate::logs::parse_since(&args.since)?;
+    let target = Target::find(project_dir, &args.stage)?;
+    let aws = &args.aws.options();
+    let name = args.name.as_deref();
+    let follow = args.follow;
+    block_on(async {
+        let aws = Aws::load(aws).await?;
+        let resources = match &target.state {
+            Some(state) => state.resources.clone(),
+            None => {
+                let cf = aws.cloudformation();
+                let info = super::stack::describe(&cf, &target.stack_name)
+                    .await?
+                    .ok_or_else(|| target.not_deployed())?;
+                list_resources(&cf, &info.stack_id).await?
+            }
+        };
+        let sources = crate::logs::select_functions(&resources, name)?;
+        let mut out = std::io::stdout().lock();
+        crate::logs::show(&aws, sources, since, follow, &mut out).await?;
+        Ok(())
+    })
+}
