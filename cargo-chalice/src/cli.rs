@@ -34,6 +34,10 @@ pub enum Command {
     Package(PackageArgs),
     /// Serve the app on this machine: API Gateway and Lambda emulated, with hot reload.
     Local(crate::local::LocalArgs),
+    /// Create a project from a template (hello, rest-api, dynamodb).
+    New(crate::new::NewArgs),
+    /// Print the IAM policy generated from the app's AWS SDK calls (or its iam_policy_file).
+    GenPolicy(StageArgs),
     /// Package, upload and deploy the stage through CloudFormation; prints the API's URL.
     Deploy(crate::deploy::commands::DeployArgs),
     /// Delete the stage's CloudFormation stack.
@@ -97,6 +101,16 @@ pub fn parse() -> Cli {
 /// Runs the command.
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::New(args) => Ok(crate::new::run(&args)?),
+        Command::GenPolicy(args) => {
+            let outcome = crate::policy::policy_for_stage(&cli.project_dir, &args.stage)?;
+            let (document, warnings) = crate::policy::render(&outcome);
+            print!("{document}");
+            for warning in warnings {
+                eprintln!("warning: {warning}");
+            }
+            Ok(())
+        }
         Command::Local(args) => crate::local::run(&cli.project_dir, args).map_err(Into::into),
         Command::Deploy(args) => Ok(crate::deploy::commands::deploy(&cli.project_dir, &args)?),
         Command::Delete(args) => Ok(crate::deploy::commands::delete(&cli.project_dir, &args)?),

@@ -15,3 +15,5 @@ pub mod bundle;
 pub mod package;
 pub mod routes;
 pub mod template;
+pub mod policy;
+pub mod new;
