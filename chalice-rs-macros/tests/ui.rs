@@ -13,4 +13,7 @@ fn ui() {
     cases.compile_fail("tests/ui/duplicate_route.rs");
     cases.compile_fail("tests/ui/bad_return.rs");
     cases.compile_fail("tests/ui/errors_are_collected.rs");
+    cases.compile_fail("tests/ui/unknown_authorizer.rs");
+    cases.compile_fail("tests/ui/bad_cors.rs");
+    cases.compile_fail("tests/ui/bad_authorizer.rs");
 }
