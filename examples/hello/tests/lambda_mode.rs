@@ -617,3 +617,92 @@ fn without_a_runtime_api_it_explains_itself() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("AWS_LAMBDA_RUNTIME_API"), "{stderr}");
 }
+
+/// The REST v1 request fixtures shipped in the `aws_lambda_events` crate
+/// (real API Gateway captures), found through `cargo metadata`.
+fn aws_lambda_events_fixtures() -> Vec<(String, Value)> {
+    // Only the host's packages: those are on disk, since the test was built.
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
+    let version = Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .expect("run rustc -vV");
+    let version = String::from_utf8_lossy(&version.stdout).into_owned();
+    let host = version
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .expect("rustc -vV names the host")
+        .to_owned();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--offline"])
+        .args(["--filter-platform", &host])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run cargo metadata");
+    assert!(
+        output.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: Value = serde_json::from_slice(&output.stdout).expect("metadata JSON");
+    let manifest = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["name"] == "aws_lambda_events")
+        .and_then(|p| p["manifest_path"].as_str())
+        .expect("aws_lambda_events in the dependency graph");
+    let dir = std::path::Path::new(manifest)
+        .parent()
+        .expect("package dir")
+        .join("src/fixtures");
+    let names = [
+        "example-apigw-request.json",
+        "example-apigw-request-multi-value-parameters.json",
+        "example-apigw-request-catch-all.json",
+        "example-apigw-sam-rest-request.json",
+        "example-apigw-console-test-request.json",
+        "example-apigw-restapi-openapi-request.json",
+    ];
+    names
+        .iter()
+        .map(|name| {
+            let path = dir.join(name);
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("read fixture {}: {e}", path.display()));
+            let value = serde_json::from_str(&text).expect("fixture JSON");
+            ((*name).to_owned(), value)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_lambda_events_fixtures_are_served() {
+    let fixtures = aws_lambda_events_fixtures();
+    let (mut api, mut instance) = start().await;
+    for (name, fixture) in fixtures {
+        // As captured: resources this app does not have.
+        let response = api.invoke(fixture.clone()).await;
+        assert_eq!(response["statusCode"], 404, "{name}: {response}");
+        assert_eq!(body_json(&response)["Code"], "NotFoundError", "{name}");
+
+        // The same event, routed by API Gateway to `POST /echo`.
+        let mut echo = fixture.clone();
+        echo["resource"] = json!("/echo");
+        echo["path"] = json!("/echo");
+        echo["httpMethod"] = json!("POST");
+        echo["pathParameters"] = Value::Null;
+        echo["requestContext"]["resourcePath"] = json!("/echo");
+        echo["requestContext"]["httpMethod"] = json!("POST");
+        let response = api.invoke(echo).await;
+        assert_eq!(response["statusCode"], 200, "{name}: {response}");
+        let sent = fixture["body"].as_str().unwrap_or_default();
+        assert_eq!(body_bytes(&response), sent.as_bytes(), "{name}");
+        assert_eq!(
+            header_values(&response, "set-cookie"),
+            ["seen=1", "theme=dark"]
+        );
+    }
+    assert!(instance.is_running());
+}
