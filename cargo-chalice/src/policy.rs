@@ -1369,6 +1369,27 @@ mod tests {
         assert_eq!(generated.document.expect("document")["Statement"][0]["Action"], json!(["sqs:SendMessage"]));
     }
 
+    /// The repository's DynamoDB apps: their policy is exactly what their
+    /// handlers call (test code, such as CreateTable in examples/todo's tests,
+    /// is left out).
+    #[test]
+    fn policies_of_the_todo_example_and_the_dynamodb_template() {
+        let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for (dir, expected) in [
+            (
+                "examples/todo",
+                json!(["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:UpdateItem"]),
+            ),
+            ("templates/dynamodb", json!(["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"])),
+        ] {
+            let outcome = policy_for(&checkout.join(dir), &function(true, None)).expect("policy");
+            assert!(outcome.unmapped.is_empty(), "{dir}: {:?}", outcome.unmapped);
+            let document = outcome.document.expect("a document");
+            assert_eq!(document["Statement"].as_array().map(Vec::len), Some(1), "{dir}: {document}");
+            assert_eq!(document["Statement"][0]["Action"], expected, "{dir}");
+        }
+    }
+
     #[test]
     fn no_sources_is_an_error() {
         let dir = project(&[("Cargo.toml", "")]);
