@@ -51,6 +51,10 @@ where
         );
         return ExitCode::from(2);
     };
+    if let Err(message) = check_lambda_environment() {
+        eprintln!("chalice-rs: {message} (runtime API {api})");
+        return ExitCode::from(2);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -86,6 +90,29 @@ where
             }
         }
     })
+}
+
+/// The variables lambda_runtime reads at start-up, where a missing one would
+/// panic inside it: checked first, for a plain message instead.
+fn check_lambda_environment() -> Result<(), String> {
+    for name in [
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+    ] {
+        if std::env::var_os(name).is_none() {
+            return Err(format!(
+                "{name} is not set; the Lambda service and `cargo chalice local` set it"
+            ));
+        }
+    }
+    let memory = std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").unwrap_or_default();
+    if memory.parse::<i32>().is_err() {
+        return Err(format!(
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE must be a number of megabytes, not `{memory}`"
+        ));
+    }
+    Ok(())
 }
 
 fn print_manifest() -> ExitCode {

@@ -706,3 +706,18 @@ async fn aws_lambda_events_fixtures_are_served() {
     }
     assert!(instance.is_running());
 }
+
+#[test]
+fn missing_lambda_variables_are_named_not_panicked_on() {
+    let output = Command::new(env!("CARGO_BIN_EXE_hello"))
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .output()
+        .expect("run hello");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("AWS_LAMBDA_FUNCTION_NAME is not set"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
