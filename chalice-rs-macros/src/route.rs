@@ -383,6 +383,20 @@ fn check_function(function: &ItemFn, route: Option<&Route>, errors: &mut Errors)
                         used.push(name.clone());
                         sources.push(ArgSource::PathParam(name));
                     }
+                    Some(name) if route.is_some() && is_path_value_type(&typed.ty) => {
+                        // `FromRequest` is never implemented for these: say
+                        // what is wrong here rather than through the trait.
+                        let path = route.map(|r| r.path.value()).unwrap_or_default();
+                        errors.push(syn::Error::new(
+                            typed.span(),
+                            format!(
+                                "argument `{name}` is not a parameter of the route path `{path}`\n\
+                                 help: add `<{name}>` to the path, or read it from an extractor \
+                                 such as `Query<T>` or `Json<T>`"
+                            ),
+                        ));
+                        sources.push(ArgSource::Extractor);
+                    }
                     _ => sources.push(ArgSource::Extractor),
                 }
             }
@@ -523,6 +537,22 @@ fn generate(function: &ItemFn, route: &Route, sources: &[ArgSource]) -> TokenStr
                 }
             }
         };
+    }
+}
+
+/// Whether `ty` is a standard type parsed from text (`u64`, `String`, ...):
+/// such an argument can only come from the path.
+fn is_path_value_type(ty: &syn::Type) -> bool {
+    const TYPES: &[&str] = &[
+        "bool", "char", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64",
+        "u128", "usize", "f32", "f64", "String",
+    ];
+    match ty {
+        syn::Type::Path(path) if path.qself.is_none() => path
+            .path
+            .get_ident()
+            .is_some_and(|ident| TYPES.contains(&ident.to_string().as_str())),
+        _ => false,
     }
 }
 
