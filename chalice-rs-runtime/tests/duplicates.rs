@@ -27,6 +27,9 @@ fn manifest_names_both_handlers() {
     assert!(error.contains("GET"), "{error}");
     assert!(error.contains("/reports/{id}"), "{error}");
     assert!(error.contains("duplicates::first::report"), "{error}");
-    assert!(error.contains("duplicates::second::other_report"), "{error}");
+    assert!(
+        error.contains("duplicates::second::other_report"),
+        "{error}"
+    );
     assert!(error.contains("tests/duplicates.rs"), "{error}");
 }

@@ -718,6 +718,9 @@ fn missing_lambda_variables_are_named_not_panicked_on() {
         .expect("run hello");
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("AWS_LAMBDA_FUNCTION_NAME is not set"), "{stderr}");
+    assert!(
+        stderr.contains("AWS_LAMBDA_FUNCTION_NAME is not set"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
