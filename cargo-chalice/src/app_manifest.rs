@@ -46,7 +46,7 @@ pub enum AppManifestError {
         /// The binary.
         path: PathBuf,
         /// The manifest error.
-        source: ManifestError,
+        source: Box<ManifestError>,
     },
 }
 
@@ -91,7 +91,7 @@ pub fn from_bytes(path: &Path, data: &[u8]) -> Result<AppManifest, AppManifestEr
     })?;
     let manifest = Manifest::from_section(bytes).map_err(|source| AppManifestError::Manifest {
         path: path.to_owned(),
-        source,
+        source: Box::new(source),
     })?;
     Ok(AppManifest { manifest, arch })
 }

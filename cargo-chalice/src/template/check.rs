@@ -10,9 +10,9 @@
 //! - every `Ref`/`Fn::GetAtt`/`${...}` names a resource, a parameter or a
 //!   pseudo parameter of the same template;
 //! - logical IDs are alphanumeric and at most 255 characters;
-//! - CloudFormation's limits: 500 resources, 200 parameters, 200 outputs and
-//!   51,200 bytes of template body (so that any template can also be passed
-//!   inline);
+//! - CloudFormation's limits: 500 resources, 200 parameters, 200 outputs;
+//!   51,200 bytes for the root template (so that it can be passed inline as
+//!   `TemplateBody`) and 1 MB for nested templates (read from S3);
 //! - no generated policy statement grants the `*` action.
 
 use super::ids::is_valid_logical_id;
@@ -21,15 +21,20 @@ use std::collections::BTreeSet;
 
 /// CloudFormation's limit on resources per template.
 pub const MAX_RESOURCES: usize = 500;
-/// CloudFormation's limit on a template passed as `TemplateBody`, in bytes.
+/// CloudFormation's limit on a template passed as `TemplateBody`, in bytes:
+/// the root template stays within it.
 pub const MAX_TEMPLATE_BODY: usize = 51_200;
+/// CloudFormation's limit on a template read from S3 (`TemplateURL`), in
+/// bytes: nested templates, always uploaded, stay within it.
+pub const MAX_TEMPLATE_URL: usize = 1_048_576;
 /// CloudFormation's limit on parameters per template.
 pub const MAX_PARAMETERS: usize = 200;
 /// CloudFormation's limit on outputs per template.
 pub const MAX_OUTPUTS: usize = 200;
 
-/// The first problem found in a template, described for a bug report.
-pub fn check(name: &str, template: &Value, rendered_len: usize) -> Result<(), String> {
+/// The first problem found in a template, described for a bug report;
+/// `max_bytes` is the size limit that applies to it.
+pub fn check(name: &str, template: &Value, rendered_len: usize, max_bytes: usize) -> Result<(), String> {
     let fail = |message: String| Err(format!("{name}: {message}"));
     let empty = serde_json::Map::new();
     let resources = template
@@ -56,8 +61,8 @@ pub fn check(name: &str, template: &Value, rendered_len: usize) -> Result<(), St
     if outputs.len() > MAX_OUTPUTS {
         return fail(format!("{} outputs (limit {MAX_OUTPUTS})", outputs.len()));
     }
-    if rendered_len > MAX_TEMPLATE_BODY {
-        return fail(format!("{rendered_len} bytes (limit {MAX_TEMPLATE_BODY})"));
+    if rendered_len > max_bytes {
+        return fail(format!("{rendered_len} bytes (limit {max_bytes})"));
     }
     for id in resources.keys().chain(parameters.keys()).chain(outputs.keys()) {
         if !is_valid_logical_id(id) {
@@ -225,7 +230,7 @@ mod tests {
     #[test]
     fn a_correct_template_passes() {
         let template = api(method(Some("NONE"), "AWS_PROXY", "POST"), json!(["MethodGetRoot"]));
-        check("t", &template, 100).unwrap();
+        check("t", &template, 100, MAX_TEMPLATE_BODY).unwrap();
     }
 
     #[test]
@@ -237,23 +242,23 @@ mod tests {
             (api(method(Some("NONE"), "AWS_PROXY", "GET"), json!(["MethodGetRoot"])), "POST"),
         ];
         for (template, expected) in cases {
-            let err = check("t", &template, 100).unwrap_err();
+            let err = check("t", &template, 100, MAX_TEMPLATE_BODY).unwrap_err();
             assert!(err.contains(expected), "{err} (expected {expected})");
         }
         let template = api(method(Some("NONE"), "AWS_PROXY", "POST"), json!(["MethodGetRoot"]));
-        assert!(check("t", &template, MAX_TEMPLATE_BODY + 1).unwrap_err().contains("bytes"));
+        assert!(check("t", &template, MAX_TEMPLATE_BODY + 1, MAX_TEMPLATE_BODY).unwrap_err().contains("bytes"));
         let mut broken = template.clone();
         broken["Resources"]["MethodGetRoot"]["Properties"]["RestApiId"] = json!({"Ref": "Nope"});
-        assert!(check("t", &broken, 100).unwrap_err().contains("`Nope`"));
+        assert!(check("t", &broken, 100, MAX_TEMPLATE_BODY).unwrap_err().contains("`Nope`"));
         let mut star = template.clone();
         star["Resources"]["Role"] = json!({"Type": "AWS::IAM::Role", "Properties": {"Policies": [
             {"PolicyName": "Logs", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}
         ]}});
-        assert!(check("t", &star, 100).unwrap_err().contains("`*` action"));
+        assert!(check("t", &star, 100, MAX_TEMPLATE_BODY).unwrap_err().contains("`*` action"));
         let mut many = template;
         for i in 0..MAX_RESOURCES {
             many["Resources"][format!("Extra{i}")] = json!({"Type": "AWS::Logs::LogGroup"});
         }
-        assert!(check("t", &many, 100).unwrap_err().contains("resources"));
+        assert!(check("t", &many, 100, MAX_TEMPLATE_BODY).unwrap_err().contains("resources"));
     }
 }

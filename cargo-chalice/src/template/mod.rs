@@ -17,10 +17,12 @@
 //! - Outputs `EndpointURL`, `RestAPIId`, `APIHandlerName`, `APIHandlerArn`,
 //!   `APIHandlerLogGroupName`.
 //!
-//! When one template would pass 500 resources or 51,200 bytes, the API's
-//! resources and methods move into nested stacks (`Routes<Path>`), split along
-//! the path tree so that a route added under `/items` touches only the stack
-//! holding `/items`. Each template is checked ([`check`]) before it is written.
+//! When one template would pass 500 resources or 51,200 bytes (the most a
+//! `TemplateBody` may hold), the API's resources and methods move into nested
+//! stacks (`Routes<Path>`, each at most 450 resources and well under the 1 MB
+//! a nested template read from S3 may hold), split along the path tree so that
+//! a route added under `/items` touches only the stack holding `/items`. Each
+//! template is checked ([`check`]) before it is written.
 
 pub mod check;
 pub mod ids;
@@ -185,12 +187,18 @@ pub fn generate(
 /// Renders each template of `set` and runs [`check::check`] on it.
 pub fn render_checked(set: &TemplateSet, format: TemplateFormat) -> Result<RenderedSet, TemplateError> {
     let root = format.render(&set.root);
-    check::check("root template", &set.root.to_value(), root.len()).map_err(TemplateError::Check)?;
+    check::check("root template", &set.root.to_value(), root.len(), check::MAX_TEMPLATE_BODY)
+        .map_err(TemplateError::Check)?;
     let mut nested = Vec::new();
     for child in &set.nested {
         let text = format.render(&child.template);
-        check::check(&child.file_name, &child.template.to_value(), text.len())
-            .map_err(TemplateError::Check)?;
+        check::check(
+            &child.file_name,
+            &child.template.to_value(),
+            text.len(),
+            check::MAX_TEMPLATE_URL,
+        )
+        .map_err(TemplateError::Check)?;
         nested.push((child.file_name.clone(), text));
     }
     Ok(RenderedSet { root, nested })
@@ -255,8 +263,8 @@ struct Budget {
 impl Default for Budget {
     fn default() -> Self {
         Self {
-            resources: 400,
-            bytes: 44_000,
+            resources: 450,
+            bytes: 900_000,
             // Each unit may need a parameter and an output (limit 200 each).
             units: 150,
         }
@@ -676,21 +684,14 @@ impl<'a> Generator<'a> {
     }
 
     fn unit_cost(&self, index: usize) -> Cost {
-        let resources = self.unit_resources(&self.units[index], Scope::Nested);
-        let mut bytes = 0;
-        for (id, resource) in &resources {
-            let text = match self.format {
-                TemplateFormat::Json => serde_json::to_string_pretty(resource).unwrap_or_default(),
-                TemplateFormat::Yaml => {
-                    yaml::to_yaml(&serde_json::to_value(resource).unwrap_or(Value::Null))
-                }
-            };
-            // Indentation inside `Resources`, the key, and room for a parameter and an output.
-            bytes += text.len() + 4 * text.lines().count() + id.len() + 10;
-        }
+        let unit = &self.units[index];
+        let resources = usize::from(unit.resource_id.is_some()) + unit.routes.len();
         Cost {
-            resources: resources.len(),
-            bytes: bytes + 400,
+            resources,
+            // A generous estimate (a rendered method takes about 700 bytes, a
+            // resource 400, a parameter and an output about 300); the rendered
+            // templates are measured afterwards all the same.
+            bytes: 1_200 * resources + 400,
             units: 1,
         }
     }
@@ -865,4 +866,109 @@ fn read_policy(config: &StageConfig, file: &str) -> Result<Value, TemplateError>
         return Err(fail("a policy document needs a `Statement`".to_owned()));
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(paths: &[&str]) -> Manifest {
+        let fragments: Vec<String> = paths
+            .iter()
+            .map(|path| {
+                json!({
+                    "kind": "route", "handler": "h", "module": "m", "file": "f.rs", "line": 1,
+                    "path": path, "resource_path": path, "methods": ["GET"],
+                })
+                .to_string()
+            })
+            .collect();
+        Manifest::from_fragments(fragments.iter().map(|f| f.as_bytes())).unwrap()
+    }
+
+    fn config() -> StageConfig {
+        let dir = std::env::temp_dir().join("chalice-template-test-no-config");
+        crate::config::load(&dir, "dev", "app").unwrap()
+    }
+
+    #[test]
+    fn split_stacks_pass_parent_ids_through_outputs() {
+        let manifest = manifest(&["/", "/a", "/a/b", "/a/b/c", "/a/b/c/d", "/z"]);
+        let config = config();
+        let generator = Generator::new(&manifest, &config, Arch::Arm64, TemplateFormat::Json).unwrap();
+        // Two resources per stack at most: forces the tree apart.
+        let budget = Budget {
+            resources: 2,
+            bytes: 1_000_000,
+            units: 10,
+        };
+        let set = generator.split(&budget);
+        assert!(set.nested.len() >= 3, "{}", set.nested.len());
+        let rendered = render_checked(&set, TemplateFormat::Json).unwrap();
+        assert_eq!(rendered.nested.len(), set.nested.len());
+        let root = set.root.to_value();
+        let mut outputs_seen = 0;
+        for child in &set.nested {
+            let stack = &root["Resources"][&child.logical_id];
+            assert_eq!(stack["Type"], "AWS::CloudFormation::Stack");
+            assert_eq!(stack["Properties"]["TemplateURL"], child.file_name.as_str());
+            // Every parameter of the child is passed by the root, and vice versa.
+            let passed: BTreeSet<String> = stack["Properties"]["Parameters"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            let declared: BTreeSet<String> = child.template.parameters.keys().cloned().collect();
+            assert_eq!(passed, declared, "{}", child.logical_id);
+            for (name, value) in stack["Properties"]["Parameters"].as_object().unwrap() {
+                if let Some([from, attribute]) = value["Fn::GetAtt"]
+                    .as_array()
+                    .map(|a| [a[0].as_str().unwrap(), a[1].as_str().unwrap()])
+                {
+                    if let Some(output) = attribute.strip_prefix("Outputs.") {
+                        assert_eq!(output, name);
+                        let owner = set.nested.iter().find(|n| n.logical_id == from).unwrap();
+                        assert!(owner.template.outputs.contains_key(name));
+                        assert!(owner.template.resources.contains_key(name));
+                        outputs_seen += 1;
+                    }
+                }
+            }
+        }
+        assert!(outputs_seen > 0, "some parent lives in another stack");
+        let deployment = root["Resources"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(id, _)| id.starts_with(DEPLOYMENT_PREFIX))
+            .unwrap()
+            .1;
+        assert_eq!(deployment["DependsOn"].as_array().unwrap().len(), set.nested.len());
+    }
+
+    #[test]
+    fn small_apps_stay_in_one_template() {
+        let manifest = manifest(&["/", "/items", "/items/{id}"]);
+        let (set, rendered) = generate(&manifest, &config(), Arch::X86_64, TemplateFormat::Yaml).unwrap();
+        assert!(set.nested.is_empty());
+        assert!(rendered.root.contains("Handler: api"), "{}", rendered.root);
+        assert!(rendered.root.contains("- x86_64"));
+        let ids: Vec<&String> = set.root.resources.keys().collect();
+        for expected in ["MethodGetRoot", "MethodGetItems", "MethodGetItemsIdParam", "ResourceItems", "ResourceItemsIdParam"] {
+            assert!(set.root.resources.contains_key(expected), "{expected} not in {ids:?}");
+        }
+    }
+
+    #[test]
+    fn authorizers_are_refused_not_dropped() {
+        let fragment = json!({
+            "kind": "route", "handler": "h", "module": "m", "file": "f.rs", "line": 1,
+            "path": "/x", "resource_path": "/x", "methods": ["GET"], "authorizer": "auth",
+        })
+        .to_string();
+        let manifest = Manifest::from_fragments([fragment.as_bytes()]).unwrap();
+        let err = generate(&manifest, &config(), Arch::Arm64, TemplateFormat::Json).unwrap_err();
+        assert!(err.to_string().contains("authorizer"), "{err}");
+    }
 }
