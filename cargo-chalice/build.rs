@@ -9,9 +9,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest_dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    );
     let checkout = manifest_dir.join("..");
-    let dir = if checkout.join("templates").is_dir() && checkout.join("chalice-rs-runtime").is_dir() {
+    let dir = if checkout.join("templates").is_dir() && checkout.join("chalice-rs-runtime").is_dir()
+    {
         checkout.join("templates")
     } else {
         manifest_dir.join("templates")
@@ -30,17 +33,30 @@ fn main() {
         ),
     };
     templates.sort();
-    assert!(!templates.is_empty(), "cargo-chalice: {} holds no template directory", dir.display());
-    let mut out = String::from("/// The embedded templates: name, then (relative path, contents) of each file.\n");
+    assert!(
+        !templates.is_empty(),
+        "cargo-chalice: {} holds no template directory",
+        dir.display()
+    );
+    let mut out = String::from(
+        "/// The embedded templates: name, then (relative path, contents) of each file.\n",
+    );
     out.push_str("pub static TEMPLATES: &[(&str, &[(&str, &str)])] = &[\n");
     for template in &templates {
-        let name = template.file_name().and_then(|n| n.to_str()).expect("template names are UTF-8");
+        let name = template
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("template names are UTF-8");
         let mut files = Vec::new();
         walk(template, template, &mut files);
         files.sort();
         let _ = writeln!(out, "    ({name:?}, &[");
         for (relative, absolute) in files {
-            let _ = writeln!(out, "        ({relative:?}, include_str!({:?})),", absolute.display().to_string());
+            let _ = writeln!(
+                out,
+                "        ({relative:?}, include_str!({:?})),",
+                absolute.display().to_string()
+            );
         }
         out.push_str("    ]),\n");
     }
@@ -51,7 +67,8 @@ fn main() {
 
 /// Every file under `dir`, as (path relative to `root` with `/`, absolute path).
 fn walk(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) {
-    let entries = std::fs::read_dir(dir).unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()));
+    let entries = std::fs::read_dir(dir)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()));
     for entry in entries.filter_map(Result::ok) {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();

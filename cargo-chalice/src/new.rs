@@ -108,12 +108,68 @@ pub fn template_names() -> Vec<&'static str> {
 
 /// Rust keywords and crate names Cargo refuses as package names.
 const RESERVED: &[&str] = &[
-    "abstract", "alignof", "as", "async", "await", "become", "box", "break", "const", "continue",
-    "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if",
-    "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "offsetof", "override",
-    "priv", "proc", "pub", "pure", "ref", "return", "self", "sizeof", "static", "struct", "super",
-    "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where",
-    "while", "yield", "std", "core", "alloc", "proc_macro", "proc-macro", "test",
+    "abstract",
+    "alignof",
+    "as",
+    "async",
+    "await",
+    "become",
+    "box",
+    "break",
+    "const",
+    "continue",
+    "crate",
+    "do",
+    "dyn",
+    "else",
+    "enum",
+    "extern",
+    "false",
+    "final",
+    "fn",
+    "for",
+    "gen",
+    "if",
+    "impl",
+    "in",
+    "let",
+    "loop",
+    "macro",
+    "match",
+    "mod",
+    "move",
+    "mut",
+    "offsetof",
+    "override",
+    "priv",
+    "proc",
+    "pub",
+    "pure",
+    "ref",
+    "return",
+    "self",
+    "sizeof",
+    "static",
+    "struct",
+    "super",
+    "trait",
+    "true",
+    "try",
+    "type",
+    "typeof",
+    "unsafe",
+    "unsized",
+    "use",
+    "virtual",
+    "where",
+    "while",
+    "yield",
+    "std",
+    "core",
+    "alloc",
+    "proc_macro",
+    "proc-macro",
+    "test",
 ];
 
 /// Checks a project name: what Cargo accepts as a package name that is also
@@ -127,7 +183,10 @@ pub fn validate_name(name: &str) -> Result<(), NewError> {
     let Some(first) = name.chars().next() else {
         return Err(bad("it is empty"));
     };
-    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
         return Err(bad(&format!(
             "it contains {c:?}; use ASCII letters, digits, `-` and `_`"
         )));
@@ -154,7 +213,9 @@ fn runtime_dependency(runtime_path: Option<&Path>) -> Result<String, NewError> {
     };
     let crate_dir = if path.join("chalice-rs-runtime").join("Cargo.toml").is_file() {
         path.join("chalice-rs-runtime")
-    } else if path.file_name().is_some_and(|n| n == "chalice-rs-runtime") && path.join("Cargo.toml").is_file() {
+    } else if path.file_name().is_some_and(|n| n == "chalice-rs-runtime")
+        && path.join("Cargo.toml").is_file()
+    {
         path.to_owned()
     } else {
         return Err(bad());
@@ -226,7 +287,9 @@ pub fn create(options: &NewOptions) -> Result<PathBuf, NewError> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(write_error(parent))?;
         }
-        let text = text.replace("{{name}}", name).replace("{{runtime}}", &runtime);
+        let text = text
+            .replace("{{name}}", name)
+            .replace("{{runtime}}", &runtime);
         std::fs::write(&path, text).map_err(write_error(&path))
     });
     if let Err(error) = written {
@@ -246,12 +309,28 @@ mod tests {
         assert_eq!(template_names(), ["dynamodb", "hello", "rest-api"]);
         for (name, files) in TEMPLATES {
             let paths: Vec<&str> = files.iter().map(|(path, _)| *path).collect();
-            for required in [".chalice/config.json", ".gitignore", "Cargo.toml.tmpl", "src/main.rs", "src/tests.rs"] {
-                assert!(paths.contains(&required), "{name} lacks {required}: {paths:?}");
+            for required in [
+                ".chalice/config.json",
+                ".gitignore",
+                "Cargo.toml.tmpl",
+                "src/main.rs",
+                "src/tests.rs",
+            ] {
+                assert!(
+                    paths.contains(&required),
+                    "{name} lacks {required}: {paths:?}"
+                );
             }
-            let config = files.iter().find(|(p, _)| *p == ".chalice/config.json").map(|(_, t)| *t);
-            let config: serde_json::Value = serde_json::from_str(config.unwrap_or_default()).expect("config is JSON");
-            assert!(config["stages"]["dev"].is_object(), "{name} has no dev stage");
+            let config = files
+                .iter()
+                .find(|(p, _)| *p == ".chalice/config.json")
+                .map(|(_, t)| *t);
+            let config: serde_json::Value =
+                serde_json::from_str(config.unwrap_or_default()).expect("config is JSON");
+            assert!(
+                config["stages"]["dev"].is_object(),
+                "{name} has no dev stage"
+            );
         }
     }
 
@@ -300,11 +379,20 @@ mod tests {
         std::fs::write(path.join("src/main.rs"), "// mine").expect("edit");
         let again = create(&options).expect_err("exists");
         assert!(matches!(again, NewError::Exists { .. }), "{again}");
-        assert_eq!(std::fs::read_to_string(path.join("src/main.rs")).ok().as_deref(), Some("// mine"));
+        assert_eq!(
+            std::fs::read_to_string(path.join("src/main.rs"))
+                .ok()
+                .as_deref(),
+            Some("// mine")
+        );
 
         let empty = root.path().join("empty");
         std::fs::create_dir(&empty).expect("mkdir");
-        let error = create(&NewOptions { path: empty.clone(), ..options.clone() }).expect_err("exists");
+        let error = create(&NewOptions {
+            path: empty.clone(),
+            ..options.clone()
+        })
+        .expect_err("exists");
         assert!(error.to_string().contains("already exists"), "{error}");
         assert_eq!(std::fs::read_dir(&empty).map(|d| d.count()).ok(), Some(0));
     }
@@ -321,8 +409,17 @@ mod tests {
         })
         .expect("created");
         let cargo = std::fs::read_to_string(path.join("Cargo.toml")).expect("Cargo.toml");
-        let expected = checkout.join("chalice-rs-runtime").canonicalize().expect("runtime dir");
-        assert!(cargo.contains(&format!("chalice-rs-runtime = {{ path = \"{}\" }}", expected.display())), "{cargo}");
+        let expected = checkout
+            .join("chalice-rs-runtime")
+            .canonicalize()
+            .expect("runtime dir");
+        assert!(
+            cargo.contains(&format!(
+                "chalice-rs-runtime = {{ path = \"{}\" }}",
+                expected.display()
+            )),
+            "{cargo}"
+        );
 
         let bad_runtime = create(&NewOptions {
             path: root.path().join("other"),
@@ -337,7 +434,10 @@ mod tests {
             runtime_path: None,
         })
         .expect_err("no such template");
-        assert!(unknown.to_string().contains("dynamodb, hello, rest-api"), "{unknown}");
+        assert!(
+            unknown.to_string().contains("dynamodb, hello, rest-api"),
+            "{unknown}"
+        );
         assert!(!root.path().join("other").exists());
     }
 }

@@ -132,7 +132,10 @@ pub struct PolicyOutcome {
 /// The policy of function `function` of the project in `project_dir`:
 /// `iam_policy_file` (relative to `.chalice/`) when set, else generated from
 /// the code when `autogen_policy` is true.
-pub fn policy_for(project_dir: &Path, function: &FunctionConfig) -> Result<PolicyOutcome, PolicyError> {
+pub fn policy_for(
+    project_dir: &Path,
+    function: &FunctionConfig,
+) -> Result<PolicyOutcome, PolicyError> {
     if let Some(file) = &function.iam_policy_file {
         let path = project_dir.join(".chalice").join(file);
         let document = read_policy_file(&path)?;
@@ -184,7 +187,9 @@ pub fn read_policy_file(path: &Path) -> Result<Value, PolicyError> {
     match value.get("Statement") {
         Some(Value::Array(statements)) if !statements.is_empty() => Ok(value),
         Some(Value::Object(_)) => Ok(value),
-        _ => Err(fail("a policy document needs a non-empty `Statement`".to_owned())),
+        _ => Err(fail(
+            "a policy document needs a non-empty `Statement`".to_owned(),
+        )),
     }
 }
 
@@ -278,29 +283,62 @@ const OPERATIONS: &[(&str, &str, &[&str])] = &[
     (
         "dynamodb",
         "transact_write_items",
-        &["dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        &[
+            "dynamodb:ConditionCheckItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+        ],
     ),
     ("dynamodb", "execute_statement", &[]),
     ("dynamodb", "batch_execute_statement", &[]),
     ("dynamodb", "execute_transaction", &[]),
     // Lambda.
     ("lambda", "invoke", &["lambda:InvokeFunction"]),
-    ("lambda", "invoke_with_response_stream", &["lambda:InvokeFunction"]),
+    (
+        "lambda",
+        "invoke_with_response_stream",
+        &["lambda:InvokeFunction"],
+    ),
     // Batched operations authorised by the single action.
     ("sqs", "send_message_batch", &["sqs:SendMessage"]),
     ("sqs", "delete_message_batch", &["sqs:DeleteMessage"]),
-    ("sqs", "change_message_visibility_batch", &["sqs:ChangeMessageVisibility"]),
+    (
+        "sqs",
+        "change_message_visibility_batch",
+        &["sqs:ChangeMessageVisibility"],
+    ),
     ("sns", "publish_batch", &["sns:Publish"]),
     ("bedrockruntime", "converse", &["bedrock:InvokeModel"]),
-    ("bedrockruntime", "converse_stream", &["bedrock:InvokeModelWithResponseStream"]),
+    (
+        "bedrockruntime",
+        "converse_stream",
+        &["bedrock:InvokeModelWithResponseStream"],
+    ),
     // API Gateway's management API (WebSocket callbacks).
-    ("apigatewaymanagement", "post_to_connection", &["execute-api:ManageConnections"]),
-    ("apigatewaymanagement", "get_connection", &["execute-api:ManageConnections"]),
-    ("apigatewaymanagement", "delete_connection", &["execute-api:ManageConnections"]),
+    (
+        "apigatewaymanagement",
+        "post_to_connection",
+        &["execute-api:ManageConnections"],
+    ),
+    (
+        "apigatewaymanagement",
+        "get_connection",
+        &["execute-api:ManageConnections"],
+    ),
+    (
+        "apigatewaymanagement",
+        "delete_connection",
+        &["execute-api:ManageConnections"],
+    ),
     // S3: objects.
     ("s3", "get_object", &["s3:GetObject"]),
     ("s3", "head_object", &["s3:GetObject"]),
-    ("s3", "get_object_attributes", &["s3:GetObject", "s3:GetObjectVersion"]),
+    (
+        "s3",
+        "get_object_attributes",
+        &["s3:GetObject", "s3:GetObjectVersion"],
+    ),
     ("s3", "put_object", &["s3:PutObject"]),
     ("s3", "copy_object", &["s3:GetObject", "s3:PutObject"]),
     ("s3", "delete_object", &["s3:DeleteObject"]),
@@ -321,7 +359,11 @@ const OPERATIONS: &[(&str, &str, &[&str])] = &[
     ("s3", "list_objects", &["s3:ListBucket"]),
     ("s3", "list_objects_v2", &["s3:ListBucket"]),
     ("s3", "list_object_versions", &["s3:ListBucketVersions"]),
-    ("s3", "list_multipart_uploads", &["s3:ListBucketMultipartUploads"]),
+    (
+        "s3",
+        "list_multipart_uploads",
+        &["s3:ListBucketMultipartUploads"],
+    ),
     ("s3", "head_bucket", &["s3:ListBucket"]),
     ("s3", "list_buckets", &["s3:ListAllMyBuckets"]),
     ("s3", "get_bucket_location", &["s3:GetBucketLocation"]),
@@ -335,18 +377,32 @@ const OPERATIONS: &[(&str, &str, &[&str])] = &[
     ("s3", "put_bucket_versioning", &["s3:PutBucketVersioning"]),
     ("s3", "get_bucket_cors", &["s3:GetBucketCORS"]),
     ("s3", "put_bucket_cors", &["s3:PutBucketCORS"]),
-    ("s3", "get_bucket_notification_configuration", &["s3:GetBucketNotification"]),
-    ("s3", "put_bucket_notification_configuration", &["s3:PutBucketNotification"]),
+    (
+        "s3",
+        "get_bucket_notification_configuration",
+        &["s3:GetBucketNotification"],
+    ),
+    (
+        "s3",
+        "put_bucket_notification_configuration",
+        &["s3:PutBucketNotification"],
+    ),
 ];
 
 /// The IAM actions of `method` on `service_crate`'s client; `None` when they
 /// are not known (the call must not be granted blindly).
 pub fn actions_for(service_crate: &str, method: &str) -> Option<Vec<String>> {
     let suffix = service_crate.strip_prefix("aws_sdk_")?;
-    if suffix.is_empty() || !suffix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+    if suffix.is_empty()
+        || !suffix
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    {
         return None;
     }
-    if !method.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    if !method
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         || method.starts_with('_')
         || method.starts_with("wait_until_")
     {
@@ -454,7 +510,9 @@ fn collect_module(
 /// are searched for further declarations in their own directory).
 fn collect_mod_decls(items: &[syn::Item], dir: &Path, out: &mut Vec<(PathBuf, PathBuf)>) {
     for item in items {
-        let syn::Item::Mod(module) = item else { continue };
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
         if is_test_only(&module.attrs) {
             continue;
         }
@@ -465,7 +523,11 @@ fn collect_mod_decls(items: &[syn::Item], dir: &Path, out: &mut Vec<(PathBuf, Pa
             }
             match &attr.meta {
                 syn::Meta::NameValue(syn::MetaNameValue {
-                    value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }),
+                    value:
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(s),
+                            ..
+                        }),
                     ..
                 }) => Some(s.value()),
                 _ => None,
@@ -562,8 +624,12 @@ impl Declarations {
             syn::Type::Paren(p) => self.kind_of_type(&p.elem, file, depth + 1),
             syn::Type::Group(g) => self.kind_of_type(&g.elem, file, depth + 1),
             syn::Type::Path(path) if path.qself.is_none() => {
-                let segments: Vec<String> =
-                    path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let segments: Vec<String> = path
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
                 let full = expand(&segments, &self.uses[file]);
                 if let Some(service) = client_service(&full) {
                     return Some(Kind::Client(service));
@@ -646,7 +712,11 @@ fn expand(segments: &[String], uses: &HashMap<String, Vec<String>>) -> Vec<Strin
 }
 
 /// Records what the names of a `use` tree stand for.
-fn collect_use(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut HashMap<String, Vec<String>>) {
+fn collect_use(
+    tree: &syn::UseTree,
+    prefix: &mut Vec<String>,
+    out: &mut HashMap<String, Vec<String>>,
+) {
     match tree {
         syn::UseTree::Path(path) => {
             prefix.push(path.ident.to_string());
@@ -707,10 +777,18 @@ impl<'ast> Visit<'ast> for DeclarationCollector<'_> {
     }
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
         let mut prefix = Vec::new();
-        collect_use(&item.tree, &mut prefix, &mut self.declarations.uses[self.file]);
+        collect_use(
+            &item.tree,
+            &mut prefix,
+            &mut self.declarations.uses[self.file],
+        );
     }
     fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
-        let fields = self.declarations.fields.entry(item.ident.to_string()).or_default();
+        let fields = self
+            .declarations
+            .fields
+            .entry(item.ident.to_string())
+            .or_default();
         for (index, field) in item.fields.iter().enumerate() {
             let name = field
                 .ident
@@ -775,14 +853,39 @@ struct CallFinder<'a> {
 /// Methods that are not operations: the client's own, and those of the
 /// wrappers (`Option`, `Arc`, ...) the heuristic sees through.
 const NOT_OPERATIONS: &[&str] = &[
-    "config", "clone", "to_owned", "as_ref", "as_deref", "as_mut", "borrow", "deref", "fmt",
-    "unwrap", "expect", "unwrap_or_else", "unwrap_or_default", "is_some", "is_none", "ok_or",
-    "ok_or_else", "map", "take", "iter", "lock", "read", "write", "get", "get_or_init",
+    "config",
+    "clone",
+    "to_owned",
+    "as_ref",
+    "as_deref",
+    "as_mut",
+    "borrow",
+    "deref",
+    "fmt",
+    "unwrap",
+    "expect",
+    "unwrap_or_else",
+    "unwrap_or_default",
+    "is_some",
+    "is_none",
+    "ok_or",
+    "ok_or_else",
+    "map",
+    "take",
+    "iter",
+    "lock",
+    "read",
+    "write",
+    "get",
+    "get_or_init",
 ];
 
 impl CallFinder<'_> {
     fn lookup(&self, name: &str) -> Option<Kind> {
-        self.scopes.iter().rev().find_map(|scope| scope.get(name).cloned())
+        self.scopes
+            .iter()
+            .rev()
+            .find_map(|scope| scope.get(name).cloned())
     }
 
     fn bind(&mut self, name: String, kind: Option<Kind>) {
@@ -794,7 +897,13 @@ impl CallFinder<'_> {
                 // Shadowing by something else hides the outer binding.
                 None => {
                     scope.remove(&name);
-                    if self.scopes.iter().rev().skip(1).any(|s| s.contains_key(&name)) {
+                    if self
+                        .scopes
+                        .iter()
+                        .rev()
+                        .skip(1)
+                        .any(|s| s.contains_key(&name))
+                    {
                         if let Some(scope) = self.scopes.last_mut() {
                             scope.insert(name, Kind::Named(String::new()));
                         }
@@ -890,9 +999,15 @@ impl CallFinder<'_> {
                 self.declarations.returned(&method)
             }
             syn::Expr::Call(call) => {
-                let syn::Expr::Path(func) = &*call.func else { return None };
-                let segments: Vec<String> =
-                    func.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let syn::Expr::Path(func) = &*call.func else {
+                    return None;
+                };
+                let segments: Vec<String> = func
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
                 let full = expand(&segments, &self.declarations.uses[self.file]);
                 if let Some((constructor, ty)) = full.split_last() {
                     if matches!(constructor.as_str(), "new" | "from_conf") {
@@ -912,7 +1027,10 @@ impl CallFinder<'_> {
             }
             syn::Expr::Struct(literal) => {
                 let name = literal.path.segments.last()?.ident.to_string();
-                self.declarations.fields.contains_key(&name).then_some(Kind::Named(name))
+                self.declarations
+                    .fields
+                    .contains_key(&name)
+                    .then_some(Kind::Named(name))
             }
             syn::Expr::Reference(r) => self.expr_kind(&r.expr),
             syn::Expr::Paren(p) => self.expr_kind(&p.expr),
@@ -1000,7 +1118,10 @@ impl<'ast> Visit<'ast> for CallFinder<'_> {
                 self.visit_expr(diverge);
             }
         }
-        let kind = local.init.as_ref().and_then(|init| self.expr_kind(&init.expr));
+        let kind = local
+            .init
+            .as_ref()
+            .and_then(|init| self.expr_kind(&init.expr));
         self.bind_pattern(&local.pat, kind);
     }
 
@@ -1075,11 +1196,15 @@ pub fn render(outcome: &PolicyOutcome) -> (String, Vec<String>) {
             text
         }
         (None, PolicySource::Disabled) => {
-            warnings.push("autogen_policy is false and no iam_policy_file is set: no policy".to_owned());
+            warnings.push(
+                "autogen_policy is false and no iam_policy_file is set: no policy".to_owned(),
+            );
             String::new()
         }
         (None, _) => {
-            warnings.push("no AWS SDK client call found: the app needs no extra permissions".to_owned());
+            warnings.push(
+                "no AWS SDK client call found: the app needs no extra permissions".to_owned(),
+            );
             String::new()
         }
     };
@@ -1132,7 +1257,11 @@ mod tests {
         "#;
         assert_eq!(
             calls(source),
-            ["aws_sdk_dynamodb::query", "aws_sdk_s3::get_object", "aws_sdk_sqs::send_message"]
+            [
+                "aws_sdk_dynamodb::query",
+                "aws_sdk_s3::get_object",
+                "aws_sdk_sqs::send_message"
+            ]
         );
     }
 
@@ -1157,7 +1286,11 @@ mod tests {
         "#;
         assert_eq!(
             calls(source),
-            ["aws_sdk_dynamodb::delete_item", "aws_sdk_dynamodb::put_item", "aws_sdk_sns::publish"]
+            [
+                "aws_sdk_dynamodb::delete_item",
+                "aws_sdk_dynamodb::put_item",
+                "aws_sdk_sns::publish"
+            ]
         );
     }
 
@@ -1220,23 +1353,56 @@ mod tests {
     #[test]
     fn action_names() {
         let action = |c: &str, m: &str| actions_for(c, m).map(|a| a.join(","));
-        assert_eq!(action("aws_sdk_dynamodb", "put_item").as_deref(), Some("dynamodb:PutItem"));
-        assert_eq!(action("aws_sdk_dynamodb", "batch_write_item").as_deref(), Some("dynamodb:BatchWriteItem"));
-        assert_eq!(action("aws_sdk_s3", "list_objects_v2").as_deref(), Some("s3:ListBucket"));
-        assert_eq!(action("aws_sdk_s3", "get_object").as_deref(), Some("s3:GetObject"));
-        assert_eq!(action("aws_sdk_s3", "copy_object").as_deref(), Some("s3:GetObject,s3:PutObject"));
-        assert_eq!(action("aws_sdk_cloudwatchlogs", "put_log_events").as_deref(), Some("logs:PutLogEvents"));
-        assert_eq!(action("aws_sdk_sfn", "start_execution").as_deref(), Some("states:StartExecution"));
-        assert_eq!(action("aws_sdk_lambda", "invoke").as_deref(), Some("lambda:InvokeFunction"));
-        assert_eq!(action("aws_sdk_sqs", "send_message_batch").as_deref(), Some("sqs:SendMessage"));
-        assert_eq!(action("aws_sdk_kinesis", "put_records").as_deref(), Some("kinesis:PutRecords"));
+        assert_eq!(
+            action("aws_sdk_dynamodb", "put_item").as_deref(),
+            Some("dynamodb:PutItem")
+        );
+        assert_eq!(
+            action("aws_sdk_dynamodb", "batch_write_item").as_deref(),
+            Some("dynamodb:BatchWriteItem")
+        );
+        assert_eq!(
+            action("aws_sdk_s3", "list_objects_v2").as_deref(),
+            Some("s3:ListBucket")
+        );
+        assert_eq!(
+            action("aws_sdk_s3", "get_object").as_deref(),
+            Some("s3:GetObject")
+        );
+        assert_eq!(
+            action("aws_sdk_s3", "copy_object").as_deref(),
+            Some("s3:GetObject,s3:PutObject")
+        );
+        assert_eq!(
+            action("aws_sdk_cloudwatchlogs", "put_log_events").as_deref(),
+            Some("logs:PutLogEvents")
+        );
+        assert_eq!(
+            action("aws_sdk_sfn", "start_execution").as_deref(),
+            Some("states:StartExecution")
+        );
+        assert_eq!(
+            action("aws_sdk_lambda", "invoke").as_deref(),
+            Some("lambda:InvokeFunction")
+        );
+        assert_eq!(
+            action("aws_sdk_sqs", "send_message_batch").as_deref(),
+            Some("sqs:SendMessage")
+        );
+        assert_eq!(
+            action("aws_sdk_kinesis", "put_records").as_deref(),
+            Some("kinesis:PutRecords")
+        );
         // Unknown: never guessed.
         assert_eq!(action("aws_sdk_s3", "select_object_content"), None);
         assert_eq!(action("aws_sdk_apigateway", "get_rest_apis"), None);
         assert_eq!(action("aws_sdk_dynamodb", "execute_statement"), None);
         assert_eq!(action("aws_sdk_dynamodb", "wait_until_table_exists"), None);
         assert_eq!(action("not_an_sdk", "put_item"), None);
-        assert_eq!(pascal_case("list_objects_v2").as_deref(), Some("ListObjectsV2"));
+        assert_eq!(
+            pascal_case("list_objects_v2").as_deref(),
+            Some("ListObjectsV2")
+        );
     }
 
     #[test]
@@ -1268,7 +1434,10 @@ mod tests {
         );
         assert_eq!(unmapped, [call("aws_sdk_dynamodb", "execute_statement", 7)]);
         let text = serde_json::to_string(&document).unwrap_or_default();
-        assert!(!text.contains("\"*\"]") && !text.contains(":*"), "no wildcard action: {text}");
+        assert!(
+            !text.contains("\"*\"]") && !text.contains(":*"),
+            "no wildcard action: {text}"
+        );
 
         let (none, unmapped) = generate(&[call("aws_sdk_s3", "select_object_content", 2)]);
         assert_eq!(none, None);
@@ -1325,19 +1494,35 @@ mod tests {
     #[test]
     fn project_modules_are_followed_and_test_modules_skipped() {
         let dir = project(&[
-            ("src/main.rs", "mod store;\n#[cfg(test)]\nmod tests;\nmod unused_missing;\nfn main() {}\n"),
+            (
+                "src/main.rs",
+                "mod store;\n#[cfg(test)]\nmod tests;\nmod unused_missing;\nfn main() {}\n",
+            ),
             (
                 "src/store.rs",
                 "use aws_sdk_dynamodb::Client;\npub struct Store { pub db: Client }\nmod deep;\n\
                  impl Store { pub async fn get(&self) { self.db.get_item(); } }\n",
             ),
-            ("src/store/deep.rs", "fn f(s: super::Store) { s.db.query(); }\n"),
-            ("src/tests.rs", "fn t(c: aws_sdk_dynamodb::Client) { c.create_table(); }\n"),
-            ("src/orphan.rs", "fn o(c: aws_sdk_dynamodb::Client) { c.delete_table(); }\n"),
+            (
+                "src/store/deep.rs",
+                "fn f(s: super::Store) { s.db.query(); }\n",
+            ),
+            (
+                "src/tests.rs",
+                "fn t(c: aws_sdk_dynamodb::Client) { c.create_table(); }\n",
+            ),
+            (
+                "src/orphan.rs",
+                "fn o(c: aws_sdk_dynamodb::Client) { c.delete_table(); }\n",
+            ),
         ]);
         let outcome = policy_for(dir.path(), &function(true, None)).expect("policy");
         assert_eq!(outcome.source, PolicySource::Generated);
-        let found: Vec<String> = outcome.calls.iter().map(|c| format!("{}:{}", c.file.display(), c.method)).collect();
+        let found: Vec<String> = outcome
+            .calls
+            .iter()
+            .map(|c| format!("{}:{}", c.file.display(), c.method))
+            .collect();
         assert_eq!(found, ["src/store.rs:get_item", "src/store/deep.rs:query"]);
         assert_eq!(
             outcome.document.expect("a document")["Statement"][0]["Action"],
@@ -1348,25 +1533,40 @@ mod tests {
     #[test]
     fn policy_file_replaces_and_disabled_gives_none() {
         let dir = project(&[
-            ("src/main.rs", "fn f(c: aws_sdk_sqs::Client) { c.send_message(); }\nfn main() {}\n"),
+            (
+                "src/main.rs",
+                "fn f(c: aws_sdk_sqs::Client) { c.send_message(); }\nfn main() {}\n",
+            ),
             (
                 ".chalice/policy.json",
                 r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:*:*:q"}]}"#,
             ),
             (".chalice/empty.json", r#"{"Version": "2012-10-17"}"#),
         ]);
-        let from_file = policy_for(dir.path(), &function(true, Some("policy.json"))).expect("policy");
-        assert_eq!(from_file.source, PolicySource::File(dir.path().join(".chalice/policy.json")));
-        assert_eq!(from_file.document.expect("document")["Statement"][0]["Resource"], "arn:aws:sqs:*:*:q");
+        let from_file =
+            policy_for(dir.path(), &function(true, Some("policy.json"))).expect("policy");
+        assert_eq!(
+            from_file.source,
+            PolicySource::File(dir.path().join(".chalice/policy.json"))
+        );
+        assert_eq!(
+            from_file.document.expect("document")["Statement"][0]["Resource"],
+            "arn:aws:sqs:*:*:q"
+        );
         let disabled = policy_for(dir.path(), &function(false, None)).expect("policy");
         assert_eq!(disabled.source, PolicySource::Disabled);
         assert_eq!(disabled.document, None);
-        let bad = policy_for(dir.path(), &function(true, Some("empty.json"))).expect_err("no statement");
+        let bad =
+            policy_for(dir.path(), &function(true, Some("empty.json"))).expect_err("no statement");
         assert!(bad.to_string().contains("empty.json"), "{bad}");
-        let missing = policy_for(dir.path(), &function(true, Some("nope.json"))).expect_err("missing");
+        let missing =
+            policy_for(dir.path(), &function(true, Some("nope.json"))).expect_err("missing");
         assert!(missing.to_string().contains("nope.json"), "{missing}");
         let generated = policy_for(dir.path(), &function(true, None)).expect("policy");
-        assert_eq!(generated.document.expect("document")["Statement"][0]["Action"], json!(["sqs:SendMessage"]));
+        assert_eq!(
+            generated.document.expect("document")["Statement"][0]["Action"],
+            json!(["sqs:SendMessage"])
+        );
     }
 
     /// The repository's DynamoDB apps: their policy is exactly what their
@@ -1378,14 +1578,31 @@ mod tests {
         for (dir, expected) in [
             (
                 "examples/todo",
-                json!(["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:UpdateItem"]),
+                json!([
+                    "dynamodb:DeleteItem",
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:Scan",
+                    "dynamodb:UpdateItem"
+                ]),
             ),
-            ("templates/dynamodb", json!(["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"])),
+            (
+                "templates/dynamodb",
+                json!([
+                    "dynamodb:DeleteItem",
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem"
+                ]),
+            ),
         ] {
             let outcome = policy_for(&checkout.join(dir), &function(true, None)).expect("policy");
             assert!(outcome.unmapped.is_empty(), "{dir}: {:?}", outcome.unmapped);
             let document = outcome.document.expect("a document");
-            assert_eq!(document["Statement"].as_array().map(Vec::len), Some(1), "{dir}: {document}");
+            assert_eq!(
+                document["Statement"].as_array().map(Vec::len),
+                Some(1),
+                "{dir}: {document}"
+            );
             assert_eq!(document["Statement"][0]["Action"], expected, "{dir}");
         }
     }

@@ -77,7 +77,9 @@ fn new_project_passes_its_tests(template: &str) {
     let target_dir = std::env::var_os("CHALICE_NEW_TEST_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| checkout.join("target"));
-    let _guard = CARGO.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _guard = CARGO
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let test = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .args(["test", "--quiet"])
         .current_dir(&project)
@@ -128,7 +130,9 @@ fn existing_directories_are_never_overwritten() {
         .collect();
     assert_eq!(entries, ["notes.txt"]);
     assert_eq!(
-        std::fs::read_to_string(existing.join("notes.txt")).ok().as_deref(),
+        std::fs::read_to_string(existing.join("notes.txt"))
+            .ok()
+            .as_deref(),
         Some("keep me")
     );
 }

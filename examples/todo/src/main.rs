@@ -135,7 +135,10 @@ async fn list_todos(
         )));
     }
     let start = match page.next_token.as_deref() {
-        Some(token) => Some(HashMap::from([("id".to_owned(), id_key(&decode_token(token)?))])),
+        Some(token) => Some(HashMap::from([(
+            "id".to_owned(),
+            id_key(&decode_token(token)?),
+        )])),
         None => None,
     };
     let output = todos
@@ -147,7 +150,12 @@ async fn list_todos(
         .send()
         .await
         .map_err(|error| backend_error("Scan", error))?;
-    let items: Vec<Value> = output.items().iter().filter_map(from_item).map(|t| to_json(&t)).collect();
+    let items: Vec<Value> = output
+        .items()
+        .iter()
+        .filter_map(from_item)
+        .map(|t| to_json(&t))
+        .collect();
     let next_token = output
         .last_evaluated_key()
         .and_then(|key| key.get("id"))
@@ -223,7 +231,9 @@ async fn update_todo(
             .expression_attribute_values(":done", AttributeValue::Bool(done));
     }
     if sets.is_empty() {
-        return Err(ChaliceError::bad_request("give `title` and/or `done` to update"));
+        return Err(ChaliceError::bad_request(
+            "give `title` and/or `done` to update",
+        ));
     }
     let output = request
         .update_expression(format!("SET {}", sets.join(", ")))

@@ -129,17 +129,27 @@ async fn todos_on_dynamodb() {
     std::env::set_var("TODO_TABLE", "todos-test");
 
     let app = app().await;
-    let todos = app.get::<Todos>().expect("the app registers its Todos state");
+    let todos = app
+        .get::<Todos>()
+        .expect("the app registers its Todos state");
     assert_eq!(todos.table, "todos-test");
     create_table(&todos).await;
     let client = TestClient::new(app);
 
     // Create, with validation first.
-    let blank = client.post("/todos").json(&json!({"title": "   "})).send().await;
+    let blank = client
+        .post("/todos")
+        .json(&json!({"title": "   "}))
+        .send()
+        .await;
     assert_eq!(blank.status(), 400);
     assert!(error_message(&blank, "BadRequestError").contains("blank"));
     let long = "x".repeat(MAX_TITLE_CHARS + 1);
-    let too_long = client.post("/todos").json(&json!({"title": long})).send().await;
+    let too_long = client
+        .post("/todos")
+        .json(&json!({"title": long}))
+        .send()
+        .await;
     assert_eq!(too_long.status(), 400);
     let unknown = client
         .post("/todos")
@@ -181,7 +191,10 @@ async fn todos_on_dynamodb() {
         .send()
         .await;
     assert_eq!(done.status(), 200, "{}", done.text());
-    assert_eq!(done.json(), json!({"id": id, "title": "buy milk", "done": true}));
+    assert_eq!(
+        done.json(),
+        json!({"id": id, "title": "buy milk", "done": true})
+    );
     let renamed = client
         .put(&format!("/todos/{id}"))
         .json(&json!({"title": "buy oat milk"}))
@@ -189,7 +202,11 @@ async fn todos_on_dynamodb() {
         .await;
     assert_eq!(renamed.json()["title"], "buy oat milk");
     assert_eq!(renamed.json()["done"], true);
-    let empty_update = client.put(&format!("/todos/{id}")).json(&json!({})).send().await;
+    let empty_update = client
+        .put(&format!("/todos/{id}"))
+        .json(&json!({}))
+        .send()
+        .await;
     assert_eq!(empty_update.status(), 400);
     let blank_update = client
         .put(&format!("/todos/{id}"))
@@ -226,7 +243,11 @@ async fn todos_on_dynamodb() {
         let body = page.json();
         let items = body["items"].as_array().expect("items").clone();
         assert!(items.len() <= 3);
-        seen.extend(items.iter().map(|t| t["id"].as_str().unwrap_or_default().to_owned()));
+        seen.extend(
+            items
+                .iter()
+                .map(|t| t["id"].as_str().unwrap_or_default().to_owned()),
+        );
         pages += 1;
         assert!(pages <= 10, "pagination does not end: {seen:?}");
         match body["next_token"].as_str() {
@@ -254,7 +275,10 @@ async fn todos_on_dynamodb() {
     // Delete.
     let deleted = client.delete(&format!("/todos/{id}")).send().await;
     assert_eq!(deleted.status(), 204, "{}", deleted.text());
-    assert_eq!(client.get(&format!("/todos/{id}")).send().await.status(), 404);
+    assert_eq!(
+        client.get(&format!("/todos/{id}")).send().await.status(),
+        404
+    );
     let again = client.delete(&format!("/todos/{id}")).send().await;
     assert_eq!(again.status(), 404);
     drop(moto);

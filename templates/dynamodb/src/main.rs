@@ -43,7 +43,9 @@ async fn create_note(
 ) -> Result<(StatusCode, Json<Value>), ChaliceError> {
     let text = note.text.trim();
     if text.is_empty() || text.chars().count() > 1000 {
-        return Err(ChaliceError::bad_request("`text` must hold 1 to 1000 characters"));
+        return Err(ChaliceError::bad_request(
+            "`text` must hold 1 to 1000 characters",
+        ));
     }
     let id = uuid::Uuid::new_v4().to_string();
     notes
@@ -77,7 +79,10 @@ async fn get_note(id: String, State(notes): State<Notes>) -> Result<Json<Value>,
 }
 
 #[route("/notes/<id>", methods = [DELETE])]
-async fn delete_note(id: String, State(notes): State<Notes>) -> Result<(StatusCode, String), ChaliceError> {
+async fn delete_note(
+    id: String,
+    State(notes): State<Notes>,
+) -> Result<(StatusCode, String), ChaliceError> {
     notes
         .client
         .delete_item()
@@ -87,7 +92,10 @@ async fn delete_note(id: String, State(notes): State<Notes>) -> Result<(StatusCo
         .send()
         .await
         .map_err(|error| {
-            if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) {
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_conditional_check_failed_exception())
+            {
                 ChaliceError::not_found(format!("no note {id}"))
             } else {
                 backend_error("DeleteItem", error)

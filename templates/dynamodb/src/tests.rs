@@ -15,18 +15,29 @@ fn offline_app() -> chalice_rs_runtime::App {
         .region(Region::new("us-east-1"))
         .endpoint_url("http://127.0.0.1:9")
         .build();
-    app_with(aws_sdk_dynamodb::Client::from_conf(config), "notes".to_owned())
+    app_with(
+        aws_sdk_dynamodb::Client::from_conf(config),
+        "notes".to_owned(),
+    )
 }
 
 #[tokio::test]
 async fn invalid_notes_are_refused_before_dynamodb() {
     let client = Client::new(offline_app());
-    for body in [json!({"text": "  "}), json!({}), json!({"text": "a", "extra": 1})] {
+    for body in [
+        json!({"text": "  "}),
+        json!({}),
+        json!({"text": "a", "extra": 1}),
+    ] {
         let response = client.post("/notes").json(&body).send().await;
         assert_eq!(response.status(), 400, "{body}: {}", response.text());
         assert_eq!(response.json()["Code"], "BadRequestError");
     }
-    let too_long = client.post("/notes").json(&json!({"text": "x".repeat(1001)})).send().await;
+    let too_long = client
+        .post("/notes")
+        .json(&json!({"text": "x".repeat(1001)}))
+        .send()
+        .await;
     assert_eq!(too_long.status(), 400);
 }
 

@@ -39,7 +39,9 @@ pub struct Store(Arc<Mutex<BTreeMap<u64, Item>>>);
 impl Store {
     fn lock(&self) -> MutexGuard<'_, BTreeMap<u64, Item>> {
         // A poisoned lock only means a handler panicked mid-update.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -101,12 +103,19 @@ async fn put_item(
 ) -> Result<(StatusCode, Json<Item>), ChaliceError> {
     let item = item.validate()?;
     let created = store.lock().insert(id, item.clone()).is_none();
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(item)))
 }
 
 #[route("/items/<id>", methods = [DELETE])]
-async fn delete_item(id: u64, State(store): State<Store>) -> Result<(StatusCode, String), ChaliceError> {
+async fn delete_item(
+    id: u64,
+    State(store): State<Store>,
+) -> Result<(StatusCode, String), ChaliceError> {
     match store.lock().remove(&id) {
         Some(_) => Ok((StatusCode::NO_CONTENT, String::new())),
         None => Err(ChaliceError::not_found(format!("no item {id}"))),
