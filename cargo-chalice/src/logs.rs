@@ -220,33 +220,41 @@ pub async fn show(
         })
         .collect();
     let mut interval = MIN_POLL;
-    loop {
-        let mut lines = Vec::new();
-        for cursor in &mut cursors {
-            lines.extend(cursor.poll(&client).await?);
-        }
-        lines.sort_by_key(|l| l.timestamp);
-        for line in &lines {
-            match writeln!(out, "{line}") {
-                Ok(()) => {}
-                // The reader went away (`| head`): stop quietly.
-                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
-                Err(error) => return Err(LogsError::Write(error)),
+    let reading = async {
+        loop {
+            let mut lines = Vec::new();
+            for cursor in &mut cursors {
+                lines.extend(cursor.poll(&client).await?);
             }
+            lines.sort_by_key(|l| l.timestamp);
+            for line in &lines {
+                match writeln!(out, "{line}") {
+                    Ok(()) => {}
+                    // The reader went away (`| head`): stop quietly.
+                    Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+                    Err(error) => return Err(LogsError::Write(error)),
+                }
+            }
+            out.flush().map_err(LogsError::Write)?;
+            if !follow {
+                return Ok(());
+            }
+            interval = if lines.is_empty() {
+                (interval * 2).min(MAX_POLL)
+            } else {
+                MIN_POLL
+            };
+            tokio::time::sleep(interval).await;
         }
-        out.flush().map_err(LogsError::Write)?;
-        if !follow {
-            return Ok(());
-        }
-        interval = if lines.is_empty() {
-            (interval * 2).min(MAX_POLL)
-        } else {
-            MIN_POLL
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => return Ok(()),
-            () = tokio::time::sleep(interval) => {}
-        }
+    };
+    if !follow {
+        return reading.await;
+    }
+    // One Ctrl-C listener for the whole follow, so that a Ctrl-C during a
+    // poll is not missed.
+    tokio::select! {
+        result = reading => result,
+        _ = tokio::signal::ctrl_c() => Ok(()),
     }
 }
 

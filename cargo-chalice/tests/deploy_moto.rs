@@ -518,6 +518,38 @@ async fn stack_event_count(config: &aws_config::SdkConfig, stack: &str) -> usize
     cf.describe_stack_events().stack_name(stack).send().await.unwrap().stack_events().len()
 }
 
+/// Writes `messages` (timestamps now, in order) to a new stream of `log_group`.
+async fn put_log_events(config: &aws_config::SdkConfig, log_group: &str, stream: &str, messages: &[&str]) {
+    let logs = aws_sdk_cloudwatchlogs::Client::new(config);
+    let _ = logs.create_log_group().log_group_name(log_group).send().await;
+    logs.create_log_stream().log_group_name(log_group).log_stream_name(stream).send().await.unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let events = messages.iter().enumerate().map(|(i, m)| {
+        aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+            .timestamp(now - 1000 + i as i64)
+            .message(*m)
+            .build()
+            .unwrap()
+    });
+    logs.put_log_events()
+        .log_group_name(log_group)
+        .log_stream_name(stream)
+        .set_log_events(Some(events.collect()))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// A child process killed (and reaped) if the test fails before it ends.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// examples/hello, end to end: deploy, check every modelled resource, url,
 /// nothing to deploy, a route added and removed, logs, delete.
 #[test]
@@ -628,31 +660,12 @@ fn hello_deploy_url_redeploy_routes_logs_delete() {
         .find(|r| r.resource_type == "AWS::Logs::LogGroup")
         .map(|r| r.physical_id.clone())
         .expect("a log group");
-    rt.block_on(async {
-        let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
-        let _ = logs.create_log_group().log_group_name(&log_group).send().await;
-        logs.create_log_stream()
-            .log_group_name(&log_group)
-            .log_stream_name("2026/01/01/[$LATEST]abc")
-            .send()
-            .await
-            .unwrap();
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
-        let events = ["START RequestId: 1", "handled GET /items from the test", "END RequestId: 1"].iter().enumerate().map(|(i, m)| {
-            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                .timestamp(now - 1000 + i as i64)
-                .message(*m)
-                .build()
-                .unwrap()
-        });
-        logs.put_log_events()
-            .log_group_name(&log_group)
-            .log_stream_name("2026/01/01/[$LATEST]abc")
-            .set_log_events(Some(events.collect()))
-            .send()
-            .await
-            .unwrap();
-    });
+    rt.block_on(put_log_events(
+        &config,
+        &log_group,
+        "2026/01/01/[$LATEST]abc",
+        &["START RequestId: 1", "handled GET /items from the test", "END RequestId: 1"],
+    ));
     let (stdout, _) = app.ok(&["chalice", "logs", "--since", "5m"]);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{stdout}");
@@ -660,6 +673,51 @@ fn hello_deploy_url_redeploy_routes_logs_delete() {
     assert!(lines[0].contains("START RequestId: 1") && lines[2].contains("END RequestId: 1"), "in time order: {stdout}");
     let (stdout, _) = app.ok(&["chalice", "logs", "--name", "api"]);
     assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    // --follow: new events appear as they come; Ctrl-C ends it.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-chalice"));
+    command
+        .args(["chalice", "logs", "--follow", "--since", "1m"])
+        .current_dir(app.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    aws_env(&mut command, &moto);
+    let mut follower = KillOnDrop(command.spawn().unwrap());
+    let stdout = follower.0.stdout.take().unwrap();
+    let (sender, lines) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    for round in 0..2 {
+        let message = format!("followed event {round}");
+        rt.block_on(put_log_events(&config, &log_group, &format!("stream-{round}"), &[message.as_str()]));
+        // Earlier events of the last minute come first.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = lines.recv_timeout(left).unwrap_or_else(|_| panic!("`logs --follow` did not show {message:?}"));
+            if line.contains(&message) {
+                assert!(line.ends_with(&format!("{function} {message}")), "{line}");
+                break;
+            }
+        }
+    }
+    let interrupted = Command::new("kill").args(["-INT", &follower.0.id().to_string()]).status().unwrap();
+    assert!(interrupted.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = follower.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "`logs --follow` did not stop on Ctrl-C");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "Ctrl-C ends `logs --follow` cleanly: {status}");
+
     let stderr = app.fails(&["chalice", "logs", "--name", "nope"]);
     assert!(stderr.contains("no function `nope`") && stderr.contains(&function), "{stderr}");
 
@@ -707,6 +765,14 @@ fn failures_are_plain_and_the_next_deploy_recovers() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(stderr.contains("no AWS region") && stderr.contains("--region"), "{stderr}");
+
+    // An endpoint that does not answer: the call is named.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    command.env("AWS_REGION", "us-east-1").env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{closed}"));
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("CloudFormation.DescribeStacks failed: cannot reach the service"), "{stderr}");
 
     // A deploy interrupted after its change set was made (Ctrl-C) leaves a
     // stack in REVIEW_IN_PROGRESS; and a configured bucket that is gone.
