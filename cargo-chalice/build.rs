@@ -1,8 +1,8 @@
 //! Embeds the project templates of `cargo chalice new` into the binary.
 //!
 //! In a checkout the templates live at the repository root (`../templates`);
-//! a published crate carries its own copy in `templates/` (copied there
-//! before `cargo publish`, see the crate's README section on publishing).
+//! `cargo-chalice/templates` is a symlink to them, which `cargo package`
+//! follows, so a published crate carries a copy in `templates/`.
 //! Writes `$OUT_DIR/templates.rs`: `TEMPLATES: &[(name, &[(path, text)])]`.
 
 use std::fmt::Write as _;
