@@ -75,16 +75,21 @@ impl Aws {
             loader = loader.endpoint_url(endpoint);
         }
         let config = loader.load().await;
-        let region = config.region().map(|r| r.to_string()).ok_or(AwsError::NoRegion)?;
+        let region = config
+            .region()
+            .map(|r| r.to_string())
+            .ok_or(AwsError::NoRegion)?;
         let profile = options
             .profile
             .as_ref()
             .map(|p| format!(" (profile `{p}`)"))
             .unwrap_or_default();
-        let provider = config.credentials_provider().ok_or_else(|| AwsError::NoCredentials {
-            profile: profile.clone(),
-            reason: "no credentials provider is configured".to_owned(),
-        })?;
+        let provider = config
+            .credentials_provider()
+            .ok_or_else(|| AwsError::NoCredentials {
+                profile: profile.clone(),
+                reason: "no credentials provider is configured".to_owned(),
+            })?;
         if let Err(error) = provider.provide_credentials().await {
             return Err(AwsError::NoCredentials {
                 profile,
@@ -183,7 +188,11 @@ where
             match (inner.code(), inner.message()) {
                 (Some(code), Some(message)) => format!("{code}: {message}"),
                 (Some(code), None) => code.to_owned(),
-                _ => format!("HTTP {}: {}", service.raw().status().as_u16(), error_chain(inner)),
+                _ => format!(
+                    "HTTP {}: {}",
+                    service.raw().status().as_u16(),
+                    error_chain(inner)
+                ),
             }
         }
         SdkError::DispatchFailure(_) => format!("cannot reach the service: {}", error_chain(error)),

@@ -48,9 +48,13 @@ pub struct LogSource {
 /// Parses `--since`: `30s`, `10m`, `2h`, `1d` (a bare number is minutes).
 pub fn parse_since(text: &str) -> Result<Duration, LogsError> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().map_err(|_| LogsError::Since(text.to_owned()))?;
+    let number: u64 = number
+        .parse()
+        .map_err(|_| LogsError::Since(text.to_owned()))?;
     let seconds = match unit.trim() {
         "s" | "sec" | "secs" => 1,
         "" | "m" | "min" | "mins" => 60,
@@ -67,7 +71,10 @@ pub fn parse_since(text: &str) -> Result<Duration, LogsError> {
 /// The functions of a stack's resources, all or the one `name` designates:
 /// its Lambda name, its logical ID (any case, `api` for `APIHandler`), or the
 /// suffix after `<stack>-`; each with its log group.
-pub fn select_functions(resources: &[DeployedResource], name: Option<&str>) -> Result<Vec<LogSource>, LogsError> {
+pub fn select_functions(
+    resources: &[DeployedResource],
+    name: Option<&str>,
+) -> Result<Vec<LogSource>, LogsError> {
     let functions: Vec<&DeployedResource> = resources
         .iter()
         .filter(|r| r.resource_type == "AWS::Lambda::Function" && !r.physical_id.is_empty())
@@ -133,7 +140,13 @@ pub struct LogLine {
 
 impl std::fmt::Display for LogLine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {} {}", format_timestamp(self.timestamp), self.function, self.message)
+        write!(
+            f,
+            "{} {} {}",
+            format_timestamp(self.timestamp),
+            self.function,
+            self.message
+        )
     }
 }
 
@@ -147,7 +160,10 @@ struct Cursor {
 
 impl Cursor {
     /// The events from `start` on, not yet returned, all pages.
-    async fn poll(&mut self, client: &aws_sdk_cloudwatchlogs::Client) -> Result<Vec<LogLine>, LogsError> {
+    async fn poll(
+        &mut self,
+        client: &aws_sdk_cloudwatchlogs::Client,
+    ) -> Result<Vec<LogLine>, LogsError> {
         let mut lines = Vec::new();
         let mut token: Option<String> = None;
         let mut newest = self.start;
@@ -163,8 +179,12 @@ impl Cursor {
             let page = match answer {
                 Ok(page) => page,
                 // No group yet: the function has not run (or not logged).
-                Err(error) if error_code(&error) == Some("ResourceNotFoundException") => return Ok(Vec::new()),
-                Err(error) => return Err(call_error("CloudWatchLogs.FilterLogEvents", error).into()),
+                Err(error) if error_code(&error) == Some("ResourceNotFoundException") => {
+                    return Ok(Vec::new())
+                }
+                Err(error) => {
+                    return Err(call_error("CloudWatchLogs.FilterLogEvents", error).into())
+                }
             };
             for event in page.events() {
                 let timestamp = event.timestamp().unwrap_or(self.start);
@@ -318,7 +338,11 @@ mod tests {
         let resources = vec![
             resource("APIHandler", "hello-dev", "AWS::Lambda::Function"),
             resource("Authorize", "hello-dev-authorize", "AWS::Lambda::Function"),
-            resource("APIHandlerLogGroup", "hello-dev-APIHandlerLogGroup-X1", "AWS::Logs::LogGroup"),
+            resource(
+                "APIHandlerLogGroup",
+                "hello-dev-APIHandlerLogGroup-X1",
+                "AWS::Logs::LogGroup",
+            ),
             resource("RestAPI", "abc", "AWS::ApiGateway::RestApi"),
         ];
         assert_eq!(select_functions(&resources, None).unwrap().len(), 2);
@@ -334,17 +358,31 @@ mod tests {
             select_functions(&resources, Some("authorize")).unwrap()[0].log_group,
             "/aws/lambda/hello-dev-authorize"
         );
-        assert_eq!(select_functions(&resources, Some("authorize")).unwrap()[0].function, "hello-dev-authorize");
-        assert_eq!(select_functions(&resources, Some("hello-dev")).unwrap()[0].function, "hello-dev");
-        let error = select_functions(&resources, Some("nope")).unwrap_err().to_string();
+        assert_eq!(
+            select_functions(&resources, Some("authorize")).unwrap()[0].function,
+            "hello-dev-authorize"
+        );
+        assert_eq!(
+            select_functions(&resources, Some("hello-dev")).unwrap()[0].function,
+            "hello-dev"
+        );
+        let error = select_functions(&resources, Some("nope"))
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("hello-dev-authorize (Authorize)"), "{error}");
-        assert!(matches!(select_functions(&resources[3..], None), Err(LogsError::NoFunction)));
+        assert!(matches!(
+            select_functions(&resources[3..], None),
+            Err(LogsError::NoFunction)
+        ));
     }
 
     #[test]
     fn timestamps() {
         assert_eq!(format_timestamp(0), "1970-01-01 00:00:00.000");
-        assert_eq!(format_timestamp(1_709_251_199_123), "2024-02-29 23:59:59.123");
+        assert_eq!(
+            format_timestamp(1_709_251_199_123),
+            "2024-02-29 23:59:59.123"
+        );
         assert_eq!(format_timestamp(951_782_400_000), "2000-02-29 00:00:00.000");
     }
 }

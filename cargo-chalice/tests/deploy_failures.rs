@@ -50,11 +50,21 @@ impl Fake {
     }
 
     fn actions(&self) -> Vec<String> {
-        self.calls.lock().unwrap().iter().map(|c| c.action.clone()).collect()
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|c| c.action.clone())
+            .collect()
     }
 
     fn call(&self, action: &str) -> Option<Call> {
-        self.calls.lock().unwrap().iter().find(|c| c.action == action).cloned()
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|c| c.action == action)
+            .cloned()
     }
 
     async fn aws(&self) -> Aws {
@@ -72,7 +82,11 @@ impl Fake {
     }
 }
 
-fn serve(stream: TcpStream, calls: &Mutex<Vec<Call>>, respond: &(dyn Fn(&Call) -> (u16, String) + Send + Sync)) {
+fn serve(
+    stream: TcpStream,
+    calls: &Mutex<Vec<Call>>,
+    respond: &(dyn Fn(&Call) -> (u16, String) + Send + Sync),
+) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     loop {
@@ -111,7 +125,11 @@ fn serve(stream: TcpStream, calls: &Mutex<Vec<Call>>, respond: &(dyn Fn(&Call) -
         let call = Call { action, params };
         calls.lock().unwrap().push(call.clone());
         let (status, body) = respond(&call);
-        let head = if method == "HEAD" { String::new() } else { body };
+        let head = if method == "HEAD" {
+            String::new()
+        } else {
+            body
+        };
         let response = format!(
             "HTTP/1.1 {status} X\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nx-amzn-RequestId: 1\r\n\r\n{head}",
             head.len()
@@ -135,7 +153,9 @@ fn decode(text: &str) -> String {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
         match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
             (b'+', _) => out.push(b' '),
             (b'%', Some(byte)) => {
@@ -187,7 +207,10 @@ fn events_xml(stack_id: &str, events: &[(&str, &str, &str, &str, &str)]) -> Stri
             )
         })
         .collect();
-    wrap("DescribeStackEvents", &format!("<StackEvents>{members}</StackEvents>"))
+    wrap(
+        "DescribeStackEvents",
+        &format!("<StackEvents>{members}</StackEvents>"),
+    )
 }
 
 const FAILED_EVENTS: &[(&str, &str, &str, &str, &str)] = &[
@@ -208,7 +231,8 @@ const FAILED_EVENTS: &[(&str, &str, &str, &str, &str)] = &[
 /// reason (not the "cancelled" echoes), the final status, and what to do.
 #[test]
 fn a_failed_stack_names_its_failed_resources() {
-    let fake = Fake::start(|call| match call.action.as_str() {
+    let fake = Fake::start(|call| {
+        match call.action.as_str() {
         "DescribeStacks" => (
             200,
             stack_xml(
@@ -220,17 +244,32 @@ fn a_failed_stack_names_its_failed_resources() {
         ),
         "DescribeStackEvents" => (200, events_xml(OLD_ID, FAILED_EVENTS)),
         _ => (400, String::new()),
+    }
     });
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let error = rt.block_on(async {
         let aws = fake.aws().await;
         let cf = aws.cloudformation();
-        stack::wait(&cf, "app-dev", OLD_ID, None, 3, Duration::from_secs(30)).await.unwrap_err()
+        stack::wait(&cf, "app-dev", OLD_ID, None, 3, Duration::from_secs(30))
+            .await
+            .unwrap_err()
     });
     let message = error.to_string();
-    assert!(matches!(error, stack::StackError::Failed { .. }), "{message}");
-    assert!(message.contains("stack app-dev ended in ROLLBACK_COMPLETE"), "{message}");
-    assert!(message.contains("The following resource(s) failed to create: [APIHandler]"), "{message}");
+    assert!(
+        matches!(error, stack::StackError::Failed { .. }),
+        "{message}"
+    );
+    assert!(
+        message.contains("stack app-dev ended in ROLLBACK_COMPLETE"),
+        "{message}"
+    );
+    assert!(
+        message.contains("The following resource(s) failed to create: [APIHandler]"),
+        "{message}"
+    );
     assert!(
         message.contains(
             "APIHandler (AWS::Lambda::Function) CREATE_FAILED: Resource handler returned message: \"Error occurred while GetObject. S3 Error Code: NoSuchBucket\""
@@ -238,7 +277,10 @@ fn a_failed_stack_names_its_failed_resources() {
         "{message}"
     );
     assert!(!message.contains("cancelled"), "{message}");
-    assert!(message.contains("run `cargo chalice deploy` again"), "{message}");
+    assert!(
+        message.contains("run `cargo chalice deploy` again"),
+        "{message}"
+    );
 }
 
 /// A first create that rolled back: the next deploy deletes the stack and
@@ -313,24 +355,11 @@ fn a_rolled_back_first_create_is_deleted_and_created_again() {
         }
     });
     let project = tempfile::tempdir().unwrap();
-    let template = project.path().join("template.json");
-    std::fs::write(
-        &template,
-        r#"{"Resources": {"RestAPI": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "app"}}}}"#,
-    )
-    .unwrap();
-    let zip = project.path().join("deployment.zip");
-    std::fs::write(&zip, b"zip").unwrap();
-    let packaged = Packaged {
-        app_name: "app".to_owned(),
-        stage: "dev".to_owned(),
-        api_gateway_stage: "api".to_owned(),
-        deployment_bucket: Some("my-artifacts".to_owned()),
-        template_path: template,
-        zip_path: zip,
-        zip_sha256: deploy::bucket::sha256_hex(b"zip"),
-    };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let packaged = small_package(project.path());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let outcome = rt
         .block_on(async {
             let aws = fake.aws().await;
@@ -343,15 +372,173 @@ fn a_rolled_back_first_create_is_deleted_and_created_again() {
         Some("https://api1.execute-api.us-east-1.amazonaws.com/api/")
     );
     assert_eq!(outcome.state.stack_id, NEW_ID);
-    let actions: Vec<String> = fake.actions().into_iter().filter(|a| !a.starts_with("S3 ")).collect();
-    let position = |action: &str| actions.iter().position(|a| a == action).unwrap_or_else(|| panic!("no {action} in {actions:?}"));
-    assert!(position("DeleteStack") < position("CreateChangeSet"), "{actions:?}");
-    assert!(position("CreateChangeSet") < position("ExecuteChangeSet"), "{actions:?}");
+    let actions: Vec<String> = fake
+        .actions()
+        .into_iter()
+        .filter(|a| !a.starts_with("S3 "))
+        .collect();
+    let position = |action: &str| {
+        actions
+            .iter()
+            .position(|a| a == action)
+            .unwrap_or_else(|| panic!("no {action} in {actions:?}"))
+    };
+    assert!(
+        position("DeleteStack") < position("CreateChangeSet"),
+        "{actions:?}"
+    );
+    assert!(
+        position("CreateChangeSet") < position("ExecuteChangeSet"),
+        "{actions:?}"
+    );
     let create = fake.call("CreateChangeSet").unwrap();
-    assert_eq!(create.params.get("ChangeSetType").map(String::as_str), Some("CREATE"));
-    assert_eq!(create.params.get("StackName").map(String::as_str), Some("app-dev"));
-    assert_eq!(fake.call("DeleteStack").unwrap().params.get("StackName").map(String::as_str), Some(OLD_ID));
+    assert_eq!(
+        create.params.get("ChangeSetType").map(String::as_str),
+        Some("CREATE")
+    );
+    assert_eq!(
+        create.params.get("StackName").map(String::as_str),
+        Some("app-dev")
+    );
+    assert_eq!(
+        fake.call("DeleteStack")
+            .unwrap()
+            .params
+            .get("StackName")
+            .map(String::as_str),
+        Some(OLD_ID)
+    );
     // The artifact was already in the bucket: no upload.
-    assert!(fake.actions().iter().all(|a| !a.starts_with("S3 PUT")), "{:?}", fake.actions());
+    assert!(
+        fake.actions().iter().all(|a| !a.starts_with("S3 PUT")),
+        "{:?}",
+        fake.actions()
+    );
     assert_eq!(*phase.lock().unwrap(), 3);
+}
+
+/// A minimal package whose artifact is already in `my-artifacts`.
+fn small_package(project: &std::path::Path) -> Packaged {
+    let template = project.join("template.json");
+    std::fs::write(
+        &template,
+        r#"{"Resources": {"RestAPI": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "app"}}}}"#,
+    )
+    .unwrap();
+    let zip = project.join("deployment.zip");
+    std::fs::write(&zip, b"zip").unwrap();
+    Packaged {
+        app_name: "app".to_owned(),
+        stage: "dev".to_owned(),
+        api_gateway_stage: "api".to_owned(),
+        deployment_bucket: Some("my-artifacts".to_owned()),
+        template_path: template,
+        zip_path: zip,
+        zip_sha256: deploy::bucket::sha256_hex(b"zip"),
+    }
+}
+
+/// A stack still busy with an earlier deploy (stopped with Ctrl-C) is waited
+/// for; then an unchanged template means nothing to deploy, and no execution.
+#[test]
+fn a_busy_stack_is_waited_for_then_nothing_to_deploy() {
+    let polls = Arc::new(Mutex::new(0));
+    let shared = polls.clone();
+    let fake = Fake::start(move |call| {
+        let mut polls = shared.lock().unwrap();
+        match call.action.as_str() {
+            action if action.starts_with("S3 ") => (200, String::new()),
+            "DescribeStacks" => {
+                *polls += 1;
+                let status = if *polls <= 2 { "UPDATE_IN_PROGRESS" } else { "UPDATE_COMPLETE" };
+                (200, stack_xml(OLD_ID, status, "", ""))
+            }
+            "DescribeStackEvents" => (200, events_xml(OLD_ID, &[("u1", "app-dev", "AWS::CloudFormation::Stack", "UPDATE_IN_PROGRESS", "")])),
+            "CreateChangeSet" => (200, wrap("CreateChangeSet", &format!("<Id>arn:cs/2</Id><StackId>{OLD_ID}</StackId>"))),
+            "DescribeChangeSet" => (
+                200,
+                wrap(
+                    "DescribeChangeSet",
+                    "<Status>FAILED</Status><ExecutionStatus>UNAVAILABLE</ExecutionStatus>\
+                     <StatusReason>The submitted information didn't contain changes. Submit different information to create a change set.</StatusReason>",
+                ),
+            ),
+            "DeleteChangeSet" => (200, wrap("DeleteChangeSet", "")),
+            "ListStackResources" => (200, wrap("ListStackResources", "<StackResourceSummaries></StackResourceSummaries>")),
+            _ => (400, String::new()),
+        }
+    });
+    let project = tempfile::tempdir().unwrap();
+    let packaged = small_package(project.path());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let outcome = rt
+        .block_on(async {
+            deploy::deploy_packaged(&fake.aws().await, project.path(), &packaged).await
+        })
+        .unwrap();
+    assert!(!outcome.changed);
+    let actions = fake.actions();
+    assert!(
+        *polls.lock().unwrap() >= 3,
+        "the busy stack was polled until it settled: {actions:?}"
+    );
+    let create = fake.call("CreateChangeSet").unwrap();
+    assert_eq!(
+        create.params.get("ChangeSetType").map(String::as_str),
+        Some("UPDATE")
+    );
+    assert!(
+        actions.iter().any(|a| a == "DeleteChangeSet"),
+        "the empty change set is removed: {actions:?}"
+    );
+    assert!(
+        !actions.iter().any(|a| a == "ExecuteChangeSet"),
+        "nothing executed: {actions:?}"
+    );
+}
+
+/// A change set that CloudFormation refuses: its reason, plainly.
+#[test]
+fn a_refused_change_set_gives_its_reason() {
+    let fake = Fake::start(|call| {
+        match call.action.as_str() {
+        action if action.starts_with("S3 ") => (200, String::new()),
+        "DescribeStacks" => (200, stack_xml(OLD_ID, "UPDATE_COMPLETE", "", "")),
+        "CreateChangeSet" => (200, wrap("CreateChangeSet", &format!("<Id>arn:cs/3</Id><StackId>{OLD_ID}</StackId>"))),
+        "DescribeChangeSet" => (
+            200,
+            wrap(
+                "DescribeChangeSet",
+                "<Status>FAILED</Status><ExecutionStatus>UNAVAILABLE</ExecutionStatus>\
+                 <StatusReason>Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template</StatusReason>",
+            ),
+        ),
+        _ => (400, String::new()),
+    }
+    });
+    let project = tempfile::tempdir().unwrap();
+    let packaged = small_package(project.path());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let error = rt
+        .block_on(async {
+            deploy::deploy_packaged(&fake.aws().await, project.path(), &packaged).await
+        })
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "CloudFormation refused the change for stack app-dev: Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template"
+    );
+    assert!(
+        cargo_chalice::deploy::state::read(project.path(), "dev")
+            .unwrap()
+            .is_none(),
+        "no state written"
+    );
 }

@@ -43,7 +43,11 @@ fn moto_binary() -> PathBuf {
 
 impl Moto {
     fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = Command::new(moto_binary())
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
@@ -63,7 +67,10 @@ impl Moto {
             if let Ok(Some(status)) = moto.child.try_wait() {
                 panic!("moto_server exited at start: {status}");
             }
-            assert!(Instant::now() < deadline, "moto_server did not answer within 60 s");
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not answer within 60 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -86,7 +93,6 @@ impl Moto {
             endpoint_url: Some(self.endpoint.clone()),
         }
     }
-
 }
 
 impl Drop for Moto {
@@ -97,7 +103,9 @@ impl Drop for Moto {
 }
 
 fn answers(port: u16) -> bool {
-    let Ok(mut stream) = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500)) else {
+    let Ok(mut stream) =
+        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500))
+    else {
         return false;
     };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
@@ -112,11 +120,17 @@ fn answers(port: u16) -> bool {
 }
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// Sets the environment variables of the dummy credentials for a process
@@ -129,7 +143,10 @@ fn aws_env(command: &mut Command, moto: &Moto) {
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ENDPOINT_URL", &moto.endpoint)
         .env("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/aws-credentials",
+        )
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("AWS_DEFAULT_REGION")
         .env_remove("AWS_PROFILE")
@@ -194,14 +211,26 @@ fn hand_package(dir: &Path, app: &str, template: &serde_json::Value, zip_bytes: 
     }
 }
 
-async fn api_paths(config: &aws_config::SdkConfig, rest_api_id: &str) -> Vec<(String, Vec<String>)> {
+async fn api_paths(
+    config: &aws_config::SdkConfig,
+    rest_api_id: &str,
+) -> Vec<(String, Vec<String>)> {
     let apigw = aws_sdk_apigateway::Client::new(config);
-    let resources = apigw.get_resources().rest_api_id(rest_api_id).limit(500).send().await.unwrap();
+    let resources = apigw
+        .get_resources()
+        .rest_api_id(rest_api_id)
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
     let mut paths: Vec<(String, Vec<String>)> = resources
         .items()
         .iter()
         .map(|r| {
-            let mut methods: Vec<String> = r.resource_methods().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+            let mut methods: Vec<String> = r
+                .resource_methods()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
             methods.sort();
             (r.path().unwrap_or_default().to_owned(), methods)
         })
@@ -223,8 +252,15 @@ fn hand_written_template_deploys_updates_and_deletes() {
         let out = project.path().join("out");
 
         // First deploy: creates the managed bucket, uploads, creates the stack.
-        let packaged = hand_package(&out, "handapp", &hand_template("handapp", &["a", "b"]), b"zip one");
-        let first = deploy::deploy_packaged(&aws, project.path(), &packaged).await.unwrap();
+        let packaged = hand_package(
+            &out,
+            "handapp",
+            &hand_template("handapp", &["a", "b"]),
+            b"zip one",
+        );
+        let first = deploy::deploy_packaged(&aws, project.path(), &packaged)
+            .await
+            .unwrap();
         assert!(first.changed);
         let state = state::read(project.path(), "dev").unwrap().unwrap();
         assert_eq!(state, first.state);
@@ -233,41 +269,100 @@ fn hand_written_template_deploys_updates_and_deletes() {
         let rest_api_id = state.rest_api_id.clone().unwrap();
         assert_eq!(
             state.endpoint_url.as_deref(),
-            Some(format!("https://{rest_api_id}.execute-api.us-east-1.amazonaws.com/api/").as_str())
+            Some(
+                format!("https://{rest_api_id}.execute-api.us-east-1.amazonaws.com/api/").as_str()
+            )
         );
-        assert!(state.resources.iter().any(|r| r.logical_id == "APIHandler" && r.physical_id == "handapp-dev"));
-        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
-        let (bucket, key) = state.artifact_location.trim_start_matches("s3://").split_once('/').unwrap();
+        assert!(state
+            .resources
+            .iter()
+            .any(|r| r.logical_id == "APIHandler" && r.physical_id == "handapp-dev"));
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        let (bucket, key) = state
+            .artifact_location
+            .trim_start_matches("s3://")
+            .split_once('/')
+            .unwrap();
         assert_eq!(bucket, "chalice-rs-deploy-123456789012-us-east-1");
         assert_eq!(key, format!("handapp/{}.zip", packaged.zip_sha256));
-        let object = s3.get_object().bucket(bucket).key(key).send().await.unwrap();
+        let object = s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
         // Versioned: the object has a version ID (the Rust SDK cannot parse
         // moto's GetBucketVersioning answer).
-        assert!(object.version_id().is_some_and(|v| v != "null"), "{:?}", object.version_id());
-        assert_eq!(object.body.collect().await.unwrap().into_bytes().as_ref(), b"zip one");
-        let block = s3.get_public_access_block().bucket(bucket).send().await.unwrap();
+        assert!(
+            object.version_id().is_some_and(|v| v != "null"),
+            "{:?}",
+            object.version_id()
+        );
+        assert_eq!(
+            object.body.collect().await.unwrap().into_bytes().as_ref(),
+            b"zip one"
+        );
+        let block = s3
+            .get_public_access_block()
+            .bucket(bucket)
+            .send()
+            .await
+            .unwrap();
         let block = block.public_access_block_configuration().unwrap();
         assert_eq!(block.block_public_acls(), Some(true));
         assert_eq!(block.restrict_public_buckets(), Some(true));
-        s3.get_bucket_encryption().bucket(bucket).send().await.unwrap();
+        s3.get_bucket_encryption()
+            .bucket(bucket)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(
             api_paths(&config, &rest_api_id).await,
-            vec![("/".to_owned(), vec![]), ("/a".to_owned(), vec!["GET".to_owned()]), ("/b".to_owned(), vec!["GET".to_owned()])]
+            vec![
+                ("/".to_owned(), vec![]),
+                ("/a".to_owned(), vec!["GET".to_owned()]),
+                ("/b".to_owned(), vec!["GET".to_owned()])
+            ]
         );
 
         // Same package again: nothing to deploy.
-        let again = deploy::deploy_packaged(&aws, project.path(), &packaged).await.unwrap();
+        let again = deploy::deploy_packaged(&aws, project.path(), &packaged)
+            .await
+            .unwrap();
         assert!(!again.changed);
         assert_eq!(again.state, first.state);
 
         // A new route and new code: an update.
-        let packaged = hand_package(&out, "handapp", &hand_template("handapp", &["a", "b", "c"]), b"zip two");
-        let update = deploy::deploy_packaged(&aws, project.path(), &packaged).await.unwrap();
+        let packaged = hand_package(
+            &out,
+            "handapp",
+            &hand_template("handapp", &["a", "b", "c"]),
+            b"zip two",
+        );
+        let update = deploy::deploy_packaged(&aws, project.path(), &packaged)
+            .await
+            .unwrap();
         assert!(update.changed);
-        assert!(update.state.resources.iter().any(|r| r.logical_id == "PathC"));
-        assert!(api_paths(&config, &rest_api_id).await.contains(&("/c".to_owned(), vec!["GET".to_owned()])));
+        assert!(update
+            .state
+            .resources
+            .iter()
+            .any(|r| r.logical_id == "PathC"));
+        assert!(api_paths(&config, &rest_api_id)
+            .await
+            .contains(&("/c".to_owned(), vec!["GET".to_owned()])));
         let lambda = aws_sdk_lambda::Client::new(&config);
-        let function = lambda.get_function().function_name("handapp-dev").send().await.unwrap();
+        let function = lambda
+            .get_function()
+            .function_name("handapp-dev")
+            .send()
+            .await
+            .unwrap();
         let code = function.configuration().unwrap();
         use base64::Engine;
         let sha = base64::engine::general_purpose::STANDARD.encode(sha2_digest(b"zip two"));
@@ -284,9 +379,20 @@ fn hand_written_template_deploys_updates_and_deletes() {
         deploy::delete(&aws, &target).await.unwrap();
         assert_eq!(state::read(project.path(), "dev").unwrap(), None);
         let cf = aws_sdk_cloudformation::Client::new(&config);
-        let stacks = cf.describe_stacks().stack_name(&update.state.stack_id).send().await;
-        let status = stacks.ok().and_then(|s| s.stacks().first().and_then(|s| s.stack_status().map(|s| s.as_str().to_owned())));
-        assert!(matches!(status.as_deref(), None | Some("DELETE_COMPLETE")), "{status:?}");
+        let stacks = cf
+            .describe_stacks()
+            .stack_name(&update.state.stack_id)
+            .send()
+            .await;
+        let status = stacks.ok().and_then(|s| {
+            s.stacks()
+                .first()
+                .and_then(|s| s.stack_status().map(|s| s.as_str().to_owned()))
+        });
+        assert!(
+            matches!(status.as_deref(), None | Some("DELETE_COMPLETE")),
+            "{status:?}"
+        );
     });
 }
 
@@ -336,7 +442,6 @@ fn sha2_digest(bytes: &[u8]) -> Vec<u8> {
     sha2::Sha256::digest(bytes).to_vec()
 }
 
-
 /// A copy of examples/hello in a temporary directory, deployed with the real
 /// `cargo-chalice` binary against a moto server.
 struct HelloApp<'a> {
@@ -353,11 +458,25 @@ impl<'a> HelloApp<'a> {
         let runtime = repo_root().join("chalice-rs-runtime");
         let manifest = std::fs::read_to_string(source.join("Cargo.toml"))
             .unwrap()
-            .replace("path = \"../../chalice-rs-runtime\"", &format!("path = {:?}", runtime.display().to_string()));
-        assert!(manifest.contains(&runtime.display().to_string()), "hello's path dependency moved");
-        std::fs::write(dir.path().join("Cargo.toml"), format!("{manifest}\n[workspace]\n")).unwrap();
+            .replace(
+                "path = \"../../chalice-rs-runtime\"",
+                &format!("path = {:?}", runtime.display().to_string()),
+            );
+        assert!(
+            manifest.contains(&runtime.display().to_string()),
+            "hello's path dependency moved"
+        );
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            format!("{manifest}\n[workspace]\n"),
+        )
+        .unwrap();
         // The workspace's lock file: the same versions, no resolution.
-        std::fs::copy(repo_root().join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
+        std::fs::copy(
+            repo_root().join("Cargo.lock"),
+            dir.path().join("Cargo.lock"),
+        )
+        .unwrap();
         Self { dir, moto }
     }
 
@@ -372,7 +491,10 @@ impl<'a> HelloApp<'a> {
         command
             .args(args)
             .current_dir(self.path())
-            .env("CARGO_TARGET_DIR", repo_root().join("target/chalice-deploy-tests"))
+            .env(
+                "CARGO_TARGET_DIR",
+                repo_root().join("target/chalice-deploy-tests"),
+            )
             .env("CARGO_TERM_COLOR", "never")
             .stdin(Stdio::null());
         aws_env(&mut command, self.moto);
@@ -384,7 +506,10 @@ impl<'a> HelloApp<'a> {
         let output = self.chalice(args);
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        assert!(output.status.success(), "cargo-chalice {args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        assert!(
+            output.status.success(),
+            "cargo-chalice {args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
         (stdout, stderr)
     }
 
@@ -405,7 +530,9 @@ impl<'a> HelloApp<'a> {
     }
 
     fn state(&self) -> state::DeployedState {
-        state::read(self.path(), "dev").unwrap().expect("a state file")
+        state::read(self.path(), "dev")
+            .unwrap()
+            .expect("a state file")
     }
 
     fn zip(&self) -> Vec<u8> {
@@ -416,7 +543,11 @@ impl<'a> HelloApp<'a> {
     fn manifest(&self) -> chalice_rs_runtime::manifest::Manifest {
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(self.zip())).unwrap();
         let mut bootstrap = Vec::new();
-        archive.by_name("bootstrap").unwrap().read_to_end(&mut bootstrap).unwrap();
+        archive
+            .by_name("bootstrap")
+            .unwrap()
+            .read_to_end(&mut bootstrap)
+            .unwrap();
         let path = self.path().join("bootstrap-from-zip");
         std::fs::write(&path, bootstrap).unwrap();
         #[cfg(unix)]
@@ -424,7 +555,11 @@ impl<'a> HelloApp<'a> {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
-        let output = Command::new(&path).arg("--manifest").stdin(Stdio::null()).output().unwrap();
+        let output = Command::new(&path)
+            .arg("--manifest")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
         assert!(output.status.success(), "bootstrap --manifest failed");
         serde_json::from_slice(&output.stdout).unwrap()
     }
@@ -439,7 +574,9 @@ impl<'a> HelloApp<'a> {
     fn remove_added_route(&self) {
         let main = self.path().join("src/main.rs");
         let text = std::fs::read_to_string(&main).unwrap();
-        let cut = text.find("\n#[route(\"/added/<name>\"").expect("the added route");
+        let cut = text
+            .find("\n#[route(\"/added/<name>\"")
+            .expect("the added route");
         std::fs::write(main, &text[..cut]).unwrap();
     }
 }
@@ -460,7 +597,8 @@ fn copy_dir(from: &Path, to: &Path) {
 /// (path, sorted methods) of every resource the manifest implies: each route's
 /// path and every prefix of it, with the root.
 fn expected_api(manifest: &chalice_rs_runtime::manifest::Manifest) -> Vec<(String, Vec<String>)> {
-    let mut api: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+    let mut api: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
     api.entry("/".to_owned()).or_default();
     for route in &manifest.routes {
         let mut prefix = String::new();
@@ -469,22 +607,47 @@ fn expected_api(manifest: &chalice_rs_runtime::manifest::Manifest) -> Vec<(Strin
             prefix.push_str(segment);
             api.entry(prefix.clone()).or_default();
         }
-        let path = if route.resource_path.is_empty() { "/".to_owned() } else { route.resource_path.clone() };
+        let path = if route.resource_path.is_empty() {
+            "/".to_owned()
+        } else {
+            route.resource_path.clone()
+        };
         api.entry(path).or_default().insert(route.method.clone());
     }
-    api.into_iter().map(|(path, methods)| (path, methods.into_iter().collect())).collect()
+    api.into_iter()
+        .map(|(path, methods)| (path, methods.into_iter().collect()))
+        .collect()
 }
 
-async fn assert_api_matches(config: &aws_config::SdkConfig, app: &HelloApp<'_>, rest_api_id: &str, function_arn: &str) {
+async fn assert_api_matches(
+    config: &aws_config::SdkConfig,
+    app: &HelloApp<'_>,
+    rest_api_id: &str,
+    function_arn: &str,
+) {
     let manifest = app.manifest();
     assert!(!manifest.routes.is_empty());
     let actual = api_paths(config, rest_api_id).await;
-    assert_eq!(actual, expected_api(&manifest), "API Gateway resources and methods = the manifest's");
+    assert_eq!(
+        actual,
+        expected_api(&manifest),
+        "API Gateway resources and methods = the manifest's"
+    );
     let apigw = aws_sdk_apigateway::Client::new(config);
-    let resources = apigw.get_resources().rest_api_id(rest_api_id).limit(500).send().await.unwrap();
+    let resources = apigw
+        .get_resources()
+        .rest_api_id(rest_api_id)
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
     let mut integrations = 0;
     for resource in resources.items() {
-        for method in resource.resource_methods().map(|m| m.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
+        for method in resource
+            .resource_methods()
+            .map(|m| m.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
             let integration = apigw
                 .get_integration()
                 .rest_api_id(rest_api_id)
@@ -494,10 +657,17 @@ async fn assert_api_matches(config: &aws_config::SdkConfig, app: &HelloApp<'_>, 
                 .await
                 .unwrap();
             let path = resource.path().unwrap_or_default();
-            assert_eq!(integration.r#type().map(|t| t.as_str()), Some("AWS_PROXY"), "{method} {path}");
+            assert_eq!(
+                integration.r#type().map(|t| t.as_str()),
+                Some("AWS_PROXY"),
+                "{method} {path}"
+            );
             assert_eq!(integration.http_method(), Some("POST"), "{method} {path}");
             let uri = integration.uri().unwrap_or_default();
-            assert!(uri.contains(function_arn) && uri.ends_with("/invocations"), "{method} {path}: {uri}");
+            assert!(
+                uri.contains(function_arn) && uri.ends_with("/invocations"),
+                "{method} {path}: {uri}"
+            );
             integrations += 1;
         }
     }
@@ -515,15 +685,38 @@ fn function_of(state: &state::DeployedState) -> String {
 
 async fn stack_event_count(config: &aws_config::SdkConfig, stack: &str) -> usize {
     let cf = aws_sdk_cloudformation::Client::new(config);
-    cf.describe_stack_events().stack_name(stack).send().await.unwrap().stack_events().len()
+    cf.describe_stack_events()
+        .stack_name(stack)
+        .send()
+        .await
+        .unwrap()
+        .stack_events()
+        .len()
 }
 
 /// Writes `messages` (timestamps now, in order) to a new stream of `log_group`.
-async fn put_log_events(config: &aws_config::SdkConfig, log_group: &str, stream: &str, messages: &[&str]) {
+async fn put_log_events(
+    config: &aws_config::SdkConfig,
+    log_group: &str,
+    stream: &str,
+    messages: &[&str],
+) {
     let logs = aws_sdk_cloudwatchlogs::Client::new(config);
-    let _ = logs.create_log_group().log_group_name(log_group).send().await;
-    logs.create_log_stream().log_group_name(log_group).log_stream_name(stream).send().await.unwrap();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let _ = logs
+        .create_log_group()
+        .log_group_name(log_group)
+        .send()
+        .await;
+    logs.create_log_stream()
+        .log_group_name(log_group)
+        .log_stream_name(stream)
+        .send()
+        .await
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
     let events = messages.iter().enumerate().map(|(i, m)| {
         aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
             .timestamp(now - 1000 + i as i64)
@@ -565,7 +758,10 @@ fn hello_deploy_url_redeploy_routes_logs_delete() {
     let state = app.state();
     let url = state.endpoint_url.clone().unwrap();
     let rest_api_id = state.rest_api_id.clone().unwrap();
-    assert_eq!(url, format!("https://{rest_api_id}.execute-api.us-east-1.amazonaws.com/api/"));
+    assert_eq!(
+        url,
+        format!("https://{rest_api_id}.execute-api.us-east-1.amazonaws.com/api/")
+    );
     assert!(stdout.contains(&format!("Rest API URL: {url}")), "{stdout}");
     assert_eq!(state.stack_name, "hello-dev");
     assert_eq!(state.region, "us-east-1");
@@ -573,35 +769,77 @@ fn hello_deploy_url_redeploy_routes_logs_delete() {
     assert_eq!(state.artifact_sha256, deploy::bucket::sha256_hex(&zip));
     assert_eq!(
         state.artifact_location,
-        format!("s3://chalice-rs-deploy-123456789012-us-east-1/hello/{}.zip", state.artifact_sha256)
+        format!(
+            "s3://chalice-rs-deploy-123456789012-us-east-1/hello/{}.zip",
+            state.artifact_sha256
+        )
     );
-    for kind in ["AWS::Lambda::Function", "AWS::ApiGateway::RestApi", "AWS::Lambda::Permission", "AWS::IAM::Role"] {
-        assert!(state.resources.iter().any(|r| r.resource_type == kind), "{kind} in {:?}", state.resources);
+    for kind in [
+        "AWS::Lambda::Function",
+        "AWS::ApiGateway::RestApi",
+        "AWS::Lambda::Permission",
+        "AWS::IAM::Role",
+    ] {
+        assert!(
+            state.resources.iter().any(|r| r.resource_type == kind),
+            "{kind} in {:?}",
+            state.resources
+        );
     }
     let function = function_of(&state);
     rt.block_on(async {
         let cf = aws_sdk_cloudformation::Client::new(&config);
-        let stacks = cf.describe_stacks().stack_name("hello-dev").send().await.unwrap();
+        let stacks = cf
+            .describe_stacks()
+            .stack_name("hello-dev")
+            .send()
+            .await
+            .unwrap();
         let stack = &stacks.stacks()[0];
-        assert_eq!(stack.stack_status().map(|s| s.as_str()), Some("CREATE_COMPLETE"));
+        assert_eq!(
+            stack.stack_status().map(|s| s.as_str()),
+            Some("CREATE_COMPLETE")
+        );
         assert_eq!(stack.stack_id(), Some(state.stack_id.as_str()));
 
         let lambda = aws_sdk_lambda::Client::new(&config);
-        let found = lambda.get_function().function_name(&function).send().await.unwrap();
+        let found = lambda
+            .get_function()
+            .function_name(&function)
+            .send()
+            .await
+            .unwrap();
         let configuration = found.configuration().unwrap();
         use base64::Engine;
         let sha = base64::engine::general_purpose::STANDARD.encode(sha2_digest(&zip));
-        assert_eq!(configuration.code_sha256(), Some(sha.as_str()), "the function runs the uploaded zip");
+        assert_eq!(
+            configuration.code_sha256(),
+            Some(sha.as_str()),
+            "the function runs the uploaded zip"
+        );
         assert_eq!(configuration.handler(), Some("api"));
         let function_arn = configuration.function_arn().unwrap().to_owned();
 
-        let policy = lambda.get_policy().function_name(&function).send().await.unwrap();
+        let policy = lambda
+            .get_policy()
+            .function_name(&function)
+            .send()
+            .await
+            .unwrap();
         let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
         let statement = &policy["Statement"][0];
-        assert_eq!(statement["Principal"]["Service"], "apigateway.amazonaws.com");
+        assert_eq!(
+            statement["Principal"]["Service"],
+            "apigateway.amazonaws.com"
+        );
         assert_eq!(statement["Action"], "lambda:InvokeFunction");
-        let source_arn = statement["Condition"]["ArnLike"]["AWS:SourceArn"].as_str().unwrap();
-        assert_eq!(source_arn, format!("arn:aws:execute-api:us-east-1:123456789012:{rest_api_id}/*"));
+        let source_arn = statement["Condition"]["ArnLike"]["AWS:SourceArn"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            source_arn,
+            format!("arn:aws:execute-api:us-east-1:123456789012:{rest_api_id}/*")
+        );
 
         assert_api_matches(&config, &app, &rest_api_id, &function_arn).await;
     });
@@ -615,7 +853,11 @@ fn hello_deploy_url_redeploy_routes_logs_delete() {
     let (_, stderr) = app.deploy();
     assert!(stderr.contains("code unchanged"), "{stderr}");
     assert!(stderr.contains("nothing to deploy"), "{stderr}");
-    assert_eq!(rt.block_on(stack_event_count(&config, "hello-dev")), events, "no stack operation ran");
+    assert_eq!(
+        rt.block_on(stack_event_count(&config, "hello-dev")),
+        events,
+        "no stack operation ran"
+    );
     assert_eq!(app.state(), state);
 
     // A new route: the API gains it.
@@ -628,11 +870,27 @@ fn hello_deploy_url_redeploy_routes_logs_delete() {
     assert_ne!(added.artifact_sha256, state.artifact_sha256);
     rt.block_on(async {
         let lambda = aws_sdk_lambda::Client::new(&config);
-        let found = lambda.get_function().function_name(&function).send().await.unwrap();
-        let function_arn = found.configuration().unwrap().function_arn().unwrap().to_owned();
+        let found = lambda
+            .get_function()
+            .function_name(&function)
+            .send()
+            .await
+            .unwrap();
+        let function_arn = found
+            .configuration()
+            .unwrap()
+            .function_arn()
+            .unwrap()
+            .to_owned();
         assert_api_matches(&config, &app, &rest_api_id, &function_arn).await;
         let paths = api_paths(&config, &rest_api_id).await;
-        assert!(paths.contains(&("/added/{name}".to_owned(), vec!["GET".to_owned(), "POST".to_owned()])), "{paths:?}");
+        assert!(
+            paths.contains(&(
+                "/added/{name}".to_owned(),
+                vec!["GET".to_owned(), "POST".to_owned()]
+            )),
+            "{paths:?}"
+        );
     });
     let added_ids: Vec<String> = added
         .resources
@@ -640,7 +898,10 @@ fn hello_deploy_url_redeploy_routes_logs_delete() {
         .filter(|r| !state.resources.iter().any(|s| s.logical_id == r.logical_id))
         .map(|r| r.logical_id.clone())
         .collect();
-    assert!(added_ids.len() >= 4, "two resources and two methods were added: {added_ids:?}");
+    assert!(
+        added_ids.len() >= 4,
+        "two resources and two methods were added: {added_ids:?}"
+    );
 
     // The route removed again: its resources leave the stack (moto keeps
     // the API Gateway objects themselves; CloudFormation deletes them).
@@ -649,9 +910,15 @@ fn hello_deploy_url_redeploy_routes_logs_delete() {
     assert!(stderr.contains("- Remove"), "{stderr}");
     let removed = app.state();
     for id in &added_ids {
-        assert!(!removed.resources.iter().any(|r| &r.logical_id == id), "{id} is still in the stack");
+        assert!(
+            !removed.resources.iter().any(|r| &r.logical_id == id),
+            "{id} is still in the stack"
+        );
     }
-    assert_eq!(removed.artifact_sha256, state.artifact_sha256, "the same source gives the same zip");
+    assert_eq!(
+        removed.artifact_sha256, state.artifact_sha256,
+        "the same source gives the same zip"
+    );
 
     // Logs: events written to the function's log group are shown.
     let log_group = removed
@@ -664,13 +931,23 @@ fn hello_deploy_url_redeploy_routes_logs_delete() {
         &config,
         &log_group,
         "2026/01/01/[$LATEST]abc",
-        &["START RequestId: 1", "handled GET /items from the test", "END RequestId: 1"],
+        &[
+            "START RequestId: 1",
+            "handled GET /items from the test",
+            "END RequestId: 1",
+        ],
     ));
     let (stdout, _) = app.ok(&["chalice", "logs", "--since", "5m"]);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{stdout}");
-    assert!(lines[1].ends_with(&format!("{function} handled GET /items from the test")), "{stdout}");
-    assert!(lines[0].contains("START RequestId: 1") && lines[2].contains("END RequestId: 1"), "in time order: {stdout}");
+    assert!(
+        lines[1].ends_with(&format!("{function} handled GET /items from the test")),
+        "{stdout}"
+    );
+    assert!(
+        lines[0].contains("START RequestId: 1") && lines[2].contains("END RequestId: 1"),
+        "in time order: {stdout}"
+    );
     let (stdout, _) = app.ok(&["chalice", "logs", "--name", "api"]);
     assert_eq!(stdout.lines().count(), 3, "{stdout}");
     // --follow: new events appear as they come; Ctrl-C ends it.
@@ -694,32 +971,51 @@ fn hello_deploy_url_redeploy_routes_logs_delete() {
     });
     for round in 0..2 {
         let message = format!("followed event {round}");
-        rt.block_on(put_log_events(&config, &log_group, &format!("stream-{round}"), &[message.as_str()]));
+        rt.block_on(put_log_events(
+            &config,
+            &log_group,
+            &format!("stream-{round}"),
+            &[message.as_str()],
+        ));
         // Earlier events of the last minute come first.
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let line = lines.recv_timeout(left).unwrap_or_else(|_| panic!("`logs --follow` did not show {message:?}"));
+            let line = lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("`logs --follow` did not show {message:?}"));
             if line.contains(&message) {
                 assert!(line.ends_with(&format!("{function} {message}")), "{line}");
                 break;
             }
         }
     }
-    let interrupted = Command::new("kill").args(["-INT", &follower.0.id().to_string()]).status().unwrap();
+    let interrupted = Command::new("kill")
+        .args(["-INT", &follower.0.id().to_string()])
+        .status()
+        .unwrap();
     assert!(interrupted.success());
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
         if let Some(status) = follower.0.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "`logs --follow` did not stop on Ctrl-C");
+        assert!(
+            Instant::now() < deadline,
+            "`logs --follow` did not stop on Ctrl-C"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
-    assert!(status.success(), "Ctrl-C ends `logs --follow` cleanly: {status}");
+    assert!(
+        status.success(),
+        "Ctrl-C ends `logs --follow` cleanly: {status}"
+    );
 
     let stderr = app.fails(&["chalice", "logs", "--name", "nope"]);
-    assert!(stderr.contains("no function `nope`") && stderr.contains(&function), "{stderr}");
+    assert!(
+        stderr.contains("no function `nope`") && stderr.contains(&function),
+        "{stderr}"
+    );
 
     // Delete: the stack and the state file go.
     let (_, stderr) = app.ok(&["chalice", "delete"]);
@@ -727,13 +1023,33 @@ fn hello_deploy_url_redeploy_routes_logs_delete() {
     assert!(state::read(app.path(), "dev").unwrap().is_none());
     rt.block_on(async {
         let cf = aws_sdk_cloudformation::Client::new(&config);
-        let status = match cf.describe_stacks().stack_name(&state.stack_id).send().await {
-            Ok(found) => found.stacks().first().and_then(|s| s.stack_status()).map(|s| s.as_str().to_owned()),
+        let status = match cf
+            .describe_stacks()
+            .stack_name(&state.stack_id)
+            .send()
+            .await
+        {
+            Ok(found) => found
+                .stacks()
+                .first()
+                .and_then(|s| s.stack_status())
+                .map(|s| s.as_str().to_owned()),
             Err(_) => None,
         };
-        assert!(matches!(status.as_deref(), None | Some("DELETE_COMPLETE")), "{status:?}");
+        assert!(
+            matches!(status.as_deref(), None | Some("DELETE_COMPLETE")),
+            "{status:?}"
+        );
         let lambda = aws_sdk_lambda::Client::new(&config);
-        assert!(lambda.get_function().function_name(&function).send().await.is_err(), "the function is gone");
+        assert!(
+            lambda
+                .get_function()
+                .function_name(&function)
+                .send()
+                .await
+                .is_err(),
+            "the function is gone"
+        );
     });
     let stderr = app.fails(&["chalice", "url"]);
     assert!(stderr.contains("is not deployed"), "{stderr}");
@@ -753,26 +1069,50 @@ fn failures_are_plain_and_the_next_deploy_recovers() {
 
     // No credentials, no region: what to do.
     let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-chalice"));
-    command.args(["chalice", "delete"]).current_dir(app.path()).stdin(Stdio::null());
+    command
+        .args(["chalice", "delete"])
+        .current_dir(app.path())
+        .stdin(Stdio::null());
     aws_env(&mut command, &moto);
-    command.env_remove("AWS_ACCESS_KEY_ID").env_remove("AWS_SECRET_ACCESS_KEY").env_remove("AWS_SESSION_TOKEN");
+    command
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN");
     let output = command.output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
-    assert!(stderr.contains("no AWS credentials") && stderr.contains("AWS_ACCESS_KEY_ID"), "{stderr}");
-    command.env("AWS_ACCESS_KEY_ID", "testing").env("AWS_SECRET_ACCESS_KEY", "testing").env_remove("AWS_REGION");
+    assert!(
+        stderr.contains("no AWS credentials") && stderr.contains("AWS_ACCESS_KEY_ID"),
+        "{stderr}"
+    );
+    command
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_REGION");
     let output = command.output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
-    assert!(stderr.contains("no AWS region") && stderr.contains("--region"), "{stderr}");
+    assert!(
+        stderr.contains("no AWS region") && stderr.contains("--region"),
+        "{stderr}"
+    );
 
     // An endpoint that does not answer: the call is named.
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    command.env("AWS_REGION", "us-east-1").env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{closed}"));
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    command
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{closed}"));
     let output = command.output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
-    assert!(stderr.contains("CloudFormation.DescribeStacks failed: cannot reach the service"), "{stderr}");
+    assert!(
+        stderr.contains("CloudFormation.DescribeStacks failed: cannot reach the service"),
+        "{stderr}"
+    );
 
     // A deploy interrupted after its change set was made (Ctrl-C) leaves a
     // stack in REVIEW_IN_PROGRESS; and a configured bucket that is gone.
@@ -782,7 +1122,11 @@ fn failures_are_plain_and_the_next_deploy_recovers() {
             .stack_name("hello-dev")
             .change_set_name("interrupted")
             .change_set_type(aws_sdk_cloudformation::types::ChangeSetType::Create)
-            .template_body(serde_json::to_string(&hand_template("hello", &["x"])).unwrap().replace("./deployment.zip", "unused"))
+            .template_body(
+                serde_json::to_string(&hand_template("hello", &["x"]))
+                    .unwrap()
+                    .replace("./deployment.zip", "unused"),
+            )
             .send()
             .await
             .unwrap();
@@ -791,38 +1135,78 @@ fn failures_are_plain_and_the_next_deploy_recovers() {
     let original = std::fs::read_to_string(&config_path).unwrap();
     let mut with_bucket: serde_json::Value = serde_json::from_str(&original).unwrap();
     with_bucket["stages"]["dev"]["deployment_bucket"] = json!("hello-artifacts");
-    std::fs::write(&config_path, serde_json::to_string_pretty(&with_bucket).unwrap()).unwrap();
+    std::fs::write(
+        &config_path,
+        serde_json::to_string_pretty(&with_bucket).unwrap(),
+    )
+    .unwrap();
     let stderr = app.fails(&["chalice", "deploy", "--arch", "x86_64"]);
     assert!(
-        stderr.contains("the deployment bucket `hello-artifacts`") && stderr.contains("does not exist"),
+        stderr.contains("the deployment bucket `hello-artifacts`")
+            && stderr.contains("does not exist"),
         "{stderr}"
     );
     assert!(state::read(app.path(), "dev").unwrap().is_none());
 
     // The bucket made: the deploy goes through, from the interrupted stack.
     rt.block_on(async {
-        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
-        s3.create_bucket().bucket("hello-artifacts").send().await.unwrap();
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        s3.create_bucket()
+            .bucket("hello-artifacts")
+            .send()
+            .await
+            .unwrap();
     });
     let (_, stderr) = app.deploy();
-    assert!(stderr.contains("REVIEW_IN_PROGRESS") && stderr.contains("deleting the empty stack"), "{stderr}");
+    assert!(
+        stderr.contains("REVIEW_IN_PROGRESS") && stderr.contains("deleting the empty stack"),
+        "{stderr}"
+    );
     assert!(stderr.contains("creating stack hello-dev"), "{stderr}");
     let state = app.state();
-    assert!(state.artifact_location.starts_with("s3://hello-artifacts/hello/"), "{}", state.artifact_location);
+    assert!(
+        state
+            .artifact_location
+            .starts_with("s3://hello-artifacts/hello/"),
+        "{}",
+        state.artifact_location
+    );
 
     // The code removed from the bucket out of band: uploaded again.
     rt.block_on(async {
-        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
-        let key = state.artifact_location.trim_start_matches("s3://hello-artifacts/");
-        s3.delete_object().bucket("hello-artifacts").key(key).send().await.unwrap();
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        let key = state
+            .artifact_location
+            .trim_start_matches("s3://hello-artifacts/");
+        s3.delete_object()
+            .bucket("hello-artifacts")
+            .key(key)
+            .send()
+            .await
+            .unwrap();
     });
     let (_, stderr) = app.deploy();
-    assert!(stderr.contains("uploaded s3://hello-artifacts/"), "{stderr}");
+    assert!(
+        stderr.contains("uploaded s3://hello-artifacts/"),
+        "{stderr}"
+    );
     assert!(stderr.contains("nothing to deploy"), "{stderr}");
     assert_eq!(app.state(), state);
 
     // A bad config is named before anything is touched.
-    std::fs::write(&config_path, original.replace("\"api_gateway_stage\"", "\"api_gateway_stag\"")).unwrap();
+    std::fs::write(
+        &config_path,
+        original.replace("\"api_gateway_stage\"", "\"api_gateway_stag\""),
+    )
+    .unwrap();
     let stderr = app.fails(&["chalice", "deploy", "--arch", "x86_64"]);
     assert!(stderr.contains("api_gateway_stag"), "{stderr}");
 }

@@ -7,9 +7,9 @@ use aws_sdk_s3::operation::head_bucket::HeadBucketError;
 use aws_sdk_s3::operation::head_object::HeadObjectError;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, PublicAccessBlockConfiguration,
-    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
-    VersioningConfiguration,
+    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration,
+    PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
+    ServerSideEncryptionConfiguration, ServerSideEncryptionRule, VersioningConfiguration,
 };
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -75,7 +75,10 @@ pub fn template_key(app_name: &str, body: &[u8]) -> String {
 
 /// SHA-256 of `bytes`, in lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Finds or creates the deployment bucket.
@@ -83,11 +86,18 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// `configured` is the stage's `deployment_bucket`: it must exist. Otherwise
 /// the tool's own bucket for the account and region is used, created on first
 /// use with public access blocked, default encryption and versioning.
-pub async fn ensure(aws: &Aws, s3: &aws_sdk_s3::Client, configured: Option<&str>) -> Result<DeploymentBucket, BucketError> {
+pub async fn ensure(
+    aws: &Aws,
+    s3: &aws_sdk_s3::Client,
+    configured: Option<&str>,
+) -> Result<DeploymentBucket, BucketError> {
     if let Some(bucket) = configured {
-        head_bucket(s3, bucket, None).await?.then_some(()).ok_or_else(|| BucketError::Missing {
-            bucket: bucket.to_owned(),
-        })?;
+        head_bucket(s3, bucket, None)
+            .await?
+            .then_some(())
+            .ok_or_else(|| BucketError::Missing {
+                bucket: bucket.to_owned(),
+            })?;
         return Ok(DeploymentBucket {
             name: bucket.to_owned(),
             managed: false,
@@ -134,7 +144,11 @@ pub async fn ensure(aws: &Aws, s3: &aws_sdk_s3::Client, configured: Option<&str>
 
 /// Whether the bucket exists (and is usable); `expected_owner` guards against
 /// a bucket of the same name in another account.
-async fn head_bucket(s3: &aws_sdk_s3::Client, bucket: &str, expected_owner: Option<&str>) -> Result<bool, BucketError> {
+async fn head_bucket(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    expected_owner: Option<&str>,
+) -> Result<bool, BucketError> {
     let mut head = s3.head_bucket().bucket(bucket);
     if let Some(owner) = expected_owner {
         head = head.expected_bucket_owner(owner);
@@ -180,7 +194,11 @@ async fn secure(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<(), BucketError
             message: e.to_string(),
         })?;
     let encryption = ServerSideEncryptionConfiguration::builder()
-        .rules(ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(by_default).build())
+        .rules(
+            ServerSideEncryptionRule::builder()
+                .apply_server_side_encryption_by_default(by_default)
+                .build(),
+        )
         .build()
         .map_err(|e| AwsError::Call {
             call: "S3.PutBucketEncryption",
@@ -194,7 +212,11 @@ async fn secure(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<(), BucketError
         .map_err(|e| call_error("S3.PutBucketEncryption", e))?;
     s3.put_bucket_versioning()
         .bucket(bucket)
-        .versioning_configuration(VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build())
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
         .send()
         .await
         .map_err(|e| call_error("S3.PutBucketVersioning", e))?;
@@ -202,7 +224,11 @@ async fn secure(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<(), BucketError
 }
 
 /// Whether `key` exists in `bucket`.
-pub async fn object_exists(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<bool, BucketError> {
+pub async fn object_exists(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> Result<bool, BucketError> {
     match s3.head_object().bucket(bucket).key(key).send().await {
         Ok(_) => Ok(true),
         Err(error) => {
@@ -228,17 +254,24 @@ pub struct Upload {
 
 /// Uploads the file at `path` under `key` unless the key exists (keys are
 /// content hashes, so an existing key holds the same bytes).
-pub async fn upload_file(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, path: &Path) -> Result<Upload, BucketError> {
+pub async fn upload_file(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    path: &Path,
+) -> Result<Upload, BucketError> {
     if object_exists(s3, bucket, key).await? {
         return Ok(Upload {
             key: key.to_owned(),
             skipped: true,
         });
     }
-    let body = ByteStream::from_path(path).await.map_err(|e| BucketError::Read {
-        path: path.to_owned(),
-        source: std::io::Error::other(e),
-    })?;
+    let body = ByteStream::from_path(path)
+        .await
+        .map_err(|e| BucketError::Read {
+            path: path.to_owned(),
+            source: std::io::Error::other(e),
+        })?;
     s3.put_object()
         .bucket(bucket)
         .key(key)
@@ -254,7 +287,12 @@ pub async fn upload_file(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, path:
 }
 
 /// Uploads `bytes` under `key` unless the key exists.
-pub async fn upload_bytes(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<Upload, BucketError> {
+pub async fn upload_bytes(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    bytes: Vec<u8>,
+) -> Result<Upload, BucketError> {
     if object_exists(s3, bucket, key).await? {
         return Ok(Upload {
             key: key.to_owned(),

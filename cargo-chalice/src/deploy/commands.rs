@@ -104,7 +104,10 @@ pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> 
     })?;
     match &outcome.state.endpoint_url {
         Some(url) => println!("Rest API URL: {url}"),
-        None => println!("deployed stack {} (it has no REST API)", outcome.state.stack_name),
+        None => println!(
+            "deployed stack {} (it has no REST API)",
+            outcome.state.stack_name
+        ),
     }
     Ok(())
 }

@@ -8,17 +8,17 @@
 
 pub mod bucket;
 pub mod commands;
+pub mod rewrite;
 pub mod stack;
 pub mod state;
-pub mod rewrite;
 
 use crate::aws::{call_error, Aws, AwsError, AwsOptions};
+use rewrite::TemplateFile;
 use stack::{StackError, StackInfo, TemplateSource};
 use state::{DeployedResource, DeployedState};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use rewrite::TemplateFile;
 
 /// Why a deploy, delete or url command failed.
 #[derive(Debug, thiserror::Error)]
@@ -108,11 +108,18 @@ pub fn block_on<T>(future: impl Future<Output = Result<T, DeployError>>) -> Resu
 }
 
 /// Deploys a packaged app and writes the stage's state file.
-pub async fn deploy_packaged(aws: &Aws, project_dir: &Path, packaged: &Packaged) -> Result<DeployOutcome, DeployError> {
+pub async fn deploy_packaged(
+    aws: &Aws,
+    project_dir: &Path,
+    packaged: &Packaged,
+) -> Result<DeployOutcome, DeployError> {
     let s3 = aws.s3();
     let bucket = bucket::ensure(aws, &s3, packaged.deployment_bucket.as_deref()).await?;
     if bucket.created {
-        eprintln!("created deployment bucket {} (private, encrypted, versioned)", bucket.name);
+        eprintln!(
+            "created deployment bucket {} (private, encrypted, versioned)",
+            bucket.name
+        );
     }
     let zip_key = bucket::artifact_key(&packaged.app_name, &packaged.zip_sha256);
     let upload = bucket::upload_file(&s3, &bucket.name, &zip_key, &packaged.zip_path).await?;
@@ -146,16 +153,21 @@ pub async fn deploy_packaged(aws: &Aws, project_dir: &Path, packaged: &Packaged)
     let (info, changed) = match change_set {
         None => {
             eprintln!("nothing to deploy: stack {name} is up to date");
-            let info = stack::describe(&cf, &name).await?.ok_or_else(|| StackError::Stuck {
-                stack: name.clone(),
-                status: "gone".to_owned(),
-                help: "it was deleted while deploying; run `cargo chalice deploy` again",
-            })?;
+            let info = stack::describe(&cf, &name)
+                .await?
+                .ok_or_else(|| StackError::Stuck {
+                    stack: name.clone(),
+                    status: "gone".to_owned(),
+                    help: "it was deleted while deploying; run `cargo chalice deploy` again",
+                })?;
             (info, false)
         }
         Some(change_set) => {
             if create {
-                eprintln!("creating stack {name} ({} resources)", change_set.changes.len());
+                eprintln!(
+                    "creating stack {name} ({} resources)",
+                    change_set.changes.len()
+                );
             } else {
                 eprintln!("updating stack {name}:");
                 for change in &change_set.changes {
@@ -278,9 +290,16 @@ impl TemplateUploader<'_> {
             template.set_code(self.bucket, self.zip_key);
             let nested = template.nested();
             if !nested.is_empty() && depth >= rewrite::MAX_DEPTH {
-                return Err(rewrite::TemplateError::TooDeep { path: template.path }.into());
+                return Err(rewrite::TemplateError::TooDeep {
+                    path: template.path,
+                }
+                .into());
             }
-            let dir = template.path.parent().map(Path::to_owned).unwrap_or_default();
+            let dir = template
+                .path
+                .parent()
+                .map(Path::to_owned)
+                .unwrap_or_default();
             for (logical_id, file) in nested {
                 let child = TemplateFile::read(&dir.join(&file))?;
                 let child = self.prepare(child, depth + 1).await?;
@@ -322,7 +341,10 @@ pub async fn list_resources(
             .map_err(|e| call_error("CloudFormation.ListStackResources", e))?;
         resources.extend(page.stack_resource_summaries().iter().filter_map(|r| {
             Some(DeployedResource {
-                logical_id: r.logical_resource_id().filter(|id| !id.is_empty())?.to_owned(),
+                logical_id: r
+                    .logical_resource_id()
+                    .filter(|id| !id.is_empty())?
+                    .to_owned(),
                 physical_id: r.physical_resource_id().unwrap_or_default().to_owned(),
                 resource_type: r.resource_type().unwrap_or_default().to_owned(),
             })

@@ -94,7 +94,9 @@ impl TemplateFile {
         };
         resources
             .iter()
-            .filter(|(_, r)| r.get("Type").and_then(Value::as_str) == Some("AWS::CloudFormation::Stack"))
+            .filter(|(_, r)| {
+                r.get("Type").and_then(Value::as_str) == Some("AWS::CloudFormation::Stack")
+            })
             .filter_map(|(id, r)| {
                 let url = r.get("Properties")?.get("TemplateURL")?.as_str()?;
                 (!url.contains("://")).then(|| (id.clone(), url.to_owned()))
@@ -121,7 +123,10 @@ impl TemplateFile {
     }
 }
 
-fn resources_of_type<'a>(body: &'a mut Value, resource_type: &'a str) -> impl Iterator<Item = &'a mut Value> + 'a {
+fn resources_of_type<'a>(
+    body: &'a mut Value,
+    resource_type: &'a str,
+) -> impl Iterator<Item = &'a mut Value> + 'a {
     body.get_mut("Resources")
         .and_then(Value::as_object_mut)
         .into_iter()
@@ -136,7 +141,13 @@ fn resources_of_type<'a>(body: &'a mut Value, resource_type: &'a str) -> impl It
 /// emulator), the path-style URL of the region's S3 host: CloudFormation
 /// emulators resolve S3 URLs against their own S3, and path-style needs no
 /// bucket DNS.
-pub fn template_url(bucket: &str, key: &str, region: &str, url_suffix: &str, emulator: bool) -> String {
+pub fn template_url(
+    bucket: &str,
+    key: &str,
+    region: &str,
+    url_suffix: &str,
+    emulator: bool,
+) -> String {
     if emulator {
         format!("https://s3.{region}.{url_suffix}/{bucket}/{key}")
     } else {
@@ -170,13 +181,19 @@ mod tests {
             template.body["Resources"]["APIHandler"]["Properties"]["Code"],
             json!({"S3Bucket": "bucket", "S3Key": "app/abc.zip"})
         );
-        assert_eq!(template.body["Resources"]["Other"]["Properties"]["Code"], json!({"ZipFile": "x"}));
+        assert_eq!(
+            template.body["Resources"]["Other"]["Properties"]["Code"],
+            json!({"ZipFile": "x"})
+        );
     }
 
     #[test]
     fn nested_templates_are_found_and_rewritten() {
         let mut template = sample();
-        assert_eq!(template.nested(), vec![("Nested1".to_owned(), "nested-1.json".to_owned())]);
+        assert_eq!(
+            template.nested(),
+            vec![("Nested1".to_owned(), "nested-1.json".to_owned())]
+        );
         template.set_template_url("Nested1", "https://b.s3.us-east-1.amazonaws.com/k");
         assert!(template.nested().is_empty());
     }
@@ -198,8 +215,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.json");
         std::fs::write(&path, "{\"Outputs\": {}}").unwrap();
-        assert!(matches!(TemplateFile::read(&path), Err(TemplateError::Invalid { .. })));
+        assert!(matches!(
+            TemplateFile::read(&path),
+            Err(TemplateError::Invalid { .. })
+        ));
         std::fs::write(&path, "{").unwrap();
-        assert!(matches!(TemplateFile::read(&path), Err(TemplateError::Invalid { .. })));
+        assert!(matches!(
+            TemplateFile::read(&path),
+            Err(TemplateError::Invalid { .. })
+        ));
     }
 }

@@ -2,7 +2,9 @@
 //! events, bounded waits, and plain messages when a stack fails.
 
 use crate::aws::{call_error, error_code, AwsError};
-use aws_sdk_cloudformation::types::{Capability, ChangeAction, ChangeSetType, Replacement, StackEvent};
+use aws_sdk_cloudformation::types::{
+    Capability, ChangeAction, ChangeSetType, Replacement, StackEvent,
+};
 use aws_sdk_cloudformation::Client;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashSet;
@@ -78,7 +80,10 @@ pub enum Phase {
 pub fn phase(status: &str) -> Phase {
     if status.ends_with("_IN_PROGRESS") {
         Phase::InProgress
-    } else if matches!(status, "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "DELETE_COMPLETE" | "IMPORT_COMPLETE") {
+    } else if matches!(
+        status,
+        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "DELETE_COMPLETE" | "IMPORT_COMPLETE"
+    ) {
         Phase::Complete
     } else {
         Phase::Failed
@@ -99,7 +104,10 @@ pub struct StackInfo {
 impl StackInfo {
     /// The value of output `key`.
     pub fn output(&self, key: &str) -> Option<&str> {
-        self.outputs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.outputs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -122,7 +130,10 @@ pub async fn describe(cf: &Client, stack: &str) -> Result<Option<StackInfo>, Sta
     };
     Ok(Some(StackInfo {
         stack_id: found.stack_id().unwrap_or(stack).to_owned(),
-        status: found.stack_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        status: found
+            .stack_status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
         outputs: found
             .outputs()
             .iter()
@@ -161,7 +172,11 @@ impl std::fmt::Display for PlannedChange {
             "Modify" => "~",
             _ => "*",
         };
-        write!(f, "  {sign} {:<7} {} ({})", self.action, self.logical_id, self.resource_type)?;
+        write!(
+            f,
+            "  {sign} {:<7} {} ({})",
+            self.action, self.logical_id, self.resource_type
+        )?;
         match self.replacement.as_deref() {
             Some("True") => write!(f, " [replaced]"),
             Some("Conditional") => write!(f, " [may be replaced]"),
@@ -194,7 +209,11 @@ pub async fn create_change_set(
         .create_change_set()
         .stack_name(stack)
         .change_set_name(&name)
-        .change_set_type(if create { ChangeSetType::Create } else { ChangeSetType::Update })
+        .change_set_type(if create {
+            ChangeSetType::Create
+        } else {
+            ChangeSetType::Update
+        })
         .capabilities(Capability::CapabilityIam)
         .capabilities(Capability::CapabilityNamedIam)
         .capabilities(Capability::CapabilityAutoExpand)
@@ -225,14 +244,26 @@ pub async fn create_change_set(
                 .send()
                 .await
                 .map_err(|e| call_error("CloudFormation.DescribeChangeSet", e))?;
-            status = page.status().map(|s| s.as_str().to_owned()).unwrap_or_default();
+            status = page
+                .status()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default();
             reason = page.status_reason().unwrap_or_default().to_owned();
-            changes.extend(page.changes().iter().filter_map(|c| c.resource_change()).map(|r| PlannedChange {
-                action: r.action().map(ChangeAction::as_str).unwrap_or("?").to_owned(),
-                logical_id: r.logical_resource_id().unwrap_or("?").to_owned(),
-                resource_type: r.resource_type().unwrap_or("?").to_owned(),
-                replacement: r.replacement().map(Replacement::as_str).map(str::to_owned),
-            }));
+            changes.extend(
+                page.changes()
+                    .iter()
+                    .filter_map(|c| c.resource_change())
+                    .map(|r| PlannedChange {
+                        action: r
+                            .action()
+                            .map(ChangeAction::as_str)
+                            .unwrap_or("?")
+                            .to_owned(),
+                        logical_id: r.logical_resource_id().unwrap_or("?").to_owned(),
+                        resource_type: r.resource_type().unwrap_or("?").to_owned(),
+                        replacement: r.replacement().map(Replacement::as_str).map(str::to_owned),
+                    }),
+            );
             token = page.next_token().map(str::to_owned);
             if token.is_none() || status != "CREATE_COMPLETE" {
                 break;
@@ -249,7 +280,12 @@ pub async fn create_change_set(
             "FAILED" => {
                 if is_no_change(&reason) {
                     // Nothing to do: leave no change set behind.
-                    let _ = cf.delete_change_set().change_set_name(&id).stack_name(&stack_id).send().await;
+                    let _ = cf
+                        .delete_change_set()
+                        .change_set_name(&id)
+                        .stack_name(&stack_id)
+                        .send()
+                        .await;
                     return Ok(None);
                 }
                 return Err(StackError::ChangeSetFailed {
@@ -284,7 +320,11 @@ pub async fn newest_event(cf: &Client, stack: &str) -> Result<Option<String>, St
         .send()
         .await
         .map_err(|e| call_error("CloudFormation.DescribeStackEvents", e))?;
-    Ok(page.stack_events().first().and_then(|e| e.event_id()).map(str::to_owned))
+    Ok(page
+        .stack_events()
+        .first()
+        .and_then(|e| e.event_id())
+        .map(str::to_owned))
 }
 
 /// Executes a change set.
@@ -377,8 +417,17 @@ pub async fn wait(
 }
 
 async fn stack_reason(cf: &Client, stack_id: &str) -> Option<String> {
-    let answer = cf.describe_stacks().stack_name(stack_id).send().await.ok()?;
-    answer.stacks().first()?.stack_status_reason().map(str::to_owned)
+    let answer = cf
+        .describe_stacks()
+        .stack_name(stack_id)
+        .send()
+        .await
+        .ok()?;
+    answer
+        .stacks()
+        .first()?
+        .stack_status_reason()
+        .map(str::to_owned)
 }
 
 /// `Type LogicalId: reason` for a failed resource event (not the stack's own
@@ -393,7 +442,9 @@ pub fn failure_line(event: &StackEvent, stack_name: &str) -> Option<String> {
     if logical == stack_name && event.resource_type() == Some("AWS::CloudFormation::Stack") {
         return None;
     }
-    if reason.contains("Resource creation cancelled") || reason.contains("Resource update cancelled") {
+    if reason.contains("Resource creation cancelled")
+        || reason.contains("Resource update cancelled")
+    {
         return None;
     }
     Some(format!(
@@ -417,7 +468,11 @@ impl EventCursor {
     }
 
     /// The events not yet returned, newer than `since`, oldest first.
-    async fn next_events(&mut self, cf: &Client, stack_id: &str) -> Result<Vec<StackEvent>, StackError> {
+    async fn next_events(
+        &mut self,
+        cf: &Client,
+        stack_id: &str,
+    ) -> Result<Vec<StackEvent>, StackError> {
         let mut fresh = Vec::new();
         let mut token: Option<String> = None;
         // Events come newest first; stop at the first one already known.
@@ -459,9 +514,11 @@ struct Progress {
 
 impl Progress {
     fn new(stack: &str, total: usize) -> Self {
-        let bar = ProgressBar::with_draw_target(Some(total.max(1) as u64), ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template("{spinner} {msg} [{pos}/{len} resources, {elapsed}]")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let bar =
+            ProgressBar::with_draw_target(Some(total.max(1) as u64), ProgressDrawTarget::stderr());
+        let style =
+            ProgressStyle::with_template("{spinner} {msg} [{pos}/{len} resources, {elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner());
         bar.set_style(style);
         bar.set_message(stack.to_owned());
         bar.enable_steady_tick(Duration::from_millis(120));
@@ -490,7 +547,10 @@ impl Progress {
         if !is_stack && status.ends_with("_COMPLETE") {
             self.bar.inc(1);
         }
-        let time = event.timestamp().map(|t| format_time(t.secs())).unwrap_or_default();
+        let time = event
+            .timestamp()
+            .map(|t| format_time(t.secs()))
+            .unwrap_or_default();
         let reason = event
             .resource_status_reason()
             .map(|r| format!("  {r}"))
@@ -528,7 +588,10 @@ mod tests {
     #[test]
     fn phases() {
         assert_eq!(phase("CREATE_IN_PROGRESS"), Phase::InProgress);
-        assert_eq!(phase("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"), Phase::InProgress);
+        assert_eq!(
+            phase("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"),
+            Phase::InProgress
+        );
         assert_eq!(phase("REVIEW_IN_PROGRESS"), Phase::InProgress);
         assert_eq!(phase("CREATE_COMPLETE"), Phase::Complete);
         assert_eq!(phase("UPDATE_COMPLETE"), Phase::Complete);
@@ -545,7 +608,9 @@ mod tests {
             "The submitted information didn't contain changes. Submit different information to create a change set."
         ));
         assert!(is_no_change("No updates are to be performed."));
-        assert!(!is_no_change("Template format error: Unresolved resource dependencies [X]"));
+        assert!(!is_no_change(
+            "Template format error: Unresolved resource dependencies [X]"
+        ));
     }
 
     #[test]
@@ -582,7 +647,10 @@ mod tests {
             resource_type: "AWS::Lambda::Function".to_owned(),
             replacement: Some("True".to_owned()),
         };
-        assert_eq!(change.to_string(), "  ~ Modify  APIHandler (AWS::Lambda::Function) [replaced]");
+        assert_eq!(
+            change.to_string(),
+            "  ~ Modify  APIHandler (AWS::Lambda::Function) [replaced]"
+        );
         assert_eq!(format_time(86_400 + 3_723), "01:02:03");
     }
 }

@@ -66,7 +66,10 @@ pub struct DeployedState {
 
 impl DeployedState {
     /// The physical IDs of the resources of `resource_type`.
-    pub fn of_type<'a>(&'a self, resource_type: &'a str) -> impl Iterator<Item = &'a DeployedResource> + 'a {
+    pub fn of_type<'a>(
+        &'a self,
+        resource_type: &'a str,
+    ) -> impl Iterator<Item = &'a DeployedResource> + 'a {
         self.resources
             .iter()
             .filter(move |r| r.resource_type == resource_type)
@@ -104,7 +107,11 @@ pub fn write(project_dir: &Path, state: &DeployedState) -> Result<PathBuf, State
     let dir = project_dir.join(DEPLOYED_DIR);
     let io = |action: &'static str, path: &Path| {
         let path = path.to_owned();
-        move |source| StateError::Io { action, path, source }
+        move |source| StateError::Io {
+            action,
+            path,
+            source,
+        }
     };
     std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;
     let mut text = serde_json::to_string_pretty(state).map_err(|source| StateError::Invalid {
@@ -112,15 +119,16 @@ pub fn write(project_dir: &Path, state: &DeployedState) -> Result<PathBuf, State
         source,
     })?;
     text.push('\n');
-    let mut file = tempfile::NamedTempFile::new_in(&dir).map_err(io("create a temporary file in", &dir))?;
-    file.write_all(text.as_bytes()).map_err(io("write", file.path()))?;
+    let mut file =
+        tempfile::NamedTempFile::new_in(&dir).map_err(io("create a temporary file in", &dir))?;
+    file.write_all(text.as_bytes())
+        .map_err(io("write", file.path()))?;
     file.as_file().sync_all().map_err(io("write", &path))?;
-    file.persist(&path)
-        .map_err(|error| StateError::Io {
-            action: "write",
-            path: path.clone(),
-            source: error.error,
-        })?;
+    file.persist(&path).map_err(|error| StateError::Io {
+        action: "write",
+        path: path.clone(),
+        source: error.error,
+    })?;
     Ok(path)
 }
 
@@ -169,7 +177,9 @@ mod tests {
         assert_eq!(read(dir.path(), "dev").unwrap(), Some(sample()));
         // Overwriting leaves exactly one file (no temporary files behind).
         write(dir.path(), &sample()).unwrap();
-        let entries: Vec<_> = std::fs::read_dir(dir.path().join(DEPLOYED_DIR)).unwrap().collect();
+        let entries: Vec<_> = std::fs::read_dir(dir.path().join(DEPLOYED_DIR))
+            .unwrap()
+            .collect();
         assert_eq!(entries.len(), 1);
         remove(dir.path(), "dev").unwrap();
         assert_eq!(read(dir.path(), "dev").unwrap(), None);
