@@ -87,8 +87,7 @@ pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> 
         arch: args.arch,
         out_dir,
         format: crate::package::TemplateFormat::Json,
-    })
-    .map_err(|e| DeployError::Package(Box::new(e)))?;
+    })?;
     let packaged = Packaged {
         app_name: output.config.app_name.clone(),
         stage: output.config.stage.clone(),

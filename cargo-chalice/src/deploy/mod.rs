@@ -25,7 +25,7 @@ use std::pin::Pin;
 pub enum DeployError {
     /// The app could not be packaged.
     #[error(transparent)]
-    Package(Box<dyn std::error::Error + Send + Sync>),
+    Package(#[from] crate::package::PackageError),
     /// The project or its config cannot be read.
     #[error(transparent)]
     Project(#[from] crate::project::ProjectError),
@@ -435,10 +435,19 @@ pub async fn delete(aws: &Aws, target: &Target) -> Result<(), DeployError> {
         state::remove(&target.project_dir, &target.stage)?;
         return Ok(());
     };
-    eprintln!("deleting stack {name}");
+    let total = list_resources(&cf, &info.stack_id).await?.len();
+    eprintln!("deleting stack {name} ({total} resources)");
     let since = stack::newest_event(&cf, &info.stack_id).await?;
     stack::start_delete(&cf, &info.stack_id).await?;
-    stack::wait(&cf, name, &info.stack_id, since, 0, stack::STACK_TIMEOUT).await?;
+    stack::wait(
+        &cf,
+        name,
+        &info.stack_id,
+        since,
+        total,
+        stack::STACK_TIMEOUT,
+    )
+    .await?;
     state::remove(&target.project_dir, &target.stage)?;
     eprintln!("deleted stack {name} (the deployment bucket and its artifacts are kept)");
     Ok(())

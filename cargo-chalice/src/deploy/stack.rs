@@ -514,11 +514,15 @@ struct Progress {
 
 impl Progress {
     fn new(stack: &str, total: usize) -> Self {
-        let bar =
-            ProgressBar::with_draw_target(Some(total.max(1) as u64), ProgressDrawTarget::stderr());
-        let style =
-            ProgressStyle::with_template("{spinner} {msg} [{pos}/{len} resources, {elapsed}]")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+        // With no count of resources (waiting for another operation), a spinner only.
+        let template = if total == 0 {
+            "{spinner} {msg} [{elapsed}]"
+        } else {
+            "{spinner} {msg} [{pos}/{len} resources, {elapsed}]"
+        };
+        let style = ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
         bar.set_style(style);
         bar.set_message(stack.to_owned());
         bar.enable_steady_tick(Duration::from_millis(120));
