@@ -81,9 +81,12 @@ pub enum PolicyError {
 /// One SDK call found in the code.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SdkCall {
-    /// The SDK crate, e.g. `aws_sdk_dynamodb`.
+    /// The SDK crate, e.g. `aws_sdk_dynamodb`; empty for a call that looks
+    /// like an SDK request (`x.op(..)...send()` in a file using an SDK crate)
+    /// on a value whose type the heuristic cannot tell: never granted.
     pub service_crate: String,
-    /// The client method, e.g. `put_item`.
+    /// The client method, e.g. `put_item` (for an unidentified client: the
+    /// call chain, e.g. `clients[0].put_item(..).send()`).
     pub method: String,
     /// The source file.
     pub file: PathBuf,
@@ -93,6 +96,15 @@ pub struct SdkCall {
 
 impl std::fmt::Display for SdkCall {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.service_crate.is_empty() {
+            return write!(
+                f,
+                "{}:{}: `{}` looks like an AWS SDK call on a client the heuristic cannot identify",
+                self.file.display(),
+                self.line,
+                self.method
+            );
+        }
         write!(
             f,
             "{}:{}: {}::Client::{}",
@@ -595,6 +607,8 @@ enum Kind {
     Client(String),
     /// A value of one of the app's structs (or a type alias), by name.
     Named(String),
+    /// A request builder made by a client (`client.put_item()...`).
+    Builder,
 }
 
 /// What all files declare: structs' fields, type aliases, functions
@@ -611,6 +625,8 @@ struct Declarations {
     returns: HashMap<String, (syn::Type, usize)>,
     /// Per file: local name → full path (`Client` → `aws_sdk_dynamodb::Client`).
     uses: Vec<HashMap<String, Vec<String>>>,
+    /// Per file: whether it names an `aws_sdk_*` crate anywhere.
+    mentions_sdk: Vec<bool>,
 }
 
 impl Declarations {
@@ -782,6 +798,22 @@ impl<'ast> Visit<'ast> for DeclarationCollector<'_> {
             &mut prefix,
             &mut self.declarations.uses[self.file],
         );
+        if self.declarations.uses[self.file].values().any(|full| {
+            full.first()
+                .is_some_and(|first| first.starts_with("aws_sdk_"))
+        }) {
+            self.declarations.mentions_sdk[self.file] = true;
+        }
+    }
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        if path
+            .segments
+            .first()
+            .is_some_and(|first| first.ident.to_string().starts_with("aws_sdk_"))
+        {
+            self.declarations.mentions_sdk[self.file] = true;
+        }
+        syn::visit::visit_path(self, path);
     }
     fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
         let fields = self
@@ -913,6 +945,41 @@ impl CallFinder<'_> {
         }
     }
 
+    /// `root.op(..)...send()` where no receiver in the chain is a known
+    /// client: listed as an unidentified call (never granted).
+    fn check_unresolved_request(&mut self, send: &syn::ExprMethodCall) {
+        let mut methods = vec!["send()".to_owned()];
+        let mut receiver = &*send.receiver;
+        while let syn::Expr::MethodCall(inner) = receiver {
+            if matches!(
+                self.expr_kind(&inner.receiver),
+                Some(Kind::Client(_) | Kind::Builder)
+            ) {
+                return;
+            }
+            methods.push(format!("{}(..)", inner.method));
+            receiver = &inner.receiver;
+        }
+        if methods.len() < 2 || self.expr_kind(receiver) == Some(Kind::Builder) {
+            return; // `tx.send(x)`: a channel; `request.send()`: a known builder.
+        }
+        let root = match receiver {
+            syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Index(_) => {
+                quote::ToTokens::to_token_stream(receiver)
+                    .to_string()
+                    .replace(' ', "")
+            }
+            _ => "<expression>".to_owned(),
+        };
+        methods.reverse();
+        self.calls.push(SdkCall {
+            service_crate: String::new(),
+            method: format!("{root}.{}", methods.join(".")),
+            file: self.path.clone(),
+            line: send.method.span().start().line,
+        });
+    }
+
     fn type_kind(&self, ty: &syn::Type) -> Option<Kind> {
         if let syn::Type::Path(path) = ty {
             if path.path.is_ident("Self") {
@@ -967,7 +1034,7 @@ impl CallFinder<'_> {
                 };
                 match self.expr_kind(&field.base) {
                     Some(Kind::Named(name)) => self.declarations.field_kind(&name, &member),
-                    Some(Kind::Client(_)) => None,
+                    Some(Kind::Client(_) | Kind::Builder) => None,
                     None => self.declarations.any_client_field(&member),
                 }
             }
@@ -993,8 +1060,12 @@ impl CallFinder<'_> {
                 ) {
                     return self.expr_kind(&call.receiver);
                 }
-                if matches!(self.expr_kind(&call.receiver), Some(Kind::Client(_))) {
-                    return None;
+                match self.expr_kind(&call.receiver) {
+                    // An operation or a builder's setter: a builder; `send` ends it.
+                    Some(Kind::Client(_) | Kind::Builder) => {
+                        return (method != "send").then_some(Kind::Builder);
+                    }
+                    _ => {}
                 }
                 self.declarations.returned(&method)
             }
@@ -1134,7 +1205,32 @@ impl<'ast> Visit<'ast> for CallFinder<'_> {
         self.scopes.pop();
     }
 
+    fn visit_expr_let(&mut self, expr: &'ast syn::ExprLet) {
+        // `if let Some(client) = &self.client`: the binding is visible in the
+        // rest of the enclosing block too (a harmless over-approximation).
+        self.visit_expr(&expr.expr);
+        let kind = self.expr_kind(&expr.expr);
+        self.bind_pattern(&expr.pat, kind);
+    }
+
+    fn visit_expr_match(&mut self, expr: &'ast syn::ExprMatch) {
+        self.visit_expr(&expr.expr);
+        let kind = self.expr_kind(&expr.expr);
+        for arm in &expr.arms {
+            self.scopes.push(HashMap::new());
+            self.bind_pattern(&arm.pat, kind.clone());
+            if let Some((_, guard)) = &arm.guard {
+                self.visit_expr(guard);
+            }
+            self.visit_expr(&arm.body);
+            self.scopes.pop();
+        }
+    }
+
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        if call.method == "send" && self.declarations.mentions_sdk[self.file] {
+            self.check_unresolved_request(call);
+        }
         if let Some(Kind::Client(service)) = self.expr_kind(&call.receiver) {
             let method = call.method.to_string();
             if !NOT_OPERATIONS.contains(&method.as_str()) {
@@ -1154,6 +1250,7 @@ impl<'ast> Visit<'ast> for CallFinder<'_> {
 fn find_calls_in(files: &[(&Path, &syn::File)], base: &Path) -> Vec<SdkCall> {
     let mut declarations = Declarations {
         uses: vec![HashMap::new(); files.len()],
+        mentions_sdk: vec![false; files.len()],
         ..Declarations::default()
     };
     for (index, (_, file)) in files.iter().enumerate() {
@@ -1340,6 +1437,59 @@ mod tests {
             async fn t(client: aws_sdk_dynamodb::Client) { client.delete_table(); }
         "#;
         assert_eq!(calls(source), ["aws_sdk_dynamodb::get_item"]);
+    }
+
+    #[test]
+    fn if_let_and_match_bindings() {
+        let source = r#"
+            struct S { client: Option<aws_sdk_sqs::Client> }
+            fn f(s: &S) {
+                if let Some(client) = &s.client { client.send_message(); }
+                match s.client.clone() { Some(c) => { c.delete_message(); } None => {} }
+            }
+        "#;
+        assert_eq!(
+            calls(source),
+            ["aws_sdk_sqs::delete_message", "aws_sdk_sqs::send_message"]
+        );
+    }
+
+    #[test]
+    fn unidentified_sdk_looking_calls_are_listed_not_granted() {
+        let source = r#"
+            use aws_sdk_dynamodb::types::AttributeValue;
+            async fn f(clients: Vec<Box<dyn std::any::Any>>, tx: std::sync::mpsc::Sender<u8>, known: aws_sdk_dynamodb::Client) {
+                clients[0].put_item().table_name("t").send().await;
+                tx.send(1);
+                known.get_item().send().await;
+                let mut request = known.update_item().key("id", v);
+                request = request.table_name("t");
+                request.update_expression("SET a = :a").send().await;
+            }
+        "#;
+        let found = find_calls(Path::new("src/main.rs"), source).expect("parses");
+        let shown: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert_eq!(found.len(), 3, "{shown:?}");
+        assert_eq!(found[0].service_crate, "");
+        assert_eq!(
+            found[0].method,
+            "clients[0].put_item(..).table_name(..).send()"
+        );
+        assert_eq!(found[1].method, "get_item");
+        assert_eq!(found[2].method, "update_item");
+        let (document, unmapped) = generate(&found);
+        assert_eq!(
+            document.expect("document")["Statement"][0]["Action"],
+            json!(["dynamodb:GetItem", "dynamodb:UpdateItem"])
+        );
+        assert_eq!(unmapped.len(), 1);
+        assert!(
+            unmapped[0].to_string().contains("cannot identify"),
+            "{}",
+            unmapped[0]
+        );
+        // Without any SDK crate in the file, `.send()` chains are someone else's.
+        assert!(calls("fn g(c: reqwest::Client) { c.get(u).send(); }").is_empty());
     }
 
     #[test]

@@ -74,6 +74,39 @@ fn new_project_passes_its_tests(template: &str) {
 
     // Same versions as the workspace: nothing new to download or compile.
     std::fs::copy(checkout.join("Cargo.lock"), project.join("Cargo.lock")).expect("lock file");
+
+    // The policy generated from the new project's code.
+    let policy = cargo_chalice(
+        &[
+            "gen-policy",
+            "--project-dir",
+            project.to_str().expect("UTF-8"),
+        ],
+        root.path(),
+    );
+    assert!(policy.status.success(), "{}", text(&policy));
+    let stdout = String::from_utf8_lossy(&policy.stdout);
+    if template == "dynamodb" {
+        let document: serde_json::Value = serde_json::from_str(&stdout).expect("policy JSON");
+        assert_eq!(
+            document["Statement"][0]["Action"],
+            serde_json::json!([
+                "dynamodb:DeleteItem",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem"
+            ]),
+            "{document}"
+        );
+        assert_eq!(document["Statement"][0]["Resource"], "*");
+    } else {
+        assert!(stdout.is_empty(), "{template} makes no SDK call: {stdout}");
+        assert!(
+            String::from_utf8_lossy(&policy.stderr).contains("no AWS SDK client call"),
+            "{}",
+            text(&policy)
+        );
+    }
+
     let target_dir = std::env::var_os("CHALICE_NEW_TEST_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| checkout.join("target"));
