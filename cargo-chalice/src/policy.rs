@@ -1060,12 +1060,9 @@ impl CallFinder<'_> {
                 ) {
                     return self.expr_kind(&call.receiver);
                 }
-                match self.expr_kind(&call.receiver) {
-                    // An operation or a builder's setter: a builder; `send` ends it.
-                    Some(Kind::Client(_) | Kind::Builder) => {
-                        return (method != "send").then_some(Kind::Builder);
-                    }
-                    _ => {}
+                // An operation or a builder's setter: a builder; `send` ends it.
+                if let Some(Kind::Client(_) | Kind::Builder) = self.expr_kind(&call.receiver) {
+                    return (method != "send").then_some(Kind::Builder);
                 }
                 self.declarations.returned(&method)
             }
