@@ -29,6 +29,46 @@ fn cargo_chalice(args: &[&str], cwd: &Path) -> Output {
         .expect("cargo-chalice runs")
 }
 
+/// How long one nested build (`cargo test`, `cargo chalice package`) may take.
+const BUILD_LIMIT: std::time::Duration = std::time::Duration::from_secs(1800);
+
+/// Runs `command` to completion, killing it past [`BUILD_LIMIT`].
+fn output_bounded(command: &mut Command) -> Output {
+    use std::io::Read;
+    let mut child = command
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("command starts");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
+    let deadline = std::time::Instant::now() + BUILD_LIMIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{command:?} did not finish within {BUILD_LIMIT:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    }
+}
+
 fn text(output: &Output) -> String {
     format!(
         "status {}\nstdout:\n{}\nstderr:\n{}",
@@ -113,12 +153,12 @@ fn new_project_passes_its_tests(template: &str) {
     let _guard = CARGO
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let test = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["test", "--quiet"])
-        .current_dir(&project)
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .output()
-        .expect("cargo runs");
+    let test = output_bounded(
+        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(["test", "--quiet"])
+            .current_dir(&project)
+            .env("CARGO_TARGET_DIR", &target_dir),
+    );
     assert!(
         test.status.success(),
         "`cargo test` in a new {template} project failed:\n{}",
@@ -316,13 +356,13 @@ fn fresh_project_serves_locally_and_packages() {
 
     // package: template.json and deployment.zip, lint-clean.
     let out = root.path().join("out");
-    let package = Command::new(env!("CARGO_BIN_EXE_cargo-chalice"))
-        .args(["package", "--arch", "x86_64", "--project-dir"])
-        .arg(&project)
-        .arg(&out)
-        .env("CARGO_TARGET_DIR", checkout.join("target/chalice-tests"))
-        .output()
-        .expect("cargo chalice package runs");
+    let package = output_bounded(
+        Command::new(env!("CARGO_BIN_EXE_cargo-chalice"))
+            .args(["package", "--arch", "x86_64", "--project-dir"])
+            .arg(&project)
+            .arg(&out)
+            .env("CARGO_TARGET_DIR", checkout.join("target/chalice-tests")),
+    );
     assert!(package.status.success(), "{}", text(&package));
     assert!(out.join("deployment.zip").is_file());
     let template: serde_json::Value = serde_json::from_str(
