@@ -442,19 +442,33 @@ fn sha2_digest(bytes: &[u8]) -> Vec<u8> {
     sha2::Sha256::digest(bytes).to_vec()
 }
 
-/// A copy of examples/hello in a temporary directory, deployed with the real
-/// `cargo-chalice` binary against a moto server.
+/// A copy of examples/hello, deployed with the real `cargo-chalice` binary
+/// against a moto server.
+///
+/// The copy lives at one path under the tests' target directory, shared by
+/// the tests one at a time (a lock), and files are rewritten only when they
+/// differ: cargo then builds the app once, not once per test or per run.
 struct HelloApp<'a> {
-    dir: tempfile::TempDir,
+    dir: std::sync::MutexGuard<'static, PathBuf>,
     moto: &'a Moto,
 }
 
+fn tests_target_dir() -> PathBuf {
+    repo_root().join("target/chalice-deploy-tests")
+}
+
+static HELLO_DIR: std::sync::OnceLock<std::sync::Mutex<PathBuf>> = std::sync::OnceLock::new();
+
 impl<'a> HelloApp<'a> {
     fn new(moto: &'a Moto) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        let lock =
+            HELLO_DIR.get_or_init(|| std::sync::Mutex::new(tests_target_dir().join("hello-app")));
+        // A test that failed while holding the lock left files that are reset below.
+        let dir = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let source = repo_root().join("examples/hello");
-        copy_dir(&source.join("src"), &dir.path().join("src"));
-        copy_dir(&source.join(".chalice"), &dir.path().join(".chalice"));
+        sync_dir(&source.join("src"), &dir.join("src"));
+        sync_dir(&source.join(".chalice"), &dir.join(".chalice"));
+        let _ = std::fs::remove_dir_all(dir.join(state::DEPLOYED_DIR));
         let runtime = repo_root().join("chalice-rs-runtime");
         let manifest = std::fs::read_to_string(source.join("Cargo.toml"))
             .unwrap()
@@ -466,22 +480,20 @@ impl<'a> HelloApp<'a> {
             manifest.contains(&runtime.display().to_string()),
             "hello's path dependency moved"
         );
-        std::fs::write(
-            dir.path().join("Cargo.toml"),
-            format!("{manifest}\n[workspace]\n"),
-        )
-        .unwrap();
+        sync_file(
+            format!("{manifest}\n[workspace]\n").as_bytes(),
+            &dir.join("Cargo.toml"),
+        );
         // The workspace's lock file: the same versions, no resolution.
-        std::fs::copy(
-            repo_root().join("Cargo.lock"),
-            dir.path().join("Cargo.lock"),
-        )
-        .unwrap();
+        sync_file(
+            &std::fs::read(repo_root().join("Cargo.lock")).unwrap(),
+            &dir.join("Cargo.lock"),
+        );
         Self { dir, moto }
     }
 
     fn path(&self) -> &Path {
-        self.dir.path()
+        &self.dir
     }
 
     /// Runs `cargo-chalice <args>` in the app's directory (x86_64 builds in a
@@ -491,10 +503,7 @@ impl<'a> HelloApp<'a> {
         command
             .args(args)
             .current_dir(self.path())
-            .env(
-                "CARGO_TARGET_DIR",
-                repo_root().join("target/chalice-deploy-tests"),
-            )
+            .env("CARGO_TARGET_DIR", tests_target_dir())
             .env("CARGO_TERM_COLOR", "never")
             .stdin(Stdio::null());
         aws_env(&mut command, self.moto);
@@ -581,16 +590,24 @@ impl<'a> HelloApp<'a> {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Makes `to` hold the files of `from` (recursively), writing only those that differ.
+fn sync_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());
         if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
+            sync_dir(&entry.path(), &target);
         } else {
-            std::fs::copy(entry.path(), target).unwrap();
+            sync_file(&std::fs::read(entry.path()).unwrap(), &target);
         }
+    }
+}
+
+/// Writes `bytes` to `path` unless it holds them already (keeping its mtime for cargo).
+fn sync_file(bytes: &[u8], path: &Path) {
+    if std::fs::read(path).ok().as_deref() != Some(bytes) {
+        std::fs::write(path, bytes).unwrap();
     }
 }
 
