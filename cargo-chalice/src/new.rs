@@ -98,7 +98,27 @@ pub fn run(args: &NewArgs) -> Result<(), NewError> {
         args.template,
         dir.display()
     );
+    if let Some(workspace) = enclosing_workspace(&dir) {
+        eprintln!(
+            "note: {} is inside the Cargo workspace of {}: add it to `members` (or `exclude`) \
+             there, or cargo will refuse to build it",
+            dir.display(),
+            workspace.display()
+        );
+    }
     Ok(())
+}
+
+/// The Cargo.toml of a workspace above `dir`, if any.
+pub fn enclosing_workspace(dir: &Path) -> Option<PathBuf> {
+    let dir = dir.canonicalize().ok()?;
+    dir.ancestors().skip(1).find_map(|ancestor| {
+        let manifest = ancestor.join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).ok()?;
+        text.lines()
+            .any(|line| line.trim() == "[workspace]")
+            .then_some(manifest)
+    })
 }
 
 /// The names of the embedded templates, sorted.
@@ -332,6 +352,15 @@ mod tests {
                 "{name} has no dev stage"
             );
         }
+    }
+
+    #[test]
+    fn workspaces_above_are_found() {
+        let inside = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let found = enclosing_workspace(&inside).expect("the checkout is a workspace");
+        assert!(found.ends_with("Cargo.toml"));
+        let root = tempfile::tempdir().expect("temp dir");
+        assert_eq!(enclosing_workspace(root.path()), None);
     }
 
     #[test]
