@@ -1202,6 +1202,19 @@ impl<'ast> Visit<'ast> for CallFinder<'_> {
         self.scopes.pop();
     }
 
+    /// Macro bodies are tokens to syn: those that parse as comma-separated
+    /// expressions (`tokio::join!`, `try_join!`, `vec!`, `format!`, ...) are
+    /// searched like code; others (`select!`) are not.
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        use syn::parse::Parser;
+        let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+        if let Ok(exprs) = parser.parse2(mac.tokens.clone()) {
+            for expr in &exprs {
+                self.visit_expr(expr);
+            }
+        }
+    }
+
     fn visit_expr_let(&mut self, expr: &'ast syn::ExprLet) {
         // `if let Some(client) = &self.client`: the binding is visible in the
         // rest of the enclosing block too (a harmless over-approximation).
@@ -1487,6 +1500,24 @@ mod tests {
         );
         // Without any SDK crate in the file, `.send()` chains are someone else's.
         assert!(calls("fn g(c: reqwest::Client) { c.get(u).send(); }").is_empty());
+    }
+
+    #[test]
+    fn calls_inside_macros() {
+        let source = r#"
+            async fn f(db: aws_sdk_dynamodb::Client, q: aws_sdk_sqs::Client) {
+                let (a, b) = tokio::try_join!(db.get_item().send(), q.send_message().send()).unwrap();
+                println!("{:?}", db.scan().send().await);
+            }
+        "#;
+        assert_eq!(
+            calls(source),
+            [
+                "aws_sdk_dynamodb::get_item",
+                "aws_sdk_dynamodb::scan",
+                "aws_sdk_sqs::send_message"
+            ]
+        );
     }
 
     #[test]
