@@ -199,9 +199,12 @@ fn events_xml(stack_id: &str, events: &[(&str, &str, &str, &str, &str)]) -> Stri
     let members: String = events
         .iter()
         .map(|(id, logical, kind, status, reason)| {
+            // The nested stack's event carries the nested stack's ARN.
+            let physical = if *logical == "Nested1" { NESTED_ID } else { "" };
             format!(
                 "<member><EventId>{id}</EventId><StackId>{stack_id}</StackId><StackName>app-dev</StackName>\
-                 <LogicalResourceId>{logical}</LogicalResourceId><ResourceType>{kind}</ResourceType>\
+                 <LogicalResourceId>{logical}</LogicalResourceId><PhysicalResourceId>{physical}</PhysicalResourceId>\
+                 <ResourceType>{kind}</ResourceType>\
                  <Timestamp>2024-01-01T00:00:00Z</Timestamp><ResourceStatus>{status}</ResourceStatus>\
                  <ResourceStatusReason>{reason}</ResourceStatusReason></member>"
             )
@@ -227,12 +230,34 @@ const FAILED_EVENTS: &[(&str, &str, &str, &str, &str)] = &[
     ("e1", "app-dev", "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", "User Initiated"),
 ];
 
-/// A stack that rolled back: the error names the failed resource and its
-/// reason (not the "cancelled" echoes), the final status, and what to do.
+const NESTED_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/app-dev-Nested1-ABC/n";
+
+/// A stack that rolled back: the error names the failed resources and their
+/// reasons (not the "cancelled" echoes), inside nested stacks too, the final
+/// status, and what to do.
 #[test]
 fn a_failed_stack_names_its_failed_resources() {
     let fake = Fake::start(|call| {
         match call.action.as_str() {
+        "DescribeStackEvents" if call.params.get("StackName").map(String::as_str) == Some(NESTED_ID) => (
+            200,
+            events_xml(
+                NESTED_ID,
+                &[
+                    ("m3", "app-dev-Nested1-ABC", "AWS::CloudFormation::Stack", "CREATE_FAILED", "The following resource(s) failed to create: [PathItemsGet]."),
+                    ("m2", "PathItemsGet", "AWS::ApiGateway::Method", "CREATE_FAILED", "Invalid Method identifier specified"),
+                    ("m1", "app-dev-Nested1-ABC", "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", ""),
+                ],
+            ),
+        ),
+        "DescribeStackEvents" => {
+            let mut events = FAILED_EVENTS.to_vec();
+            events.insert(
+                1,
+                ("e6", "Nested1", "AWS::CloudFormation::Stack", "CREATE_FAILED", "Embedded stack was not successfully created"),
+            );
+            (200, events_xml(OLD_ID, &events))
+        }
         "DescribeStacks" => (
             200,
             stack_xml(
@@ -242,7 +267,6 @@ fn a_failed_stack_names_its_failed_resources() {
                 "",
             ),
         ),
-        "DescribeStackEvents" => (200, events_xml(OLD_ID, FAILED_EVENTS)),
         _ => (400, String::new()),
     }
     });
@@ -275,6 +299,14 @@ fn a_failed_stack_names_its_failed_resources() {
             "APIHandler (AWS::Lambda::Function) CREATE_FAILED: Resource handler returned message: \"Error occurred while GetObject. S3 Error Code: NoSuchBucket\""
         ),
         "{message}"
+    );
+    assert!(
+        message.contains("Nested1/PathItemsGet (AWS::ApiGateway::Method) CREATE_FAILED: Invalid Method identifier specified"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("Nested1/app-dev-Nested1-ABC"),
+        "the nested stack's own event is not a resource: {message}"
     );
     assert!(!message.contains("cancelled"), "{message}");
     assert!(

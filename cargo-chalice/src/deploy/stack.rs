@@ -365,6 +365,8 @@ pub async fn wait(
     let progress = Progress::new(name, total);
     let mut events = EventCursor::new(since);
     let mut failures: Vec<String> = Vec::new();
+    let mut failed_nested: Vec<(String, String)> = Vec::new();
+    let mut started_at: Option<i64> = None;
     let started = Instant::now();
     let mut interval = Duration::from_millis(250);
     loop {
@@ -374,6 +376,15 @@ pub async fn wait(
             progress.event(&event, name);
             if let Some(line) = failure_line(&event, name) {
                 failures.push(line);
+                if event.resource_type() == Some("AWS::CloudFormation::Stack") {
+                    if let Some(nested) = event.physical_resource_id().filter(|p| !p.is_empty()) {
+                        let logical = event.logical_resource_id().unwrap_or("?");
+                        failed_nested.push((logical.to_owned(), nested.to_owned()));
+                    }
+                }
+            }
+            if let Some(time) = event.timestamp() {
+                started_at = Some(started_at.map_or(time.secs(), |t: i64| t.min(time.secs())));
             }
         }
         let Some(info) = info else {
@@ -395,6 +406,9 @@ pub async fn wait(
             Phase::Failed => {
                 progress.finish(&format!("{name}: {}", info.status));
                 let reason = stack_reason(cf, stack_id).await;
+                for (logical, nested) in failed_nested.iter().take(5) {
+                    failures.extend(nested_failures(cf, logical, nested, started_at).await);
+                }
                 return Err(StackError::Failed {
                     stack: name.to_owned(),
                     status: info.status,
@@ -428,6 +442,33 @@ async fn stack_reason(cf: &Client, stack_id: &str) -> Option<String> {
         .first()?
         .stack_status_reason()
         .map(str::to_owned)
+}
+
+/// The failures inside a nested stack (`Nested/Resource (Type) STATUS: reason`),
+/// from its events since `since` (Unix seconds); best effort.
+async fn nested_failures(
+    cf: &Client,
+    logical: &str,
+    stack_id: &str,
+    since: Option<i64>,
+) -> Vec<String> {
+    let Ok(page) = cf.describe_stack_events().stack_name(stack_id).send().await else {
+        return Vec::new();
+    };
+    // `arn:...:stack/<name>/<id>`: the nested stack's own events carry its name.
+    let name = stack_id.split('/').nth(1).unwrap_or(stack_id);
+    let mut lines: Vec<String> = page
+        .stack_events()
+        .iter()
+        .filter(|e| match (since, e.timestamp()) {
+            (Some(since), Some(time)) => time.secs() >= since,
+            _ => true,
+        })
+        .filter_map(|e| failure_line(e, name))
+        .map(|line| format!("{logical}/{line}"))
+        .collect();
+    lines.reverse();
+    lines
 }
 
 /// `Type LogicalId: reason` for a failed resource event (not the stack's own
