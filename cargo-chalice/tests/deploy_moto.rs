@@ -1218,6 +1218,14 @@ fn failures_are_plain_and_the_next_deploy_recovers() {
     assert!(stderr.contains("nothing to deploy"), "{stderr}");
     assert_eq!(app.state(), state);
 
+    // Another region than the deployed one: refused, the state kept.
+    let stderr = app.fails(&["chalice", "delete", "--region", "eu-west-1"]);
+    assert!(
+        stderr.contains("deployed in us-east-1") && stderr.contains("--region us-east-1"),
+        "{stderr}"
+    );
+    assert!(state::read(app.path(), "dev").unwrap().is_some());
+
     // A bad config is named before anything is touched.
     std::fs::write(
         &config_path,

@@ -19,6 +19,17 @@ pub struct AwsArgs {
     pub endpoint_url: Option<String>,
 }
 
+impl Target {
+    /// The AWS options, with the region of the state file when none is given.
+    pub fn aws_options(&self, args: &AwsArgs) -> AwsOptions {
+        let mut options = args.options();
+        if options.region.is_none() {
+            options.region = self.state.as_ref().map(|s| s.region.clone());
+        }
+        options
+    }
+}
+
 impl AwsArgs {
     /// The options of [`Aws::load`].
     pub fn options(&self) -> AwsOptions {
@@ -113,8 +124,8 @@ pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> 
 
 /// `cargo chalice delete`.
 pub fn delete(project_dir: &Path, args: &StackArgs) -> Result<(), DeployError> {
-    let aws = &args.aws.options();
     let target = Target::find(project_dir, &args.stage)?;
+    let aws = &target.aws_options(&args.aws);
     block_on(async {
         let aws = Aws::load(aws).await?;
         super::delete(&aws, &target).await
@@ -124,7 +135,7 @@ pub fn delete(project_dir: &Path, args: &StackArgs) -> Result<(), DeployError> {
 /// `cargo chalice url`: prints the URL.
 pub fn url(project_dir: &Path, args: &StackArgs) -> Result<(), DeployError> {
     let target = Target::find(project_dir, &args.stage)?;
-    let url = block_on(super::url(&args.aws.options(), &target))?;
+    let url = block_on(super::url(&target.aws_options(&args.aws), &target))?;
     println!("{url}");
     Ok(())
 }
@@ -133,11 +144,12 @@ pub fn url(project_dir: &Path, args: &StackArgs) -> Result<(), DeployError> {
 pub fn logs(project_dir: &Path, args: &LogsArgs) -> Result<(), DeployError> {
     let since = crate::logs::parse_since(&args.since)?;
     let target = Target::find(project_dir, &args.stage)?;
-    let aws = &args.aws.options();
+    let aws = &target.aws_options(&args.aws);
     let name = args.name.as_deref();
     let follow = args.follow;
     block_on(async {
         let aws = Aws::load(aws).await?;
+        target.check_region(&aws)?;
         let resources = match &target.state {
             Some(state) => state.resources.clone(),
             None => {

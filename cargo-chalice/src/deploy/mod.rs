@@ -57,6 +57,16 @@ pub enum DeployError {
         /// The state file looked for.
         state_file: PathBuf,
     },
+    /// The region asked for is not the one the stage was deployed to.
+    #[error("stage `{stage}` is deployed in {deployed} (see .chalice/deployed/{stage}.json), not {asked}; pass `--region {deployed}`")]
+    OtherRegion {
+        /// The stage.
+        stage: String,
+        /// Its region in the state file.
+        deployed: String,
+        /// The region in use.
+        asked: String,
+    },
     /// Logs cannot be shown.
     #[error(transparent)]
     Logs(#[from] crate::logs::LogsError),
@@ -417,6 +427,19 @@ impl Target {
         })
     }
 
+    /// Refuses a region other than the one the state file records (the stack
+    /// would not be found there, and a delete would forget it).
+    pub fn check_region(&self, aws: &Aws) -> Result<(), DeployError> {
+        match &self.state {
+            Some(state) if state.region != aws.region => Err(DeployError::OtherRegion {
+                stage: self.stage.clone(),
+                deployed: state.region.clone(),
+                asked: aws.region.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     fn not_deployed(&self) -> DeployError {
         DeployError::NotDeployed {
             stage: self.stage.clone(),
@@ -428,6 +451,7 @@ impl Target {
 
 /// `cargo chalice delete`: deletes the stage's stack, waits, removes the state file.
 pub async fn delete(aws: &Aws, target: &Target) -> Result<(), DeployError> {
+    target.check_region(aws)?;
     let cf = aws.cloudformation();
     let name = &target.stack_name;
     let Some(info) = stack::describe(&cf, name).await? else {
