@@ -1225,6 +1225,15 @@ fn failures_are_plain_and_the_next_deploy_recovers() {
         "{stderr}"
     );
     assert!(state::read(app.path(), "dev").unwrap().is_some());
+    let stderr = app.fails(&[
+        "chalice",
+        "deploy",
+        "--arch",
+        "x86_64",
+        "--region",
+        "eu-west-1",
+    ]);
+    assert!(stderr.contains("deployed in us-east-1"), "{stderr}");
 
     // A bad config is named before anything is touched.
     std::fs::write(

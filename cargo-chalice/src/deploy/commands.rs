@@ -87,16 +87,28 @@ pub struct LogsArgs {
 }
 
 /// `cargo chalice deploy`: package, then deploy; prints the API's URL.
+///
+/// AWS access is checked first, so that missing credentials are reported
+/// before a long build. The region defaults to the one of the stage's state
+/// file; another one is refused (the stack there would be forgotten).
 pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> {
     let stage = args.stage.as_str();
-    let aws = &args.aws.options();
-    let project = crate::project::Project::discover(project_dir)?;
-    let out_dir = project.dir.join(".chalice").join("deployments").join(stage);
+    let target = Target::find(project_dir, stage)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(DeployError::Runtime)?;
+    let aws = runtime.block_on(Aws::load(&target.aws_options(&args.aws)))?;
+    target.check_region(&aws)?;
     let output = crate::package::package(&crate::package::PackageOptions {
-        project_dir: project.dir.clone(),
+        project_dir: target.project_dir.clone(),
         stage: stage.to_owned(),
         arch: args.arch,
-        out_dir,
+        out_dir: target
+            .project_dir
+            .join(".chalice")
+            .join("deployments")
+            .join(stage),
         format: crate::package::TemplateFormat::Json,
     })?;
     let packaged = Packaged {
@@ -108,10 +120,7 @@ pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> 
         zip_path: output.zip_path.clone(),
         zip_sha256: output.zip_sha256.clone(),
     };
-    let outcome = block_on(async {
-        let aws = Aws::load(aws).await?;
-        super::deploy_packaged(&aws, &project.dir, &packaged).await
-    })?;
+    let outcome = runtime.block_on(super::deploy_packaged(&aws, &target.project_dir, &packaged))?;
     match &outcome.state.endpoint_url {
         Some(url) => println!("Rest API URL: {url}"),
         None => println!(
