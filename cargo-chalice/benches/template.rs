@@ -45,7 +45,9 @@ fn main() {
             let mut times = Vec::new();
             let started = Instant::now();
             let mut templates = 0;
-            while times.len() < 5 || (started.elapsed() < Duration::from_secs(2) && times.len() < 200) {
+            while times.len() < 5
+                || (started.elapsed() < Duration::from_secs(2) && times.len() < 200)
+            {
                 let start = Instant::now();
                 let (set, rendered) =
                     generate(&manifest, &config, Arch::Arm64, format).expect("template");

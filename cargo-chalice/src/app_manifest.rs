@@ -110,11 +110,8 @@ mod tests {
     }
 
     fn elf(arch: object::Architecture, section: Option<&[u8]>) -> Vec<u8> {
-        let mut obj = write::Object::new(
-            object::BinaryFormat::Elf,
-            arch,
-            object::Endianness::Little,
-        );
+        let mut obj =
+            write::Object::new(object::BinaryFormat::Elf, arch, object::Endianness::Little);
         let text = obj.add_section(Vec::new(), b".text".to_vec(), object::SectionKind::Text);
         obj.set_section_data(text, vec![0u8; 16], 4);
         if let Some(bytes) = section {
@@ -165,6 +162,9 @@ mod tests {
         assert!(matches!(err, AppManifestError::Parse { .. }), "{err}");
         let data = elf(object::Architecture::X86_64, Some(b"{broken\0"));
         let err = from_bytes(Path::new("bootstrap"), &data).unwrap_err();
-        assert!(err.to_string().contains("malformed manifest fragment"), "{err}");
+        assert!(
+            err.to_string().contains("malformed manifest fragment"),
+            "{err}"
+        );
     }
 }

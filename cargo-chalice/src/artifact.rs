@@ -257,7 +257,9 @@ fn run_with_spinner(
             }
         }
     }
-    let status = child.wait().map_err(|source| ArtifactError::Spawn { program, source })?;
+    let status = child
+        .wait()
+        .map_err(|source| ArtifactError::Spawn { program, source })?;
     spinner.finish_and_clear();
     Ok(status.success())
 }
@@ -345,7 +347,11 @@ fn sysroot_has_target(triple: &str) -> bool {
         return false;
     }
     let sysroot = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
-    sysroot.join("lib/rustlib").join(triple).join("lib").is_dir()
+    sysroot
+        .join("lib/rustlib")
+        .join(triple)
+        .join("lib")
+        .is_dir()
 }
 
 /// Whether `cargo zigbuild` can be run.
@@ -382,7 +388,8 @@ pub fn c_dependencies(project: &Project, triple: &str) -> Vec<String> {
     else {
         return Vec::new();
     };
-    let nodes: std::collections::BTreeMap<_, _> = resolve.nodes.iter().map(|n| (&n.id, n)).collect();
+    let nodes: std::collections::BTreeMap<_, _> =
+        resolve.nodes.iter().map(|n| (&n.id, n)).collect();
     let mut in_graph = std::collections::BTreeSet::new();
     let mut stack = vec![&root.id];
     while let Some(id) = stack.pop() {
@@ -394,7 +401,8 @@ pub fn c_dependencies(project: &Project, triple: &str) -> Vec<String> {
                 let runtime = dep.dep_kinds.iter().any(|k| {
                     matches!(
                         k.kind,
-                        cargo_metadata::DependencyKind::Normal | cargo_metadata::DependencyKind::Build
+                        cargo_metadata::DependencyKind::Normal
+                            | cargo_metadata::DependencyKind::Build
                     )
                 });
                 if runtime {

@@ -126,10 +126,21 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), BundleError> {
             source,
         }
     };
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(io("cannot write"))?;
     temp.write_all(bytes).map_err(io("cannot write"))?;
     temp.as_file().sync_all().map_err(io("cannot write"))?;
+    #[cfg(unix)]
+    {
+        // A temporary file is private (0600); the artifact is an ordinary file.
+        use std::os::unix::fs::PermissionsExt;
+        temp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(io("cannot write"))?;
+    }
     temp.persist(path)
         .map_err(|error| error.error)
         .map_err(io("cannot write"))?;
@@ -183,8 +194,17 @@ mod tests {
         let before = std::fs::metadata(&path).unwrap().modified().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
         write_if_changed(&path, b"one").unwrap();
-        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), before);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().modified().unwrap(),
+            before
+        );
         write_if_changed(&path, b"two").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o644);
+        }
     }
 }

@@ -146,7 +146,11 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             for nested in &out.nested_templates {
                 println!("wrote {}", nested.display());
             }
-            println!("wrote {} (sha256 {})", out.zip_path.display(), out.zip_sha256);
+            println!(
+                "wrote {} (sha256 {})",
+                out.zip_path.display(),
+                out.zip_sha256
+            );
             Ok(())
         }
     }

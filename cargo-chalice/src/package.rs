@@ -123,7 +123,14 @@ pub fn package(options: &PackageOptions) -> Result<PackageOutput, PackageError> 
                 .map_or_else(|| "another architecture".to_owned(), |a| a.to_string()),
         });
     }
-    write_package(&built.binary, app.manifest, config, arch, &options.out_dir, options.format)
+    write_package(
+        &built.binary,
+        app.manifest,
+        config,
+        arch,
+        &options.out_dir,
+        options.format,
+    )
 }
 
 /// Writes the zip of `binary` and the templates for `manifest` into `out_dir`
@@ -175,7 +182,11 @@ pub struct BuildOutput {
 
 /// `cargo chalice build`: builds the artifact, reads its manifest and zips it
 /// under the target directory.
-pub fn build(project_dir: &Path, stage: &str, arch: Option<Arch>) -> Result<BuildOutput, PackageError> {
+pub fn build(
+    project_dir: &Path,
+    stage: &str,
+    arch: Option<Arch>,
+) -> Result<BuildOutput, PackageError> {
     let project = Project::discover(project_dir)?;
     let config = config::load(&project.dir, stage, &project.package)?;
     let arch = resolve_arch(arch, &config);

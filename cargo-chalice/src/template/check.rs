@@ -34,7 +34,12 @@ pub const MAX_OUTPUTS: usize = 200;
 
 /// The first problem found in a template, described for a bug report;
 /// `max_bytes` is the size limit that applies to it.
-pub fn check(name: &str, template: &Value, rendered_len: usize, max_bytes: usize) -> Result<(), String> {
+pub fn check(
+    name: &str,
+    template: &Value,
+    rendered_len: usize,
+    max_bytes: usize,
+) -> Result<(), String> {
     let fail = |message: String| Err(format!("{name}: {message}"));
     let empty = serde_json::Map::new();
     let resources = template
@@ -53,10 +58,16 @@ pub fn check(name: &str, template: &Value, rendered_len: usize, max_bytes: usize
         return fail("the template has no resources".to_owned());
     }
     if resources.len() > MAX_RESOURCES {
-        return fail(format!("{} resources (limit {MAX_RESOURCES})", resources.len()));
+        return fail(format!(
+            "{} resources (limit {MAX_RESOURCES})",
+            resources.len()
+        ));
     }
     if parameters.len() > MAX_PARAMETERS {
-        return fail(format!("{} parameters (limit {MAX_PARAMETERS})", parameters.len()));
+        return fail(format!(
+            "{} parameters (limit {MAX_PARAMETERS})",
+            parameters.len()
+        ));
     }
     if outputs.len() > MAX_OUTPUTS {
         return fail(format!("{} outputs (limit {MAX_OUTPUTS})", outputs.len()));
@@ -64,7 +75,11 @@ pub fn check(name: &str, template: &Value, rendered_len: usize, max_bytes: usize
     if rendered_len > max_bytes {
         return fail(format!("{rendered_len} bytes (limit {max_bytes})"));
     }
-    for id in resources.keys().chain(parameters.keys()).chain(outputs.keys()) {
+    for id in resources
+        .keys()
+        .chain(parameters.keys())
+        .chain(outputs.keys())
+    {
         if !is_valid_logical_id(id) {
             return fail(format!("`{id}` is not a valid logical ID"));
         }
@@ -97,7 +112,10 @@ pub fn check(name: &str, template: &Value, rendered_len: usize, max_bytes: usize
                 if integration.get("Type").and_then(Value::as_str) != Some("AWS_PROXY") {
                     return fail(format!("method `{id}` is not an AWS_PROXY integration"));
                 }
-                if integration.get("IntegrationHttpMethod").and_then(Value::as_str) != Some("POST")
+                if integration
+                    .get("IntegrationHttpMethod")
+                    .and_then(Value::as_str)
+                    != Some("POST")
                 {
                     return fail(format!(
                         "method `{id}` must invoke Lambda with IntegrationHttpMethod POST"
@@ -110,7 +128,11 @@ pub fn check(name: &str, template: &Value, rendered_len: usize, max_bytes: usize
                     Some(Value::String(one)) => [one.as_str()].into(),
                     _ => BTreeSet::new(),
                 };
-                if let Some(missing) = methods.iter().chain(stacks.iter()).find(|m| !depends.contains(*m)) {
+                if let Some(missing) = methods
+                    .iter()
+                    .chain(stacks.iter())
+                    .find(|m| !depends.contains(*m))
+                {
                     return fail(format!("deployment `{id}` does not depend on `{missing}`"));
                 }
                 if methods.is_empty() && stacks.is_empty() {
@@ -157,11 +179,13 @@ fn grants_star(document: Option<&Value>) -> bool {
         Value::Array(items) => items.iter().collect(),
         other => vec![other],
     };
-    statements.iter().any(|statement| match statement.get("Action") {
-        Some(Value::String(action)) => action == "*",
-        Some(Value::Array(actions)) => actions.iter().any(|a| a == "*"),
-        _ => false,
-    })
+    statements
+        .iter()
+        .any(|statement| match statement.get("Action") {
+            Some(Value::String(action)) => action == "*",
+            Some(Value::Array(actions)) => actions.iter().any(|a| a == "*"),
+            _ => false,
+        })
 }
 
 /// Calls `found` with every target of `Ref`, `Fn::GetAtt` and `Fn::Sub`'s `${...}`.
@@ -229,36 +253,70 @@ mod tests {
 
     #[test]
     fn a_correct_template_passes() {
-        let template = api(method(Some("NONE"), "AWS_PROXY", "POST"), json!(["MethodGetRoot"]));
+        let template = api(
+            method(Some("NONE"), "AWS_PROXY", "POST"),
+            json!(["MethodGetRoot"]),
+        );
         check("t", &template, 100, MAX_TEMPLATE_BODY).unwrap();
     }
 
     #[test]
     fn each_rule_catches_its_mistake() {
         let cases = [
-            (api(method(Some("NONE"), "AWS_PROXY", "POST"), json!([])), "does not depend on `MethodGetRoot`"),
-            (api(method(None, "AWS_PROXY", "POST"), json!(["MethodGetRoot"])), "no AuthorizationType"),
-            (api(method(Some("NONE"), "AWS", "POST"), json!(["MethodGetRoot"])), "AWS_PROXY"),
-            (api(method(Some("NONE"), "AWS_PROXY", "GET"), json!(["MethodGetRoot"])), "POST"),
+            (
+                api(method(Some("NONE"), "AWS_PROXY", "POST"), json!([])),
+                "does not depend on `MethodGetRoot`",
+            ),
+            (
+                api(method(None, "AWS_PROXY", "POST"), json!(["MethodGetRoot"])),
+                "no AuthorizationType",
+            ),
+            (
+                api(
+                    method(Some("NONE"), "AWS", "POST"),
+                    json!(["MethodGetRoot"]),
+                ),
+                "AWS_PROXY",
+            ),
+            (
+                api(
+                    method(Some("NONE"), "AWS_PROXY", "GET"),
+                    json!(["MethodGetRoot"]),
+                ),
+                "POST",
+            ),
         ];
         for (template, expected) in cases {
             let err = check("t", &template, 100, MAX_TEMPLATE_BODY).unwrap_err();
             assert!(err.contains(expected), "{err} (expected {expected})");
         }
-        let template = api(method(Some("NONE"), "AWS_PROXY", "POST"), json!(["MethodGetRoot"]));
-        assert!(check("t", &template, MAX_TEMPLATE_BODY + 1, MAX_TEMPLATE_BODY).unwrap_err().contains("bytes"));
+        let template = api(
+            method(Some("NONE"), "AWS_PROXY", "POST"),
+            json!(["MethodGetRoot"]),
+        );
+        assert!(
+            check("t", &template, MAX_TEMPLATE_BODY + 1, MAX_TEMPLATE_BODY)
+                .unwrap_err()
+                .contains("bytes")
+        );
         let mut broken = template.clone();
         broken["Resources"]["MethodGetRoot"]["Properties"]["RestApiId"] = json!({"Ref": "Nope"});
-        assert!(check("t", &broken, 100, MAX_TEMPLATE_BODY).unwrap_err().contains("`Nope`"));
+        assert!(check("t", &broken, 100, MAX_TEMPLATE_BODY)
+            .unwrap_err()
+            .contains("`Nope`"));
         let mut star = template.clone();
         star["Resources"]["Role"] = json!({"Type": "AWS::IAM::Role", "Properties": {"Policies": [
             {"PolicyName": "Logs", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}
         ]}});
-        assert!(check("t", &star, 100, MAX_TEMPLATE_BODY).unwrap_err().contains("`*` action"));
+        assert!(check("t", &star, 100, MAX_TEMPLATE_BODY)
+            .unwrap_err()
+            .contains("`*` action"));
         let mut many = template;
         for i in 0..MAX_RESOURCES {
             many["Resources"][format!("Extra{i}")] = json!({"Type": "AWS::Logs::LogGroup"});
         }
-        assert!(check("t", &many, 100, MAX_TEMPLATE_BODY).unwrap_err().contains("resources"));
+        assert!(check("t", &many, 100, MAX_TEMPLATE_BODY)
+            .unwrap_err()
+            .contains("resources"));
     }
 }

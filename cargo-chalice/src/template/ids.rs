@@ -106,7 +106,10 @@ mod tests {
         assert_eq!(path_name("/items"), "Items");
         assert_eq!(path_name("/items/{id}"), "ItemsIdParam");
         assert_eq!(path_name("/files/{path+}"), "FilesPathProxy");
-        assert_eq!(path_name("/user_profile/{user_id}/avatar.png"), "UserProfileUserIdParamAvatarPng");
+        assert_eq!(
+            path_name("/user_profile/{user_id}/avatar.png"),
+            "UserProfileUserIdParamAvatarPng"
+        );
         assert_eq!(method_name("DELETE"), "Delete");
     }
 

@@ -185,10 +185,18 @@ pub fn generate(
 }
 
 /// Renders each template of `set` and runs [`check::check`] on it.
-pub fn render_checked(set: &TemplateSet, format: TemplateFormat) -> Result<RenderedSet, TemplateError> {
+pub fn render_checked(
+    set: &TemplateSet,
+    format: TemplateFormat,
+) -> Result<RenderedSet, TemplateError> {
     let root = format.render(&set.root);
-    check::check("root template", &set.root.to_value(), root.len(), check::MAX_TEMPLATE_BODY)
-        .map_err(TemplateError::Check)?;
+    check::check(
+        "root template",
+        &set.root.to_value(),
+        root.len(),
+        check::MAX_TEMPLATE_BODY,
+    )
+    .map_err(TemplateError::Check)?;
     let mut nested = Vec::new();
     for child in &set.nested {
         let text = format.render(&child.template);
@@ -287,7 +295,9 @@ impl Cost {
         }
     }
     fn fits(self, budget: &Budget) -> bool {
-        self.resources <= budget.resources && self.bytes <= budget.bytes && self.units <= budget.units
+        self.resources <= budget.resources
+            && self.bytes <= budget.bytes
+            && self.units <= budget.units
     }
 }
 
@@ -321,7 +331,8 @@ impl<'a> Generator<'a> {
         }
         if manifest.routes.is_empty() {
             return Err(TemplateError::Unsupported(
-                "the app has no routes; API Gateway cannot deploy an API without methods".to_owned(),
+                "the app has no routes; API Gateway cannot deploy an API without methods"
+                    .to_owned(),
             ));
         }
         let function = config.function(API_HANDLER);
@@ -329,7 +340,11 @@ impl<'a> Generator<'a> {
             return Err(TemplateError::Config(format!(
                 "`log_retention_in_days` is {}; CloudWatch Logs accepts {}",
                 function.log_retention_in_days,
-                RETENTION_DAYS.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+                RETENTION_DAYS
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         if !function.manage_iam_role && function.iam_role_arn.is_none() {
@@ -361,8 +376,11 @@ impl<'a> Generator<'a> {
                 }
             })
             .collect();
-        let by_path: BTreeMap<String, usize> =
-            units.iter().enumerate().map(|(i, u)| (u.path.clone(), i)).collect();
+        let by_path: BTreeMap<String, usize> = units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.path.clone(), i))
+            .collect();
         for route in &manifest.routes {
             if let Some(&index) = by_path.get(&route.resource_path) {
                 units[index].routes.push(route);
@@ -389,11 +407,18 @@ impl<'a> Generator<'a> {
     }
 
     fn deployment_id(&self) -> String {
-        format!("{DEPLOYMENT_PREFIX}{}", api_shape_hash(self.manifest, self.config))
+        format!(
+            "{DEPLOYMENT_PREFIX}{}",
+            api_shape_hash(self.manifest, self.config)
+        )
     }
 
     fn method_id(&self, route: &Route) -> String {
-        format!("Method{}{}", ids::method_name(&route.method), self.names[&route.resource_path])
+        format!(
+            "Method{}{}",
+            ids::method_name(&route.method),
+            self.names[&route.resource_path]
+        )
     }
 
     /// The function, its role and logs, the API, stage and permission, outputs.
@@ -520,9 +545,10 @@ impl<'a> Generator<'a> {
                 )),
             ),
         );
-        template
-            .outputs
-            .insert("RestAPIId".to_owned(), output("The REST API's ID", Expr::reference(REST_API_ID)));
+        template.outputs.insert(
+            "RestAPIId".to_owned(),
+            output("The REST API's ID", Expr::reference(REST_API_ID)),
+        );
         template.outputs.insert(
             "APIHandlerName".to_owned(),
             output("The API function's name", Expr::reference(FUNCTION_ID)),
@@ -533,7 +559,10 @@ impl<'a> Generator<'a> {
         );
         template.outputs.insert(
             "APIHandlerLogGroupName".to_owned(),
-            output("The API function's log group", Expr::reference(LOG_GROUP_ID)),
+            output(
+                "The API function's log group",
+                Expr::reference(LOG_GROUP_ID),
+            ),
         );
         template
     }
@@ -605,7 +634,11 @@ impl<'a> Generator<'a> {
             Scope::Nested => Expr::reference(PARAM_ROOT_RESOURCE),
         };
         let id_of = |path: &str| -> Expr {
-            match self.by_path.get(path).and_then(|&i| self.units[i].resource_id.clone()) {
+            match self
+                .by_path
+                .get(path)
+                .and_then(|&i| self.units[i].resource_id.clone())
+            {
                 Some(id) => Expr::reference(id),
                 None => root_id.clone(),
             }
@@ -679,7 +712,9 @@ impl<'a> Generator<'a> {
                 template.resources.insert(id, resource);
             }
         }
-        template.resources.insert(self.deployment_id(), self.deployment(methods));
+        template
+            .resources
+            .insert(self.deployment_id(), self.deployment(methods));
         template
     }
 
@@ -716,7 +751,9 @@ impl<'a> Generator<'a> {
     ) -> Vec<(Vec<usize>, Cost)> {
         let mut all = Vec::new();
         self.subtree(children, index, &mut all);
-        let total = all.iter().fold(Cost::default(), |sum, &i| sum.add(costs[i]));
+        let total = all
+            .iter()
+            .fold(Cost::default(), |sum, &i| sum.add(costs[i]));
         if total.fits(budget) {
             return vec![(all, total)];
         }
@@ -757,7 +794,8 @@ impl<'a> Generator<'a> {
         // `/` without methods is a unit with nothing to create.
         groups.retain(|(_, cost)| cost.resources > 0);
 
-        let stack_id = |units: &[usize]| format!("Routes{}", self.names[&self.units[units[0]].path]);
+        let stack_id =
+            |units: &[usize]| format!("Routes{}", self.names[&self.units[units[0]].path]);
         let mut owner: BTreeMap<String, String> = BTreeMap::new();
         for (units, _) in &groups {
             let id = stack_id(units);
@@ -787,14 +825,20 @@ impl<'a> Generator<'a> {
                     template.resources.insert(resource_id, resource);
                 }
                 if !unit.routes.is_empty() {
-                    parameters.insert(PARAM_FUNCTION_ARN.to_owned(), Expr::get_att(FUNCTION_ID, "Arn"));
+                    parameters.insert(
+                        PARAM_FUNCTION_ARN.to_owned(),
+                        Expr::get_att(FUNCTION_ID, "Arn"),
+                    );
                 }
                 let parent_index = unit.parent.as_ref().and_then(|p| self.by_path.get(p));
                 let parent_id = parent_index.and_then(|&p| self.units[p].resource_id.clone());
                 match (parent_id, parent_index) {
                     (Some(parent_id), Some(p)) if !members.contains(p) => {
                         let from = owner[&parent_id].clone();
-                        exported.entry(from.clone()).or_default().insert(parent_id.clone());
+                        exported
+                            .entry(from.clone())
+                            .or_default()
+                            .insert(parent_id.clone());
                         parameters.insert(
                             parent_id.clone(),
                             Expr::get_att(from, format!("Outputs.{parent_id}")),
@@ -817,7 +861,9 @@ impl<'a> Generator<'a> {
                     PARAM_FUNCTION_ARN => "The API function's ARN".to_owned(),
                     other => format!("The ID of the API resource {other} (another nested stack)"),
                 };
-                template.parameters.insert(name.clone(), Parameter::string(description));
+                template
+                    .parameters
+                    .insert(name.clone(), Parameter::string(description));
             }
             root.resources.insert(
                 id.clone(),
@@ -847,7 +893,8 @@ impl<'a> Generator<'a> {
                 }
             }
         }
-        root.resources.insert(self.deployment_id(), self.deployment(stacks));
+        root.resources
+            .insert(self.deployment_id(), self.deployment(stacks));
         TemplateSet { root, nested }
     }
 }
@@ -860,8 +907,13 @@ fn read_policy(config: &StageConfig, file: &str) -> Result<Value, TemplateError>
         message,
     };
     let text = std::fs::read_to_string(&path).map_err(|error| fail(error.to_string()))?;
-    let value: Value = serde_json::from_str(&text)
-        .map_err(|error| fail(format!("line {}, column {}: {error}", error.line(), error.column())))?;
+    let value: Value = serde_json::from_str(&text).map_err(|error| {
+        fail(format!(
+            "line {}, column {}: {error}",
+            error.line(),
+            error.column()
+        ))
+    })?;
     if value.get("Statement").is_none() {
         return Err(fail("a policy document needs a `Statement`".to_owned()));
     }
@@ -895,7 +947,8 @@ mod tests {
     fn split_stacks_pass_parent_ids_through_outputs() {
         let manifest = manifest(&["/", "/a", "/a/b", "/a/b/c", "/a/b/c/d", "/z"]);
         let config = config();
-        let generator = Generator::new(&manifest, &config, Arch::Arm64, TemplateFormat::Json).unwrap();
+        let generator =
+            Generator::new(&manifest, &config, Arch::Arm64, TemplateFormat::Json).unwrap();
         // Two resources per stack at most: forces the tree apart.
         let budget = Budget {
             resources: 2,
@@ -944,31 +997,40 @@ mod tests {
             .find(|(id, _)| id.starts_with(DEPLOYMENT_PREFIX))
             .unwrap()
             .1;
-        assert_eq!(deployment["DependsOn"].as_array().unwrap().len(), set.nested.len());
+        assert_eq!(
+            deployment["DependsOn"].as_array().unwrap().len(),
+            set.nested.len()
+        );
     }
 
     #[test]
     fn small_apps_stay_in_one_template() {
         let manifest = manifest(&["/", "/items", "/items/{id}"]);
-        let (set, rendered) = generate(&manifest, &config(), Arch::X86_64, TemplateFormat::Yaml).unwrap();
+        let (set, rendered) =
+            generate(&manifest, &config(), Arch::X86_64, TemplateFormat::Yaml).unwrap();
         assert!(set.nested.is_empty());
         assert!(rendered.root.contains("Handler: api"), "{}", rendered.root);
         assert!(rendered.root.contains("- x86_64"));
         let ids: Vec<&String> = set.root.resources.keys().collect();
-        for expected in ["MethodGetRoot", "MethodGetItems", "MethodGetItemsIdParam", "ResourceItems", "ResourceItemsIdParam"] {
-            assert!(set.root.resources.contains_key(expected), "{expected} not in {ids:?}");
+        for expected in [
+            "MethodGetRoot",
+            "MethodGetItems",
+            "MethodGetItemsIdParam",
+            "ResourceItems",
+            "ResourceItemsIdParam",
+        ] {
+            assert!(
+                set.root.resources.contains_key(expected),
+                "{expected} not in {ids:?}"
+            );
         }
     }
 
     #[test]
     fn authorizers_are_refused_not_dropped() {
-        let fragment = json!({
-            "kind": "route", "handler": "h", "module": "m", "file": "f.rs", "line": 1,
-            "path": "/x", "resource_path": "/x", "methods": ["GET"], "authorizer": "auth",
-        })
-        .to_string();
-        let manifest = Manifest::from_fragments([fragment.as_bytes()]).unwrap();
+        let mut manifest = manifest(&["/x"]);
+        manifest.routes[0].authorizer = Some("auth".to_owned());
         let err = generate(&manifest, &config(), Arch::Arm64, TemplateFormat::Json).unwrap_err();
-        assert!(err.to_string().contains("authorizer"), "{err}");
+        assert!(err.to_string().contains("authorizer `auth`"), "{err}");
     }
 }

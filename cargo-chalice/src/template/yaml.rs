@@ -1,7 +1,8 @@
-//! YAML output for templates: block style, two-space indentation, keys in the
-//! model's order; strings that could be read as anything but a string are
-//! double-quoted with JSON escapes (valid YAML). Intrinsic functions keep their
-//! long form (`Fn::Sub:`), which CloudFormation reads in YAML as in JSON.
+//! YAML output for templates: block style, two-space indentation, keys sorted
+//! (whatever `serde_json`'s map order is in a build); strings that could be
+//! read as anything but a string are double-quoted with JSON escapes (valid
+//! YAML). Intrinsic functions keep their long form (`Fn::Sub:`), which
+//! CloudFormation reads in YAML as in JSON.
 
 use serde_json::Value;
 
@@ -25,8 +26,15 @@ fn indent(out: &mut String, level: usize) {
     }
 }
 
+/// The map's entries sorted by key.
+fn sorted(map: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut entries: Vec<_> = map.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    entries
+}
+
 fn write_map(out: &mut String, map: &serde_json::Map<String, Value>, level: usize) {
-    for (key, value) in map {
+    for (key, value) in sorted(map) {
         indent(out, level);
         out.push_str(&string(key));
         out.push(':');
@@ -42,7 +50,7 @@ fn write_seq(out: &mut String, items: &[Value], level: usize) {
             Value::Object(map) if !map.is_empty() => {
                 // The first key goes on the dash's line, the rest align with it.
                 let mut first = true;
-                for (key, value) in map {
+                for (key, value) in sorted(map) {
                     if first {
                         out.push(' ');
                         first = false;
