@@ -217,6 +217,11 @@ fn hello_packages_for_x86_64_deterministically_and_lints() {
         out.to_str().unwrap(),
     ]);
     let yaml = std::fs::read_to_string(out.join("template.yaml")).expect("template.yaml");
+    // The zip does not depend on the template format.
+    assert_eq!(
+        std::fs::read(out.join("deployment.zip")).unwrap(),
+        std::fs::read(dir.path().join("out1/deployment.zip")).unwrap()
+    );
     assert!(yaml.contains("Type: AWS::ApiGateway::RestApi"), "{yaml}");
     insta::assert_snapshot!("hello_template_x86_64_yaml", yaml);
     lint(&[out.join("template.yaml")]);
@@ -582,4 +587,58 @@ fn bad_settings_are_reported() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("missing.json"), "{err}");
+}
+
+#[test]
+fn build_zips_the_same_artifact_as_package() {
+    let (output, _) = cargo_chalice(&["build", "--project-dir", &hello_dir(), "--arch", "x86_64"]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let zip_line = stdout
+        .lines()
+        .find(|l| l.starts_with("zip "))
+        .unwrap_or_else(|| panic!("no zip line in {stdout}"));
+    let zip_path = zip_line[4..].split(" (").next().unwrap();
+    let bootstrap = bootstrap_of(Path::new(zip_path));
+    let app = cargo_chalice::app_manifest::from_bytes(Path::new("bootstrap"), &bootstrap).unwrap();
+    assert_eq!(app.arch, Some(Arch::X86_64));
+    assert!(
+        stdout.contains(&format!("{} routes", app.manifest.routes.len())),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn errors_name_the_problem() {
+    let empty = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_cargo-chalice"))
+        .args(["package", "--project-dir"])
+        .arg(empty.path())
+        .arg(empty.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot read the Cargo project"), "{stderr}");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_cargo-chalice"))
+        .args([
+            "package",
+            "--project-dir",
+            &hello_dir(),
+            "--stage",
+            "nope",
+            "--arch",
+            "x86_64",
+        ])
+        .arg(empty.path().join("out"))
+        .env("CARGO_TARGET_DIR", test_target_dir())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no stage `nope`"), "{stderr}");
+    assert!(
+        !empty.path().join("out").exists(),
+        "nothing is written on error"
+    );
 }
