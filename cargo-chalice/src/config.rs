@@ -209,7 +209,8 @@ impl StageConfig {
         let flag = |v: Option<Value>| v.and_then(|v| v.as_bool());
         let text = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_owned));
         let list = |v: Option<Value>| -> Vec<String> {
-            v.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
+            v.and_then(|v| serde_json::from_value(v).ok())
+                .unwrap_or_default()
         };
         FunctionConfig {
             environment_variables: merge(&|s| s.environment_variables.as_ref()),
@@ -238,7 +239,11 @@ impl StageConfig {
 /// must be valid: errors carry the file, line and column, and unknown keys are
 /// named. A stage that the file does not define is an error when the file
 /// defines stages; `dev` is always allowed.
-pub fn load(project_dir: &Path, stage: &str, default_app_name: &str) -> Result<StageConfig, ConfigError> {
+pub fn load(
+    project_dir: &Path,
+    stage: &str,
+    default_app_name: &str,
+) -> Result<StageConfig, ConfigError> {
     let path = project_dir.join(CONFIG_PATH);
     let file = match std::fs::read_to_string(&path) {
         Ok(text) => parse(&path, &text)?,
@@ -286,7 +291,12 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
         path: path.to_owned(),
         line: error.line(),
         column: error.column(),
-        message: error.to_string().split(" at line ").next().unwrap_or("").to_owned(),
+        message: error
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or("")
+            .to_owned(),
     };
     let value: Value = serde_json::from_str(text).map_err(json_error)?;
     check_keys(path, text, &value)?;
@@ -296,7 +306,10 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
 fn check_keys(path: &Path, text: &str, value: &Value) -> Result<(), ConfigError> {
     let unknown = |key: &str, full: String, allowed: &[&[&str]]| {
         let (line, column) = locate(text, key);
-        let mut all: Vec<&str> = allowed.iter().flat_map(|keys| keys.iter().copied()).collect();
+        let mut all: Vec<&str> = allowed
+            .iter()
+            .flat_map(|keys| keys.iter().copied())
+            .collect();
         all.sort_unstable();
         ConfigError::Invalid {
             path: path.to_owned(),
@@ -322,7 +335,11 @@ fn check_keys(path: &Path, text: &str, value: &Value) -> Result<(), ConfigError>
     let check_functions = |section: &Value, prefix: &str| -> Result<(), ConfigError> {
         if let Some(functions) = section.get("lambda_functions").and_then(Value::as_object) {
             for (name, function) in functions {
-                check(function, &format!("{prefix}lambda_functions.{name}."), &[SETTINGS_KEYS])?;
+                check(
+                    function,
+                    &format!("{prefix}lambda_functions.{name}."),
+                    &[SETTINGS_KEYS],
+                )?;
             }
         }
         Ok(())
@@ -366,19 +383,27 @@ fn resolve(
     stage: &str,
     default_app_name: &str,
 ) -> Result<StageConfig, ConfigError> {
-    if !file.stages.contains_key(stage) && !(stage == "dev" && file.stages.is_empty()) {
+    let defined = file.stages.contains_key(stage) || (stage == "dev" && file.stages.is_empty());
+    if !defined {
         let known: Vec<&str> = file.stages.keys().map(String::as_str).collect();
         return Err(ConfigError::UnknownStage {
             path: path.to_owned(),
             stage: stage.to_owned(),
-            known: if known.is_empty() { "(none)".to_owned() } else { known.join(", ") },
+            known: if known.is_empty() {
+                "(none)".to_owned()
+            } else {
+                known.join(", ")
+            },
         });
     }
     let section = file.stages.get(stage);
     let pick = |get: &dyn Fn(&StageSection) -> Option<String>| {
         section.and_then(get).or_else(|| get(&file.top))
     };
-    let app_name = file.app_name.clone().unwrap_or_else(|| default_app_name.to_owned());
+    let app_name = file
+        .app_name
+        .clone()
+        .unwrap_or_else(|| default_app_name.to_owned());
     if app_name.is_empty()
         || !app_name
             .chars()
@@ -389,7 +414,8 @@ fn resolve(
             format!("`app_name` `{app_name}` must be letters, digits, `-` or `_`"),
         ));
     }
-    let endpoint_type = pick(&|s| s.api_gateway_endpoint_type.clone()).unwrap_or_else(|| "EDGE".to_owned());
+    let endpoint_type =
+        pick(&|s| s.api_gateway_endpoint_type.clone()).unwrap_or_else(|| "EDGE".to_owned());
     if !["EDGE", "REGIONAL", "PRIVATE"].contains(&endpoint_type.as_str()) {
         return Err(invalid(
             path,
@@ -420,7 +446,8 @@ fn resolve(
         project_dir: project_dir.to_owned(),
         app_name,
         stage: stage.to_owned(),
-        api_gateway_stage: pick(&|s| s.api_gateway_stage.clone()).unwrap_or_else(|| "api".to_owned()),
+        api_gateway_stage: pick(&|s| s.api_gateway_stage.clone())
+            .unwrap_or_else(|| "api".to_owned()),
         endpoint_type,
         binary_media_types,
         minimum_compression_size: section
@@ -435,13 +462,19 @@ fn resolve(
     if !(128..=10240).contains(&api.lambda_memory_size) {
         return Err(invalid(
             path,
-            format!("`lambda_memory_size` is {}; expected 128 to 10240 (MB)", api.lambda_memory_size),
+            format!(
+                "`lambda_memory_size` is {}; expected 128 to 10240 (MB)",
+                api.lambda_memory_size
+            ),
         ));
     }
     if !(1..=900).contains(&api.lambda_timeout) {
         return Err(invalid(
             path,
-            format!("`lambda_timeout` is {}; expected 1 to 900 (seconds)", api.lambda_timeout),
+            format!(
+                "`lambda_timeout` is {}; expected 1 to 900 (seconds)",
+                api.lambda_timeout
+            ),
         ));
     }
     Ok(config)
@@ -497,8 +530,16 @@ mod tests {
 
     #[test]
     fn unknown_key_is_named() {
-        let err = load_text("{\"stages\": {\"dev\": {\n \"lambda_memroy_size\": 3}}}", "dev").unwrap_err();
-        assert!(err.to_string().contains("config.json:2:2: unknown key `stages.dev.lambda_memroy_size`"), "{err}");
+        let err = load_text(
+            "{\"stages\": {\"dev\": {\n \"lambda_memroy_size\": 3}}}",
+            "dev",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("config.json:2:2: unknown key `stages.dev.lambda_memroy_size`"),
+            "{err}"
+        );
         let err = load_text(r#"{"colour": 1}"#, "dev").unwrap_err();
         assert!(err.to_string().contains("colour"), "{err}");
     }
@@ -507,7 +548,11 @@ mod tests {
     fn unknown_stage_lists_stages() {
         let err = load_text(r#"{"stages": {"dev": {}, "prod": {}}}"#, "qa").unwrap_err();
         assert_eq!(
-            err.to_string().split(": ").skip(1).collect::<Vec<_>>().join(": "),
+            err.to_string()
+                .split(": ")
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(": "),
             "no stage `qa`; the stages are: dev, prod"
         );
     }
