@@ -101,7 +101,113 @@ pub struct StageSection {
     pub architecture: Option<String>,
     /// Per-function overrides, by function name (`api`, or a handler name).
     pub lambda_functions: Option<BTreeMap<String, Settings>>,
+    /// Names of the API keys made when a route requires one (default one key, `<app>-<stage>`).
+    pub api_keys: Option<Vec<String>>,
+    /// The usage plan the API keys belong to.
+    pub usage_plan: Option<UsagePlan>,
+    /// Stage throttling, overall and per route.
+    pub throttling: Option<Throttling>,
+    /// Gateway responses by response type (`UNAUTHORIZED`, `DEFAULT_4XX`...).
+    pub gateway_responses: Option<BTreeMap<String, GatewayResponse>>,
+    /// A resource policy from source-IP lists.
+    pub resource_policy: Option<ResourcePolicy>,
+    /// A resource policy file under `.chalice/` (instead of `resource_policy`).
+    pub resource_policy_file: Option<String>,
 }
+
+/// A rate and burst limit.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ThrottleLimits {
+    /// Steady-state requests per second.
+    pub rate_limit: Option<f64>,
+    /// Burst capacity (requests).
+    pub burst_limit: Option<u32>,
+}
+
+/// A usage plan's quota.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    /// Requests per period.
+    pub limit: u32,
+    /// `DAY`, `WEEK` or `MONTH`.
+    pub period: String,
+}
+
+/// `usage_plan`: throttle and quota for the API keys.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UsagePlan {
+    /// Rate and burst per key.
+    pub throttle: Option<ThrottleLimits>,
+    /// Quota per key.
+    pub quota: Option<Quota>,
+}
+
+/// `throttling`: the stage's limits, overall and per route (`"GET /items/{id}"`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Throttling {
+    /// Steady-state requests per second for the whole stage.
+    pub rate_limit: Option<f64>,
+    /// Burst capacity for the whole stage.
+    pub burst_limit: Option<u32>,
+    /// Limits per route, keyed `"METHOD /path"`.
+    #[serde(default)]
+    pub routes: BTreeMap<String, ThrottleLimits>,
+}
+
+/// One gateway response.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayResponse {
+    /// The HTTP status (default: API Gateway's for the type).
+    pub status_code: Option<u16>,
+    /// Response headers (static values).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Body templates by content type.
+    #[serde(default)]
+    pub templates: BTreeMap<String, String>,
+}
+
+/// `resource_policy`: who may call the API, by source IP.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ResourcePolicy {
+    /// Only these addresses or CIDR ranges may call (empty: anyone).
+    #[serde(default)]
+    pub allow_source_ips: Vec<String>,
+    /// These addresses or CIDR ranges may not call.
+    #[serde(default)]
+    pub deny_source_ips: Vec<String>,
+}
+
+/// API Gateway's gateway response types.
+pub const GATEWAY_RESPONSE_TYPES: &[&str] = &[
+    "ACCESS_DENIED",
+    "API_CONFIGURATION_ERROR",
+    "AUTHORIZER_CONFIGURATION_ERROR",
+    "AUTHORIZER_FAILURE",
+    "BAD_REQUEST_BODY",
+    "BAD_REQUEST_PARAMETERS",
+    "DEFAULT_4XX",
+    "DEFAULT_5XX",
+    "EXPIRED_TOKEN",
+    "INTEGRATION_FAILURE",
+    "INTEGRATION_TIMEOUT",
+    "INVALID_API_KEY",
+    "INVALID_SIGNATURE",
+    "MISSING_AUTHENTICATION_TOKEN",
+    "QUOTA_EXCEEDED",
+    "REQUEST_TOO_LARGE",
+    "RESOURCE_NOT_FOUND",
+    "THROTTLED",
+    "UNAUTHORIZED",
+    "UNSUPPORTED_MEDIA_TYPE",
+    "WAF_FILTERED",
+];
 
 /// The whole file.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -174,6 +280,18 @@ pub struct StageConfig {
     pub deployment_bucket: Option<String>,
     /// Architecture: `arm64` or `x86_64`.
     pub architecture: String,
+    /// API key names (used when a route requires a key): `api_keys`, or `<app>-<stage>`.
+    pub api_keys: Vec<String>,
+    /// The usage plan's limits.
+    pub usage_plan: UsagePlan,
+    /// Stage throttling.
+    pub throttling: Option<Throttling>,
+    /// Gateway responses by type.
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
+    /// Resource policy from source-IP lists.
+    pub resource_policy: Option<ResourcePolicy>,
+    /// Resource policy file under `.chalice/`.
+    pub resource_policy_file: Option<String>,
     file: ConfigFile,
 }
 
@@ -280,6 +398,12 @@ const STAGE_KEYS: &[&str] = &[
     "deployment_bucket",
     "architecture",
     "lambda_functions",
+    "api_keys",
+    "usage_plan",
+    "throttling",
+    "gateway_responses",
+    "resource_policy",
+    "resource_policy_file",
 ];
 /// Keys only the top level has.
 const TOP_KEYS: &[&str] = &["version", "app_name", "stages"];
@@ -442,6 +566,7 @@ fn resolve(
     if let Some(vars) = section.and_then(|s| s.stage_variables.as_ref()) {
         stage_variables.extend(vars.clone());
     }
+    let governance = resolve_governance(path, &file, section, &app_name, stage)?;
     let config = StageConfig {
         project_dir: project_dir.to_owned(),
         app_name,
@@ -456,6 +581,12 @@ fn resolve(
         stage_variables,
         deployment_bucket: pick(&|s| s.deployment_bucket.clone()),
         architecture,
+        api_keys: governance.api_keys,
+        usage_plan: governance.usage_plan,
+        throttling: governance.throttling,
+        gateway_responses: governance.gateway_responses,
+        resource_policy: governance.resource_policy,
+        resource_policy_file: governance.resource_policy_file,
         file,
     };
     let api = config.function("api");
@@ -478,6 +609,201 @@ fn resolve(
         ));
     }
     Ok(config)
+}
+
+/// The API-governance keys of a stage, resolved and checked.
+struct Governance {
+    api_keys: Vec<String>,
+    usage_plan: UsagePlan,
+    throttling: Option<Throttling>,
+    gateway_responses: BTreeMap<String, GatewayResponse>,
+    resource_policy: Option<ResourcePolicy>,
+    resource_policy_file: Option<String>,
+}
+
+/// Resolves (stage over top level, whole values) and checks the keys of
+/// API keys, usage plan, throttling, gateway responses and resource policy.
+fn resolve_governance(
+    path: &Path,
+    file: &ConfigFile,
+    section: Option<&StageSection>,
+    app_name: &str,
+    stage: &str,
+) -> Result<Governance, ConfigError> {
+    fn pick<T: Clone>(
+        section: Option<&StageSection>,
+        top: &StageSection,
+        get: impl Fn(&StageSection) -> Option<&T>,
+    ) -> Option<T> {
+        section.and_then(&get).or_else(|| get(top)).cloned()
+    }
+    let top = &file.top;
+    let api_keys = pick(section, top, |s| s.api_keys.as_ref())
+        .unwrap_or_else(|| vec![format!("{app_name}-{stage}")]);
+    if api_keys.is_empty() {
+        return Err(invalid(
+            path,
+            "`api_keys` is empty; name at least one key or leave it out".to_owned(),
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for name in &api_keys {
+        let ok = !name.is_empty()
+            && name.len() <= 128
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+        if !ok {
+            return Err(invalid(
+                path,
+                format!("`api_keys`: `{name}` must be 1 to 128 letters, digits, `-`, `_` or `.`"),
+            ));
+        }
+        if !seen.insert(name.to_ascii_lowercase()) {
+            return Err(invalid(
+                path,
+                format!("`api_keys`: `{name}` is listed twice"),
+            ));
+        }
+    }
+    let check_limits = |key: &str, limits: &ThrottleLimits| -> Result<(), ConfigError> {
+        if let Some(rate) = limits.rate_limit {
+            if !rate.is_finite() || rate < 0.0 {
+                return Err(invalid(
+                    path,
+                    format!("`{key}.rate_limit` is {rate}; expected a number >= 0"),
+                ));
+            }
+        }
+        Ok(())
+    };
+    let usage_plan = pick(section, top, |s| s.usage_plan.as_ref()).unwrap_or_default();
+    if let Some(throttle) = &usage_plan.throttle {
+        check_limits("usage_plan.throttle", throttle)?;
+    }
+    if let Some(quota) = &usage_plan.quota {
+        if !["DAY", "WEEK", "MONTH"].contains(&quota.period.as_str()) {
+            return Err(invalid(
+                path,
+                format!(
+                    "`usage_plan.quota.period` is `{}`; expected DAY, WEEK or MONTH",
+                    quota.period
+                ),
+            ));
+        }
+        if quota.limit == 0 {
+            return Err(invalid(
+                path,
+                "`usage_plan.quota.limit` is 0; expected at least 1".to_owned(),
+            ));
+        }
+    }
+    let throttling = pick(section, top, |s| s.throttling.as_ref());
+    if let Some(throttling) = &throttling {
+        check_limits(
+            "throttling",
+            &ThrottleLimits {
+                rate_limit: throttling.rate_limit,
+                burst_limit: throttling.burst_limit,
+            },
+        )?;
+        for (route, limits) in &throttling.routes {
+            let valid = route
+                .split_once(' ')
+                .is_some_and(|(method, p)| !method.is_empty() && p.starts_with('/'));
+            if !valid {
+                return Err(invalid(
+                    path,
+                    format!("`throttling.routes`: `{route}` should be `METHOD /path`, e.g. `GET /items/{{id}}`"),
+                ));
+            }
+            check_limits(&format!("throttling.routes.{route}"), limits)?;
+        }
+    }
+    let gateway_responses =
+        pick(section, top, |s| s.gateway_responses.as_ref()).unwrap_or_default();
+    for (kind, response) in &gateway_responses {
+        if !GATEWAY_RESPONSE_TYPES.contains(&kind.as_str()) {
+            return Err(invalid(
+                path,
+                format!(
+                    "`gateway_responses`: `{kind}` is not a gateway response type; expected one of {}",
+                    GATEWAY_RESPONSE_TYPES.join(", ")
+                ),
+            ));
+        }
+        if let Some(code) = response.status_code {
+            if !(100..=599).contains(&code) {
+                return Err(invalid(
+                    path,
+                    format!(
+                        "`gateway_responses.{kind}.status_code` is {code}; expected 100 to 599"
+                    ),
+                ));
+            }
+        }
+        for (name, value) in &response.headers {
+            let ok = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !ok || value.contains('\'') {
+                return Err(invalid(
+                    path,
+                    format!("`gateway_responses.{kind}.headers`: `{name}` must be a header name (letters, digits, `-`) with a value without `'`"),
+                ));
+            }
+        }
+    }
+    let resource_policy = pick(section, top, |s| s.resource_policy.as_ref());
+    let resource_policy_file = pick(section, top, |s| s.resource_policy_file.as_ref());
+    if resource_policy.is_some() && resource_policy_file.is_some() {
+        return Err(invalid(
+            path,
+            "`resource_policy` and `resource_policy_file` are both set; use one".to_owned(),
+        ));
+    }
+    if let Some(policy) = &resource_policy {
+        if policy.allow_source_ips.is_empty() && policy.deny_source_ips.is_empty() {
+            return Err(invalid(
+                path,
+                "`resource_policy` needs `allow_source_ips` or `deny_source_ips`".to_owned(),
+            ));
+        }
+        for ip in policy
+            .allow_source_ips
+            .iter()
+            .chain(&policy.deny_source_ips)
+        {
+            if !is_ip_or_cidr(ip) {
+                return Err(invalid(
+                    path,
+                    format!("`resource_policy`: `{ip}` is not an IP address or CIDR range"),
+                ));
+            }
+        }
+    }
+    Ok(Governance {
+        api_keys,
+        usage_plan,
+        throttling,
+        gateway_responses,
+        resource_policy,
+        resource_policy_file,
+    })
+}
+
+/// Whether `text` is an IPv4/IPv6 address or CIDR range (`10.0.0.0/8`).
+fn is_ip_or_cidr(text: &str) -> bool {
+    let (address, prefix) = match text.split_once('/') {
+        Some((address, prefix)) => (address, Some(prefix)),
+        None => (text, None),
+    };
+    let Ok(ip) = address.parse::<std::net::IpAddr>() else {
+        return false;
+    };
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    prefix.is_none_or(|p| p.parse::<u32>().is_ok_and(|p| p <= max))
 }
 
 #[cfg(test)]

@@ -642,3 +642,478 @@ fn errors_name_the_problem() {
         "nothing is written on error"
     );
 }
+
+/// Adds authorizers (TOKEN, REQUEST, Cognito), IAM routes and CORS resources
+/// to a synthetic manifest.
+fn governed(mut manifest: Manifest) -> Manifest {
+    use chalice_rs_runtime::manifest::{Authorizer, AuthorizerKind, Cors};
+    let authorizer = |name: &str, kind: AuthorizerKind| Authorizer {
+        name: name.to_owned(),
+        module: "synthetic".to_owned(),
+        file: "src/main.rs".to_owned(),
+        line: 1,
+        kind,
+        ttl_seconds: 300,
+    };
+    manifest.authorizers = vec![
+        authorizer(
+            "cognito",
+            AuthorizerKind::CognitoUserPools {
+                provider_arns: vec![
+                    "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc".to_owned(),
+                ],
+                header: "Authorization".to_owned(),
+            },
+        ),
+        authorizer(
+            "request_auth",
+            AuthorizerKind::Request {
+                identity_sources: vec![
+                    "method.request.header.X-Tenant".to_owned(),
+                    "method.request.querystring.key".to_owned(),
+                ],
+            },
+        ),
+        authorizer(
+            "token_auth",
+            AuthorizerKind::Token {
+                header: "Authorization".to_owned(),
+                validation_expression: Some("^Bearer .+$".to_owned()),
+            },
+        ),
+    ];
+    let cors = Cors {
+        allow_origin: "https://example.com".to_owned(),
+        allow_headers: vec!["X-Tenant".to_owned()],
+        expose_headers: vec!["X-Request-Id".to_owned()],
+        max_age: Some(600),
+        allow_credentials: true,
+    };
+    let cors_paths: Vec<String> = manifest
+        .resource_paths()
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % 5 == 1)
+        .map(|(_, p)| p)
+        .collect();
+    for (i, route) in manifest.routes.iter_mut().enumerate() {
+        route.authorizer = match i % 8 {
+            1 => Some("token_auth".to_owned()),
+            3 => Some("request_auth".to_owned()),
+            5 => Some("cognito".to_owned()),
+            7 => Some("iam".to_owned()),
+            _ => None,
+        };
+        if cors_paths.contains(&route.resource_path) {
+            route.cors = Some(cors.clone());
+        }
+    }
+    manifest
+}
+
+const GOVERNED_CONFIG: &str = r#"{
+  "version": "2.0",
+  "app_name": "governed",
+  "api_keys": ["partner-a", "partner-b"],
+  "usage_plan": {"throttle": {"rate_limit": 10, "burst_limit": 20},
+                 "quota": {"limit": 1000, "period": "DAY"}},
+  "throttling": {"rate_limit": 100.5, "burst_limit": 200,
+                 "routes": {"GET /g1/r1/{id}": {"rate_limit": 5, "burst_limit": 10}}},
+  "gateway_responses": {
+    "UNAUTHORIZED": {"status_code": 401, "headers": {"X-Foo": "bar"},
+                     "templates": {"application/json": "{\"message\": $context.error.messageString}"}},
+    "DEFAULT_4XX": {"headers": {"Access-Control-Allow-Origin": "*"}}
+  },
+  "resource_policy": {"allow_source_ips": ["10.0.0.0/8", "192.0.2.1"], "deny_source_ips": ["10.1.0.0/16"]},
+  "stages": {"dev": {}}
+}"#;
+
+#[test]
+fn authorizers_keys_cors_and_policies_reach_the_template() {
+    let project = project_with_config(Some(GOVERNED_CONFIG));
+    let manifest = governed(synthetic_manifest(16));
+    let out = project.path().join("out");
+    let output = write_synthetic(project.path(), manifest.clone(), &out, TemplateFormat::Json);
+    assert!(output.nested_templates.is_empty());
+    let t = read_json(&output.template_path);
+    let r = &t["Resources"];
+
+    // Lambda authorizers: function, log group, permission, authorizer.
+    let token = &r["TokenAuthAuthorizer"]["Properties"];
+    assert_eq!(
+        r["TokenAuthAuthorizer"]["Type"],
+        "AWS::ApiGateway::Authorizer"
+    );
+    assert_eq!(token["Type"], "TOKEN");
+    assert_eq!(
+        token["IdentitySource"],
+        "method.request.header.Authorization"
+    );
+    assert_eq!(token["IdentityValidationExpression"], "^Bearer .+$");
+    assert_eq!(token["AuthorizerResultTtlInSeconds"], 300);
+    assert_eq!(
+        token["AuthorizerUri"]["Fn::Sub"],
+        "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${TokenAuthAuthorizerHandler.Arn}/invocations"
+    );
+    let function = &r["TokenAuthAuthorizerHandler"]["Properties"];
+    assert_eq!(function["Handler"], "authorizer:token_auth");
+    assert_eq!(function["Code"], "./deployment.zip");
+    assert_eq!(function["Role"], r["APIHandler"]["Properties"]["Role"]);
+    assert_eq!(
+        function["LoggingConfig"]["LogGroup"]["Ref"],
+        "TokenAuthAuthorizerLogGroup"
+    );
+    assert_eq!(
+        r["TokenAuthAuthorizerLogGroup"]["Type"],
+        "AWS::Logs::LogGroup"
+    );
+    let permission = &r["TokenAuthAuthorizerInvokePermission"]["Properties"];
+    assert_eq!(permission["Principal"], "apigateway.amazonaws.com");
+    assert_eq!(
+        permission["SourceArn"]["Fn::Sub"],
+        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${RestAPI}/authorizers/${TokenAuthAuthorizer}"
+    );
+    let request = &r["RequestAuthAuthorizer"]["Properties"];
+    assert_eq!(request["Type"], "REQUEST");
+    assert_eq!(
+        request["IdentitySource"],
+        "method.request.header.X-Tenant, method.request.querystring.key"
+    );
+    assert_eq!(
+        r["RequestAuthAuthorizerHandler"]["Properties"]["Handler"],
+        "authorizer:request_auth"
+    );
+    // Cognito: no function.
+    let cognito = &r["CognitoAuthorizer"]["Properties"];
+    assert_eq!(cognito["Type"], "COGNITO_USER_POOLS");
+    assert_eq!(cognito["ProviderARNs"].as_array().unwrap().len(), 1);
+    assert!(cognito.get("AuthorizerUri").is_none());
+    assert!(r.get("CognitoAuthorizerHandler").is_none());
+    // The role may write to each function's log group.
+    let log_resources = &r["APIHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+        ["Statement"][0]["Resource"];
+    assert_eq!(
+        log_resources.as_array().unwrap().len(),
+        3,
+        "{log_resources}"
+    );
+    for output in [
+        "TokenAuthAuthorizerHandlerArn",
+        "RequestAuthAuthorizerHandlerName",
+    ] {
+        assert!(t["Outputs"].get(output).is_some(), "output {output}");
+    }
+
+    // Methods: authorization as the route says.
+    let mut seen = std::collections::BTreeSet::new();
+    for (id, method) in resources_of_type(&t, "AWS::ApiGateway::Method") {
+        let p = &method["Properties"];
+        if p["HttpMethod"] == "OPTIONS" {
+            continue;
+        }
+        let route = manifest
+            .routes
+            .iter()
+            .find(|route| {
+                id.starts_with(&format!(
+                    "Method{}",
+                    cargo_chalice::template::ids::method_name(&route.method)
+                )) && p["HttpMethod"] == route.method.as_str()
+                    && id.ends_with(&cargo_chalice::template::ids::path_name(
+                        &route.resource_path,
+                    ))
+            })
+            .unwrap_or_else(|| panic!("no route for {id}"));
+        let (kind, authorizer) = match route.authorizer.as_deref() {
+            None => ("NONE", None),
+            Some("iam") => ("AWS_IAM", None),
+            Some("cognito") => ("COGNITO_USER_POOLS", Some("CognitoAuthorizer")),
+            Some("token_auth") => ("CUSTOM", Some("TokenAuthAuthorizer")),
+            Some(_) => ("CUSTOM", Some("RequestAuthAuthorizer")),
+        };
+        assert_eq!(p["AuthorizationType"], kind, "{id}");
+        assert_eq!(p["AuthorizerId"]["Ref"].as_str(), authorizer, "{id}");
+        assert_eq!(
+            p.get("ApiKeyRequired")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            route.api_key_required,
+            "{id}"
+        );
+        seen.insert(kind);
+    }
+    assert_eq!(seen.len(), 4, "{seen:?}");
+
+    // API keys and the usage plan.
+    let keys = resources_of_type(&t, "AWS::ApiGateway::ApiKey");
+    assert_eq!(keys.len(), 2);
+    let key = &r["APIKeyPartnerA"];
+    assert_eq!(key["Properties"]["Name"], "partner-a");
+    assert_eq!(key["Properties"]["Enabled"], true);
+    assert_eq!(key["DependsOn"][0], "RestAPIStage");
+    let plan = &r["APIUsagePlan"]["Properties"];
+    assert_eq!(plan["ApiStages"][0]["ApiId"]["Ref"], "RestAPI");
+    assert_eq!(plan["ApiStages"][0]["Stage"]["Ref"], "RestAPIStage");
+    assert_eq!(plan["Throttle"]["RateLimit"], 10.0);
+    assert_eq!(plan["Throttle"]["BurstLimit"], 20);
+    assert_eq!(plan["Quota"]["Limit"], 1000);
+    assert_eq!(plan["Quota"]["Period"], "DAY");
+    let plan_key = &r["UsagePlanKeyPartnerB"]["Properties"];
+    assert_eq!(plan_key["KeyId"]["Ref"], "APIKeyPartnerB");
+    assert_eq!(plan_key["KeyType"], "API_KEY");
+    assert_eq!(plan_key["UsagePlanId"]["Ref"], "APIUsagePlan");
+    assert_eq!(
+        t["Outputs"]["APIKeyPartnerAId"]["Value"]["Ref"],
+        "APIKeyPartnerA"
+    );
+
+    // Stage throttling.
+    let settings = r["RestAPIStage"]["Properties"]["MethodSettings"]
+        .as_array()
+        .unwrap();
+    assert_eq!(settings.len(), 2);
+    assert_eq!(settings[0]["ResourcePath"], "/*");
+    assert_eq!(settings[0]["ThrottlingRateLimit"], 100.5);
+    assert_eq!(settings[0]["ThrottlingBurstLimit"], 200);
+    assert_eq!(settings[1]["HttpMethod"], "GET");
+    assert_eq!(settings[1]["ResourcePath"], "/~1g1~1r1~1{id}");
+    assert_eq!(settings[1]["ThrottlingRateLimit"], 5.0);
+
+    // CORS preflights.
+    let preflights: Vec<_> = resources_of_type(&t, "AWS::ApiGateway::Method")
+        .into_iter()
+        .filter(|(_, m)| m["Properties"]["HttpMethod"] == "OPTIONS")
+        .collect();
+    let cors_paths: std::collections::BTreeSet<&str> = manifest
+        .routes
+        .iter()
+        .filter(|r| r.cors.is_some())
+        .map(|r| r.resource_path.as_str())
+        .collect();
+    assert_eq!(preflights.len(), cors_paths.len());
+    assert!(!preflights.is_empty());
+    let deployment = resources_of_type(&t, "AWS::ApiGateway::Deployment")[0].1;
+    for (id, preflight) in &preflights {
+        let p = &preflight["Properties"];
+        assert_eq!(p["AuthorizationType"], "NONE");
+        assert_eq!(p["Integration"]["Type"], "MOCK");
+        assert_eq!(
+            p["Integration"]["RequestTemplates"]["application/json"],
+            "{\"statusCode\": 200}"
+        );
+        let params = &p["Integration"]["IntegrationResponses"][0]["ResponseParameters"];
+        assert_eq!(
+            params["method.response.header.Access-Control-Allow-Origin"],
+            "'https://example.com'"
+        );
+        assert_eq!(
+            params["method.response.header.Access-Control-Allow-Credentials"],
+            "'true'"
+        );
+        assert_eq!(
+            params["method.response.header.Access-Control-Max-Age"],
+            "'600'"
+        );
+        assert!(
+            params["method.response.header.Access-Control-Allow-Headers"]
+                .as_str()
+                .unwrap()
+                .contains("X-Tenant")
+        );
+        let methods = params["method.response.header.Access-Control-Allow-Methods"]
+            .as_str()
+            .unwrap();
+        assert!(
+            methods.contains("OPTIONS") && methods.contains("GET"),
+            "{methods}"
+        );
+        let declared = p["MethodResponses"][0]["ResponseParameters"]
+            .as_object()
+            .unwrap();
+        assert_eq!(declared.len(), params.as_object().unwrap().len());
+        assert!(declared.values().all(|v| v == true));
+        assert!(
+            deployment["DependsOn"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from(id.as_str())),
+            "the deployment waits for {id}"
+        );
+    }
+
+    // Gateway responses and the resource policy.
+    let unauthorized = &r["GatewayResponseUnauthorized"]["Properties"];
+    assert_eq!(unauthorized["ResponseType"], "UNAUTHORIZED");
+    assert_eq!(unauthorized["StatusCode"], "401");
+    assert_eq!(
+        unauthorized["ResponseParameters"]["gatewayresponse.header.X-Foo"],
+        "'bar'"
+    );
+    assert!(unauthorized["ResponseTemplates"]["application/json"]
+        .as_str()
+        .unwrap()
+        .contains("$context.error.messageString"));
+    assert!(r["GatewayResponseDefault4xx"]["Properties"]
+        .get("StatusCode")
+        .is_none());
+    assert!(deployment["DependsOn"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("GatewayResponseUnauthorized")));
+    let policy = &r["RestAPI"]["Properties"]["Policy"];
+    assert_eq!(policy["Statement"][0]["Effect"], "Allow");
+    assert_eq!(policy["Statement"][0]["Resource"], "execute-api:/*");
+    assert_eq!(
+        policy["Statement"][0]["Condition"]["IpAddress"]["aws:SourceIp"][0],
+        "10.0.0.0/8"
+    );
+    assert_eq!(policy["Statement"][1]["Effect"], "Deny");
+
+    lint(std::slice::from_ref(&output.template_path));
+    // YAML too.
+    let yaml = write_synthetic(
+        project.path(),
+        manifest,
+        &project.path().join("out-yaml"),
+        TemplateFormat::Yaml,
+    );
+    lint(&[yaml.template_path]);
+}
+
+#[test]
+fn governed_large_apps_pass_authorizers_to_nested_stacks() {
+    let project = project_with_config(Some(GOVERNED_CONFIG));
+    let manifest = governed(synthetic_manifest(1_000));
+    let out = project.path().join("out");
+    let output = write_synthetic(project.path(), manifest, &out, TemplateFormat::Json);
+    assert!(!output.nested_templates.is_empty());
+    let root = read_json(&output.template_path);
+    assert_eq!(
+        resources_of_type(&root, "AWS::ApiGateway::Authorizer").len(),
+        3,
+        "authorizers stay in the root"
+    );
+    let mut custom = 0;
+    let mut preflights = 0;
+    for (id, stack) in resources_of_type(&root, "AWS::CloudFormation::Stack") {
+        let file = stack["Properties"]["TemplateURL"].as_str().unwrap();
+        let child = read_json(&out.join(file));
+        for (_, method) in resources_of_type(&child, "AWS::ApiGateway::Method") {
+            let p = &method["Properties"];
+            if p["HttpMethod"] == "OPTIONS" {
+                preflights += 1;
+            }
+            if let Some(target) = p["AuthorizerId"]["Ref"].as_str() {
+                custom += 1;
+                assert!(
+                    child["Parameters"].get(target).is_some(),
+                    "{file}: {target}"
+                );
+                assert_eq!(
+                    stack["Properties"]["Parameters"][target]["Ref"], target,
+                    "{id} passes {target}"
+                );
+            }
+        }
+    }
+    assert!(custom > 300, "{custom}");
+    assert!(preflights > 0);
+    let mut all = vec![output.template_path.clone()];
+    all.extend(output.nested_templates.iter().cloned());
+    lint(&all);
+}
+
+#[test]
+fn governance_settings_are_checked() {
+    let cases = [
+        (
+            r#"{"usage_plan": {"quota": {"limit": 5, "period": "YEAR"}}}"#,
+            "usage_plan.quota.period",
+        ),
+        (
+            r#"{"usage_plan": {"throttle": {"rate": 5}}}"#,
+            "unknown field `rate`",
+        ),
+        (
+            r#"{"gateway_responses": {"NOPE": {}}}"#,
+            "`NOPE` is not a gateway response type",
+        ),
+        (
+            r#"{"gateway_responses": {"THROTTLED": {"status_code": 99}}}"#,
+            "status_code",
+        ),
+        (
+            r#"{"resource_policy": {"allow_source_ips": ["10.0.0.0/33"]}}"#,
+            "not an IP address",
+        ),
+        (
+            r#"{"resource_policy": {"allow_source_ips": ["1.2.3.4"]}, "resource_policy_file": "p.json"}"#,
+            "both set",
+        ),
+        (
+            r#"{"throttling": {"routes": {"items": {}}}}"#,
+            "METHOD /path",
+        ),
+        (r#"{"api_keys": []}"#, "`api_keys` is empty"),
+    ];
+    for (text, expected) in cases {
+        let project = project_with_config(Some(text));
+        let err = config::load(project.path(), "dev", "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expected), "{text}: {err}");
+        assert!(err.contains("config.json"), "{err}");
+    }
+    // Checked against the app's routes and files.
+    let generate = |text: &str| {
+        let project = project_with_config(Some(text));
+        let config = config::load(project.path(), "dev", "x").unwrap();
+        cargo_chalice::template::generate(
+            &synthetic_manifest(3),
+            &config,
+            Arch::Arm64,
+            TemplateFormat::Json,
+        )
+        .map(|_| ())
+        .unwrap_err()
+        .to_string()
+    };
+    let err = generate(r#"{"throttling": {"routes": {"GET /nope": {"rate_limit": 1}}}}"#);
+    assert!(err.contains("`GET /nope` is not a route"), "{err}");
+    let err = generate(r#"{"resource_policy_file": "policy.json"}"#);
+    assert!(
+        err.contains("resource_policy_file") && err.contains("policy.json"),
+        "{err}"
+    );
+    let err = generate(r#"{"api_gateway_endpoint_type": "PRIVATE"}"#);
+    assert!(err.contains("PRIVATE"), "{err}");
+}
+
+#[test]
+fn a_private_api_with_a_policy_file_lints() {
+    let project = project_with_config(Some(
+        r#"{"api_gateway_endpoint_type": "PRIVATE", "resource_policy_file": "policy.json"}"#,
+    ));
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
+         "Condition": {"StringEquals": {"aws:sourceVpce": "vpce-0123456789abcdef0"}}}
+    ]});
+    std::fs::write(
+        project.path().join(".chalice/policy.json"),
+        policy.to_string(),
+    )
+    .unwrap();
+    let output = write_synthetic(
+        project.path(),
+        synthetic_manifest(4),
+        &project.path().join("out"),
+        TemplateFormat::Json,
+    );
+    let t = read_json(&output.template_path);
+    assert_eq!(t["Resources"]["RestAPI"]["Properties"]["Policy"], policy);
+    assert_eq!(
+        t["Resources"]["RestAPI"]["Properties"]["EndpointConfiguration"]["Types"][0],
+        "PRIVATE"
+    );
+    lint(&[output.template_path]);
+}

@@ -2,7 +2,14 @@
 //! not check, or what would only fail at deploy time.
 //!
 //! - each `AWS::ApiGateway::Method` has an `AuthorizationType` and a Lambda
-//!   proxy integration (`AWS_PROXY`, `IntegrationHttpMethod` `POST`);
+//!   proxy integration (`AWS_PROXY`, `IntegrationHttpMethod` `POST`), except
+//!   CORS preflights (`OPTIONS`, `MOCK`, with integration and method
+//!   responses); `CUSTOM` and `COGNITO_USER_POOLS` methods name an
+//!   `AuthorizerId`, others do not;
+//! - Lambda authorizers (`TOKEN`, `REQUEST`) have an `AuthorizerUri`, TOKEN
+//!   and Cognito ones an `IdentitySource`, Cognito ones `ProviderARNs`; the
+//!   result TTL is 0 to 3600 seconds;
+//! - a usage plan covers at least one API stage;
 //! - a template holding an `AWS::ApiGateway::Deployment` lists in its
 //!   `DependsOn` every method of that template and every nested stack
 //!   (which hold the other methods), or the deployment can be taken before
@@ -108,7 +115,46 @@ pub fn check(
                 {
                     return fail(format!("method `{id}` has no AuthorizationType"));
                 }
+                let authorization = properties
+                    .get("AuthorizationType")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let has_authorizer = properties.get("AuthorizerId").is_some();
+                match authorization {
+                    "CUSTOM" | "COGNITO_USER_POOLS" if !has_authorizer => {
+                        return fail(format!(
+                            "method `{id}` is {authorization} without an AuthorizerId"
+                        ));
+                    }
+                    "NONE" | "AWS_IAM" if has_authorizer => {
+                        return fail(format!(
+                            "method `{id}` is {authorization} but names an AuthorizerId"
+                        ));
+                    }
+                    "NONE" | "AWS_IAM" | "CUSTOM" | "COGNITO_USER_POOLS" => {}
+                    other => {
+                        return fail(format!("method `{id}` has the AuthorizationType `{other}`"));
+                    }
+                }
                 let integration = properties.get("Integration").unwrap_or(&Value::Null);
+                let preflight = properties.get("HttpMethod").and_then(Value::as_str)
+                    == Some("OPTIONS")
+                    && integration.get("Type").and_then(Value::as_str) == Some("MOCK");
+                if preflight {
+                    let non_empty = |value: Option<&Value>| {
+                        value
+                            .and_then(Value::as_array)
+                            .is_some_and(|items| !items.is_empty())
+                    };
+                    if !non_empty(integration.get("IntegrationResponses"))
+                        || !non_empty(properties.get("MethodResponses"))
+                    {
+                        return fail(format!(
+                            "preflight `{id}` needs integration and method responses"
+                        ));
+                    }
+                    continue;
+                }
                 if integration.get("Type").and_then(Value::as_str) != Some("AWS_PROXY") {
                     return fail(format!("method `{id}` is not an AWS_PROXY integration"));
                 }
@@ -138,6 +184,33 @@ pub fn check(
                 if methods.is_empty() && stacks.is_empty() {
                     return fail(format!("deployment `{id}` deploys an API without methods"));
                 }
+            }
+            "AWS::ApiGateway::Authorizer" => {
+                let kind = properties.get("Type").and_then(Value::as_str).unwrap_or("");
+                let has = |key: &str| properties.get(key).is_some();
+                match kind {
+                    "TOKEN" | "REQUEST" if !has("AuthorizerUri") => {
+                        return fail(format!("authorizer `{id}` has no AuthorizerUri"));
+                    }
+                    "COGNITO_USER_POOLS" if !non_empty_array(properties.get("ProviderARNs")) => {
+                        return fail(format!("authorizer `{id}` has no ProviderARNs"));
+                    }
+                    "TOKEN" | "REQUEST" | "COGNITO_USER_POOLS" => {}
+                    other => return fail(format!("authorizer `{id}` has the Type `{other}`")),
+                }
+                if kind != "REQUEST" && !has("IdentitySource") {
+                    return fail(format!("authorizer `{id}` has no IdentitySource"));
+                }
+                let ttl = properties
+                    .get("AuthorizerResultTtlInSeconds")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                if ttl > 3600 {
+                    return fail(format!("authorizer `{id}` caches for {ttl} s (limit 3600)"));
+                }
+            }
+            "AWS::ApiGateway::UsagePlan" if !non_empty_array(properties.get("ApiStages")) => {
+                return fail(format!("usage plan `{id}` covers no API stage"));
             }
             "AWS::IAM::Role" => {
                 if let Some(policies) = properties.get("Policies").and_then(Value::as_array) {
@@ -169,6 +242,13 @@ pub fn check(
         return fail(format!("`{target}` is referenced but not defined"));
     }
     Ok(())
+}
+
+/// Whether `value` holds a non-empty array.
+fn non_empty_array(value: Option<&Value>) -> bool {
+    value
+        .and_then(Value::as_array)
+        .is_some_and(|items| !items.is_empty())
 }
 
 fn grants_star(document: Option<&Value>) -> bool {
@@ -286,6 +366,38 @@ mod tests {
                 "POST",
             ),
         ];
+        let mut custom = method(Some("CUSTOM"), "AWS_PROXY", "POST");
+        let mut cases = cases.to_vec();
+        cases.push((
+            api(custom.clone(), json!(["MethodGetRoot"])),
+            "without an AuthorizerId",
+        ));
+        custom["Properties"]["AuthorizationType"] = json!("NONE");
+        custom["Properties"]["AuthorizerId"] = json!("abc");
+        cases.push((
+            api(custom, json!(["MethodGetRoot"])),
+            "names an AuthorizerId",
+        ));
+        let mut preflight = method(Some("NONE"), "MOCK", "POST");
+        preflight["Properties"]["HttpMethod"] = json!("OPTIONS");
+        cases.push((
+            api(preflight, json!(["MethodGetRoot"])),
+            "needs integration and method responses",
+        ));
+        let mut lambda_authorizer = api(
+            method(Some("NONE"), "AWS_PROXY", "POST"),
+            json!(["MethodGetRoot"]),
+        );
+        lambda_authorizer["Resources"]["Auth"] = json!({"Type": "AWS::ApiGateway::Authorizer",
+            "Properties": {"Type": "TOKEN", "IdentitySource": "method.request.header.A"}});
+        cases.push((lambda_authorizer, "no AuthorizerUri"));
+        let mut plan = api(
+            method(Some("NONE"), "AWS_PROXY", "POST"),
+            json!(["MethodGetRoot"]),
+        );
+        plan["Resources"]["Plan"] =
+            json!({"Type": "AWS::ApiGateway::UsagePlan", "Properties": {"ApiStages": []}});
+        cases.push((plan, "covers no API stage"));
         for (template, expected) in cases {
             let err = check("t", &template, 100, MAX_TEMPLATE_BODY).unwrap_err();
             assert!(err.contains(expected), "{err} (expected {expected})");

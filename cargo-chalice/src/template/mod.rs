@@ -15,7 +15,20 @@
 //!   every method; the stage [`RestAPIStage`](STAGE_ID); the permission
 //!   [`APIHandlerInvokePermission`](PERMISSION_ID), scoped to this API;
 //! - Outputs `EndpointURL`, `RestAPIId`, `APIHandlerName`, `APIHandlerArn`,
-//!   `APIHandlerLogGroupName`.
+//!   `APIHandlerLogGroupName`;
+//! - per authorizer `<Name>Authorizer` (`TOKEN`, `REQUEST` or
+//!   `COGNITO_USER_POOLS`) and, for Lambda authorizers, the function
+//!   `<Name>AuthorizerHandler` (same code and role, `_HANDLER`
+//!   `authorizer:<name>`), its log group and its invoke permission scoped to
+//!   the authorizer; methods are `CUSTOM`/`COGNITO_USER_POOLS` with an
+//!   `AuthorizerId`, or `AWS_IAM`;
+//! - when a route requires an API key: `APIUsagePlan` (throttle and quota
+//!   from `usage_plan`), one `APIKey<Name>` and `UsagePlanKey<Name>` per name
+//!   of `api_keys`, outputs `APIKey<Name>Id`;
+//! - a CORS preflight `MethodOptions<Path>` (MOCK) per resource with a CORS
+//!   route; `GatewayResponse<Type>` per `gateway_responses` entry; the
+//!   RestApi's `Policy` from `resource_policy` or `resource_policy_file`;
+//!   stage `MethodSettings` from `throttling`.
 //!
 //! When one template would pass 500 resources or 51,200 bytes (the most a
 //! `TemplateBody` may hold), the API's resources and methods move into nested
@@ -31,7 +44,9 @@ pub mod yaml;
 
 use crate::artifact::Arch;
 use crate::config::{FunctionConfig, StageConfig};
-use chalice_rs_runtime::manifest::{segments, Manifest, Route};
+use chalice_rs_runtime::manifest::{
+    segments, Authorizer, AuthorizerKind, Cors, Manifest, Route, IAM_AUTHORIZER,
+};
 use model::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -55,6 +70,8 @@ pub const STAGE_ID: &str = "RestAPIStage";
 pub const DEPLOYMENT_PREFIX: &str = "RestAPIDeployment";
 /// The inline policy holding the user's `iam_policy_file`.
 pub const USER_POLICY_NAME: &str = "AppPolicy";
+/// The usage plan's logical ID.
+pub const USAGE_PLAN_ID: &str = "APIUsagePlan";
 /// The `_HANDLER` of the HTTP API function.
 pub const API_HANDLER: &str = "api";
 
@@ -102,6 +119,14 @@ pub enum TemplateError {
     /// The stage's `iam_policy_file` cannot be used.
     #[error("iam_policy_file {path}: {message}")]
     PolicyFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The stage's `resource_policy_file` cannot be used.
+    #[error("resource_policy_file {path}: {message}")]
+    ResourcePolicyFile {
         /// The file.
         path: PathBuf,
         /// What is wrong.
@@ -231,6 +256,30 @@ pub fn api_shape_hash(manifest: &Manifest, config: &StageConfig) -> String {
         config.binary_media_types.join(","),
         config.minimum_compression_size
     ));
+    // Added only when used, so that apps without them keep their hash.
+    for route in manifest.routes.iter().filter(|r| r.cors.is_some()) {
+        shape.push_str(&format!(
+            "cors {} {} {:?}\n",
+            route.method,
+            route.resource_path,
+            route.cors.as_ref().map(Cors::headers)
+        ));
+    }
+    for authorizer in &manifest.authorizers {
+        shape.push_str(&format!(
+            "authorizer {} {:?} ttl={}\n",
+            authorizer.name, authorizer.kind, authorizer.ttl_seconds
+        ));
+    }
+    for (kind, response) in &config.gateway_responses {
+        shape.push_str(&format!("gateway_response {kind} {response:?}\n"));
+    }
+    if let Some(policy) = &config.resource_policy {
+        shape.push_str(&format!("resource_policy {policy:?}\n"));
+    }
+    if let Some(file) = &config.resource_policy_file {
+        shape.push_str(&format!("resource_policy_file {file}\n"));
+    }
     ids::short_hash(&shape, 12)
 }
 
@@ -311,6 +360,16 @@ struct Generator<'a> {
     units: Vec<Unit<'a>>,
     by_path: BTreeMap<String, usize>,
     user_policy: Option<Value>,
+    /// Authorizers by name: their logical-ID stem (`MyAuth`) and definition.
+    authorizers: BTreeMap<String, (String, &'a Authorizer)>,
+    /// The CORS settings of each unit that has any (by unit index).
+    cors: BTreeMap<usize, Cors>,
+    /// The API's resource policy.
+    resource_policy: Option<Value>,
+    /// `(logical ID stem, name)` of each API key (when a route requires one).
+    api_keys: Vec<(String, String)>,
+    /// Per-route stage throttling: (HTTP method, escaped resource path, limits).
+    route_throttles: Vec<(String, String, crate::config::ThrottleLimits)>,
 }
 
 impl<'a> Generator<'a> {
@@ -320,15 +379,6 @@ impl<'a> Generator<'a> {
         arch: Arch,
         format: TemplateFormat,
     ) -> Result<Self, TemplateError> {
-        if let Some(route) = manifest.routes.iter().find(|r| r.authorizer.is_some()) {
-            return Err(TemplateError::Unsupported(format!(
-                "`{} {}` ({}) uses the authorizer `{}`; packaging authorizers is not supported yet",
-                route.method,
-                route.resource_path,
-                route.location(),
-                route.authorizer.as_deref().unwrap_or_default()
-            )));
-        }
         if manifest.routes.is_empty() {
             return Err(TemplateError::Unsupported(
                 "the app has no routes; API Gateway cannot deploy an API without methods"
@@ -386,6 +436,56 @@ impl<'a> Generator<'a> {
                 units[index].routes.push(route);
             }
         }
+        let authorizers = authorizer_stems(manifest)?;
+        for authorizer in manifest.authorizers.iter().filter(|a| a.has_function()) {
+            let days = config.function(&authorizer.name).log_retention_in_days;
+            if !RETENTION_DAYS.contains(&days) {
+                return Err(TemplateError::Config(format!(
+                    "`log_retention_in_days` of the authorizer `{}` is {days}; CloudWatch Logs does not accept it",
+                    authorizer.name
+                )));
+            }
+        }
+        for route in &manifest.routes {
+            if let Some(name) = &route.authorizer {
+                if name != IAM_AUTHORIZER && !authorizers.contains_key(name) {
+                    return Err(TemplateError::Config(format!(
+                        "`{} {}` ({}) names the authorizer `{name}`, which the app does not define",
+                        route.method,
+                        route.resource_path,
+                        route.location()
+                    )));
+                }
+            }
+        }
+        let cors = unit_cors(&units)?;
+        let resource_policy = match (&config.resource_policy, &config.resource_policy_file) {
+            (_, Some(file)) => Some(read_resource_policy(config, file)?),
+            (Some(policy), None) => Some(ip_policy(policy)),
+            (None, None) => None,
+        };
+        if config.endpoint_type == "PRIVATE" && resource_policy.is_none() {
+            return Err(TemplateError::Config(
+                "`api_gateway_endpoint_type` is PRIVATE but no `resource_policy` or `resource_policy_file` is given; API Gateway refuses to deploy a private API without a resource policy".to_owned(),
+            ));
+        }
+        let api_keys = if manifest.routes.iter().any(|r| r.api_key_required) {
+            let mut seen = BTreeSet::new();
+            let mut keys = Vec::new();
+            for name in &config.api_keys {
+                let stem = ids::camel(name);
+                if !seen.insert(stem.clone()) {
+                    return Err(TemplateError::Config(format!(
+                        "`api_keys`: `{name}` gives the same logical ID as another key; rename one"
+                    )));
+                }
+                keys.push((stem, name.clone()));
+            }
+            keys
+        } else {
+            Vec::new()
+        };
+        let route_throttles = route_throttles(manifest, config)?;
         Ok(Self {
             manifest,
             config,
@@ -396,7 +496,293 @@ impl<'a> Generator<'a> {
             units,
             by_path,
             user_policy,
+            authorizers,
+            cors,
+            resource_policy,
+            api_keys,
+            route_throttles,
         })
+    }
+
+    /// The API Gateway authorizer's logical ID.
+    fn authorizer_id(stem: &str) -> String {
+        format!("{stem}Authorizer")
+    }
+
+    /// The authorizer function's logical ID.
+    fn authorizer_function_id(stem: &str) -> String {
+        format!("{stem}AuthorizerHandler")
+    }
+
+    /// `(AuthorizationType, AuthorizerId)` of a route's method.
+    fn authorization(&self, route: &Route, scope: Scope) -> (String, Option<Expr>) {
+        let _ = scope;
+        match route.authorizer.as_deref() {
+            None => ("NONE".to_owned(), None),
+            Some(IAM_AUTHORIZER) => ("AWS_IAM".to_owned(), None),
+            Some(name) => match self.authorizers.get(name) {
+                Some((stem, authorizer)) => {
+                    let kind = match authorizer.kind {
+                        AuthorizerKind::CognitoUserPools { .. } => "COGNITO_USER_POOLS",
+                        _ => "CUSTOM",
+                    };
+                    // In a nested template the parameter has the same name.
+                    (
+                        kind.to_owned(),
+                        Some(Expr::reference(Self::authorizer_id(stem))),
+                    )
+                }
+                // Checked in `new`.
+                None => ("NONE".to_owned(), None),
+            },
+        }
+    }
+
+    /// The authorizers of the routes of `unit` (logical IDs).
+    fn unit_authorizers(&self, unit: &Unit<'_>) -> BTreeSet<String> {
+        unit.routes
+            .iter()
+            .filter_map(|r| r.authorizer.as_deref())
+            .filter_map(|name| self.authorizers.get(name))
+            .map(|(stem, _)| Self::authorizer_id(stem))
+            .collect()
+    }
+
+    /// A function of the app: `handler` is its `_HANDLER`.
+    fn function_props(
+        &self,
+        f: &FunctionConfig,
+        handler: &str,
+        description: String,
+        log_group_id: &str,
+        role: Expr,
+    ) -> FunctionProps {
+        FunctionProps {
+            runtime: "provided.al2023".to_owned(),
+            handler: handler.to_owned(),
+            code: Value::String(CODE_PATH.to_owned()),
+            architectures: vec![self.arch.lambda_name().to_owned()],
+            memory_size: f.lambda_memory_size,
+            timeout: f.lambda_timeout,
+            role,
+            description,
+            environment: (!f.environment_variables.is_empty()).then(|| Environment {
+                variables: f.environment_variables.clone(),
+            }),
+            logging_config: LoggingConfig {
+                log_group: Expr::reference(log_group_id),
+            },
+            tags: f
+                .tags
+                .iter()
+                .map(|(key, value)| Tag {
+                    key: key.clone(),
+                    value: value.clone(),
+                })
+                .collect(),
+            reserved_concurrent_executions: f.reserved_concurrency,
+            layers: f.layers.clone(),
+            vpc_config: (!f.subnet_ids.is_empty() || !f.security_group_ids.is_empty()).then(|| {
+                VpcConfig {
+                    subnet_ids: f.subnet_ids.clone(),
+                    security_group_ids: f.security_group_ids.clone(),
+                }
+            }),
+            tracing_config: f.xray.then(|| TracingConfig {
+                mode: "Active".to_owned(),
+            }),
+        }
+    }
+
+    /// Authorizers (and their functions, logs and permissions), API keys and
+    /// usage plan, gateway responses; with their outputs.
+    fn governance(&self, template: &mut Template, role: &Expr) {
+        let mut put = |id: String, resource: Resource| {
+            template.resources.insert(id, resource);
+        };
+        let mut outputs = Vec::new();
+        for (stem, authorizer) in self.authorizers.values() {
+            let authorizer_id = Self::authorizer_id(stem);
+            let (kind, identity_source, validation, provider_arns) = match &authorizer.kind {
+                AuthorizerKind::Token {
+                    header,
+                    validation_expression,
+                } => (
+                    "TOKEN",
+                    Some(format!("method.request.header.{header}")),
+                    validation_expression.clone(),
+                    Vec::new(),
+                ),
+                AuthorizerKind::Request { identity_sources } => (
+                    "REQUEST",
+                    (!identity_sources.is_empty()).then(|| identity_sources.join(", ")),
+                    None,
+                    Vec::new(),
+                ),
+                AuthorizerKind::CognitoUserPools {
+                    provider_arns,
+                    header,
+                } => (
+                    "COGNITO_USER_POOLS",
+                    Some(format!("method.request.header.{header}")),
+                    None,
+                    provider_arns.clone(),
+                ),
+            };
+            let mut uri = None;
+            if authorizer.has_function() {
+                let function_id = Self::authorizer_function_id(stem);
+                let log_group_id = format!("{stem}AuthorizerLogGroup");
+                let f = self.config.function(&authorizer.name);
+                put(
+                    log_group_id.clone(),
+                    ResourceKind::LogGroup(LogGroupProps {
+                        retention_in_days: f.log_retention_in_days,
+                    })
+                    .into(),
+                );
+                let props = self.function_props(
+                    &f,
+                    &format!(
+                        "{}{}",
+                        chalice_rs_runtime::lambda::AUTHORIZER_HANDLER_PREFIX,
+                        authorizer.name
+                    ),
+                    format!(
+                        "chalice-rs app {}, stage {}: authorizer {}",
+                        self.config.app_name, self.config.stage, authorizer.name
+                    ),
+                    &log_group_id,
+                    role.clone(),
+                );
+                put(
+                    function_id.clone(),
+                    ResourceKind::Function(Box::new(props)).into(),
+                );
+                put(
+                    format!("{stem}AuthorizerInvokePermission"),
+                    ResourceKind::Permission(PermissionProps {
+                        action: "lambda:InvokeFunction".to_owned(),
+                        function_name: Expr::get_att(&function_id, "Arn"),
+                        principal: "apigateway.amazonaws.com".to_owned(),
+                        source_arn: Expr::sub(format!(
+                            "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{REST_API_ID}}}/authorizers/${{{authorizer_id}}}"
+                        )),
+                    })
+                    .into(),
+                );
+                uri = Some(Expr::sub(format!(
+                    "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{function_id}.Arn}}/invocations"
+                )));
+                outputs.push((
+                    format!("{function_id}Name"),
+                    format!("The authorizer {}'s function name", authorizer.name),
+                    Expr::reference(&function_id),
+                ));
+                outputs.push((
+                    format!("{function_id}Arn"),
+                    format!("The authorizer {}'s function ARN", authorizer.name),
+                    Expr::get_att(&function_id, "Arn"),
+                ));
+            }
+            put(
+                authorizer_id,
+                ResourceKind::Authorizer(AuthorizerProps {
+                    name: authorizer.name.clone(),
+                    kind: kind.to_owned(),
+                    rest_api_id: Expr::reference(REST_API_ID),
+                    identity_source,
+                    identity_validation_expression: validation,
+                    authorizer_uri: uri,
+                    authorizer_result_ttl_in_seconds: authorizer.ttl_seconds,
+                    provider_arns,
+                })
+                .into(),
+            );
+        }
+        if !self.api_keys.is_empty() {
+            let plan = &self.config.usage_plan;
+            put(
+                USAGE_PLAN_ID.to_owned(),
+                ResourceKind::UsagePlan(UsagePlanProps {
+                    usage_plan_name: format!("{}-{}", self.config.app_name, self.config.stage),
+                    description: format!(
+                        "chalice-rs app {}, stage {}: API keys",
+                        self.config.app_name, self.config.stage
+                    ),
+                    api_stages: vec![ApiStage {
+                        api_id: Expr::reference(REST_API_ID),
+                        stage: Expr::reference(STAGE_ID),
+                    }],
+                    throttle: plan.throttle.as_ref().map(|t| ThrottleSettings {
+                        burst_limit: t.burst_limit,
+                        rate_limit: t.rate_limit,
+                    }),
+                    quota: plan.quota.as_ref().map(|q| QuotaSettings {
+                        limit: q.limit,
+                        period: q.period.clone(),
+                    }),
+                })
+                .into(),
+            );
+            for (stem, name) in &self.api_keys {
+                let key_id = format!("APIKey{stem}");
+                put(
+                    key_id.clone(),
+                    Resource {
+                        kind: ResourceKind::ApiKey(ApiKeyProps {
+                            name: name.clone(),
+                            description: format!(
+                                "chalice-rs app {}, stage {}",
+                                self.config.app_name, self.config.stage
+                            ),
+                            enabled: true,
+                        }),
+                        depends_on: vec![STAGE_ID.to_owned()],
+                        metadata: None,
+                    },
+                );
+                put(
+                    format!("UsagePlanKey{stem}"),
+                    ResourceKind::UsagePlanKey(UsagePlanKeyProps {
+                        key_id: Expr::reference(&key_id),
+                        key_type: "API_KEY".to_owned(),
+                        usage_plan_id: Expr::reference(USAGE_PLAN_ID),
+                    })
+                    .into(),
+                );
+                outputs.push((
+                    format!("{key_id}Id"),
+                    format!("The ID of the API key {name} (not its value)"),
+                    Expr::reference(&key_id),
+                ));
+            }
+        }
+        for (kind, response) in &self.config.gateway_responses {
+            put(
+                gateway_response_id(kind),
+                ResourceKind::GatewayResponse(GatewayResponseProps {
+                    response_type: kind.clone(),
+                    rest_api_id: Expr::reference(REST_API_ID),
+                    status_code: response.status_code.map(|c| c.to_string()),
+                    response_parameters: response
+                        .headers
+                        .iter()
+                        .map(|(name, value)| {
+                            (
+                                format!("gatewayresponse.header.{name}"),
+                                format!("'{value}'"),
+                            )
+                        })
+                        .collect(),
+                    response_templates: response.templates.clone(),
+                })
+                .into(),
+            );
+        }
+        for (name, description, value) in outputs {
+            template.outputs.insert(name, Output { description, value });
+        }
     }
 
     fn description(&self) -> String {
@@ -442,44 +828,16 @@ impl<'a> Generator<'a> {
             })
             .into(),
         );
-        let function = FunctionProps {
-            runtime: "provided.al2023".to_owned(),
-            handler: API_HANDLER.to_owned(),
-            code: Value::String(CODE_PATH.to_owned()),
-            architectures: vec![self.arch.lambda_name().to_owned()],
-            memory_size: f.lambda_memory_size,
-            timeout: f.lambda_timeout,
-            role,
-            description: format!(
+        let function = self.function_props(
+            f,
+            API_HANDLER,
+            format!(
                 "chalice-rs app {}, stage {}: HTTP API handler",
                 self.config.app_name, self.config.stage
             ),
-            environment: (!f.environment_variables.is_empty()).then(|| Environment {
-                variables: f.environment_variables.clone(),
-            }),
-            logging_config: LoggingConfig {
-                log_group: Expr::reference(LOG_GROUP_ID),
-            },
-            tags: f
-                .tags
-                .iter()
-                .map(|(key, value)| Tag {
-                    key: key.clone(),
-                    value: value.clone(),
-                })
-                .collect(),
-            reserved_concurrent_executions: f.reserved_concurrency,
-            layers: f.layers.clone(),
-            vpc_config: (!f.subnet_ids.is_empty() || !f.security_group_ids.is_empty()).then(|| {
-                VpcConfig {
-                    subnet_ids: f.subnet_ids.clone(),
-                    security_group_ids: f.security_group_ids.clone(),
-                }
-            }),
-            tracing_config: f.xray.then(|| TracingConfig {
-                mode: "Active".to_owned(),
-            }),
-        };
+            LOG_GROUP_ID,
+            role.clone(),
+        );
         put(
             FUNCTION_ID,
             // `Code` as a relative path is what `aws cloudformation package`
@@ -511,6 +869,7 @@ impl<'a> Generator<'a> {
                 },
                 binary_media_types: self.config.binary_media_types.clone(),
                 minimum_compression_size: self.config.minimum_compression_size,
+                policy: self.resource_policy.clone(),
             })
             .into(),
         );
@@ -521,12 +880,7 @@ impl<'a> Generator<'a> {
                 deployment_id: Expr::reference(self.deployment_id()),
                 rest_api_id: Expr::reference(REST_API_ID),
                 tracing_enabled: f.xray,
-                method_settings: vec![MethodSetting {
-                    http_method: "*".to_owned(),
-                    resource_path: "/*".to_owned(),
-                    metrics_enabled: false,
-                    data_trace_enabled: false,
-                }],
+                method_settings: self.method_settings(),
                 variables: self.config.stage_variables.clone(),
             })
             .into(),
@@ -564,16 +918,52 @@ impl<'a> Generator<'a> {
                 Expr::reference(LOG_GROUP_ID),
             ),
         );
+        self.governance(&mut template, &role);
         template
+    }
+
+    /// The stage's method settings: stage-wide, then per route.
+    fn method_settings(&self) -> Vec<MethodSetting> {
+        let throttling = self.config.throttling.as_ref();
+        let mut out = vec![MethodSetting {
+            http_method: "*".to_owned(),
+            resource_path: "/*".to_owned(),
+            metrics_enabled: false,
+            data_trace_enabled: false,
+            throttling_burst_limit: throttling.and_then(|t| t.burst_limit),
+            throttling_rate_limit: throttling.and_then(|t| t.rate_limit),
+        }];
+        for (method, path, limits) in &self.route_throttles {
+            out.push(MethodSetting {
+                http_method: method.clone(),
+                resource_path: path.clone(),
+                metrics_enabled: false,
+                data_trace_enabled: false,
+                throttling_burst_limit: limits.burst_limit,
+                throttling_rate_limit: limits.rate_limit,
+            });
+        }
+        out
     }
 
     fn role(&self) -> RoleProps {
         let f = &self.function;
+        let mut log_groups = vec![Expr::get_att(LOG_GROUP_ID, "Arn")];
+        for (stem, authorizer) in self.authorizers.values() {
+            if authorizer.has_function() {
+                log_groups.push(Expr::get_att(format!("{stem}AuthorizerLogGroup"), "Arn"));
+            }
+        }
+        let resource = if log_groups.len() == 1 {
+            json!(log_groups[0])
+        } else {
+            json!(log_groups)
+        };
         let mut statements = vec![json!({
             "Sid": "OwnLogGroup",
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": Expr::get_att(LOG_GROUP_ID, "Arn"),
+            "Resource": resource,
         })];
         if f.xray {
             statements.push(json!({
@@ -660,19 +1050,70 @@ impl<'a> Generator<'a> {
             Scope::Nested => format!("${{{PARAM_FUNCTION_ARN}}}"),
         };
         for route in &unit.routes {
+            let (authorization_type, authorizer_id) = self.authorization(route, scope);
             out.push((
                 self.method_id(route),
                 ResourceKind::Method(MethodProps {
-                    authorization_type: "NONE".to_owned(),
+                    authorization_type,
+                    authorizer_id,
                     api_key_required: route.api_key_required,
                     http_method: route.method.clone(),
                     integration: Integration {
-                        integration_http_method: "POST".to_owned(),
+                        integration_http_method: Some("POST".to_owned()),
                         kind: "AWS_PROXY".to_owned(),
-                        uri: Expr::sub(format!(
+                        uri: Some(Expr::sub(format!(
                             "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
-                        )),
+                        ))),
+                        request_templates: BTreeMap::new(),
+                        integration_responses: Vec::new(),
                     },
+                    method_responses: Vec::new(),
+                    resource_id: id_of(&unit.path),
+                    rest_api_id: self.rest_api(scope),
+                })
+                .into(),
+            ));
+        }
+        let index = self.by_path.get(&unit.path).copied();
+        if let Some(cors) = index.and_then(|i| self.cors.get(&i)) {
+            let mut methods: Vec<&str> = unit.routes.iter().map(|r| r.method.as_str()).collect();
+            methods.push("OPTIONS");
+            methods.sort_unstable();
+            methods.dedup();
+            let mut headers = cors.headers();
+            headers.push(("Access-Control-Allow-Methods".to_owned(), methods.join(",")));
+            let name = |header: &str| format!("method.response.header.{header}");
+            out.push((
+                format!("MethodOptions{}", self.names[&unit.path]),
+                ResourceKind::Method(MethodProps {
+                    authorization_type: "NONE".to_owned(),
+                    authorizer_id: None,
+                    api_key_required: false,
+                    http_method: "OPTIONS".to_owned(),
+                    integration: Integration {
+                        integration_http_method: None,
+                        kind: "MOCK".to_owned(),
+                        uri: None,
+                        request_templates: [(
+                            "application/json".to_owned(),
+                            "{\"statusCode\": 200}".to_owned(),
+                        )]
+                        .into(),
+                        integration_responses: vec![IntegrationResponse {
+                            status_code: "200".to_owned(),
+                            response_parameters: headers
+                                .iter()
+                                .map(|(header, value)| (name(header), format!("'{value}'")))
+                                .collect(),
+                        }],
+                    },
+                    method_responses: vec![MethodResponse {
+                        status_code: "200".to_owned(),
+                        response_parameters: headers
+                            .iter()
+                            .map(|(header, _)| (name(header), true))
+                            .collect(),
+                    }],
                     resource_id: id_of(&unit.path),
                     rest_api_id: self.rest_api(scope),
                 })
@@ -684,6 +1125,13 @@ impl<'a> Generator<'a> {
 
     fn deployment(&self, depends_on: Vec<String>) -> Resource {
         let mut depends_on = depends_on;
+        // Gateway responses take effect with a deployment made after them.
+        depends_on.extend(
+            self.config
+                .gateway_responses
+                .keys()
+                .map(|k| gateway_response_id(k)),
+        );
         depends_on.sort();
         Resource {
             kind: ResourceKind::Deployment(DeploymentProps {
@@ -720,7 +1168,9 @@ impl<'a> Generator<'a> {
 
     fn unit_cost(&self, index: usize) -> Cost {
         let unit = &self.units[index];
-        let resources = usize::from(unit.resource_id.is_some()) + unit.routes.len();
+        let resources = usize::from(unit.resource_id.is_some())
+            + unit.routes.len()
+            + usize::from(self.cors.contains_key(&index));
         Cost {
             resources,
             // A generous estimate (a rendered method takes about 700 bytes, a
@@ -830,6 +1280,9 @@ impl<'a> Generator<'a> {
                         Expr::get_att(FUNCTION_ID, "Arn"),
                     );
                 }
+                for authorizer_id in self.unit_authorizers(unit) {
+                    parameters.insert(authorizer_id.clone(), Expr::reference(authorizer_id));
+                }
                 let parent_index = unit.parent.as_ref().and_then(|p| self.by_path.get(p));
                 let parent_id = parent_index.and_then(|&p| self.units[p].resource_id.clone());
                 match (parent_id, parent_index) {
@@ -859,6 +1312,9 @@ impl<'a> Generator<'a> {
                     PARAM_REST_API => "The REST API's ID".to_owned(),
                     PARAM_ROOT_RESOURCE => "The ID of the API's root resource".to_owned(),
                     PARAM_FUNCTION_ARN => "The API function's ARN".to_owned(),
+                    other if other.ends_with("Authorizer") && !other.starts_with("Resource") => {
+                        format!("The ID of the authorizer {other}")
+                    }
                     other => format!("The ID of the API resource {other} (another nested stack)"),
                 };
                 template
@@ -897,6 +1353,145 @@ impl<'a> Generator<'a> {
             .insert(self.deployment_id(), self.deployment(stacks));
         TemplateSet { root, nested }
     }
+}
+
+/// The logical ID of a gateway response: `GatewayResponseDefault4xx`.
+fn gateway_response_id(kind: &str) -> String {
+    format!("GatewayResponse{}", ids::camel(&kind.to_ascii_lowercase()))
+}
+
+/// Each authorizer's logical-ID stem, by name; two names with the same stem
+/// are refused.
+fn authorizer_stems(
+    manifest: &Manifest,
+) -> Result<BTreeMap<String, (String, &Authorizer)>, TemplateError> {
+    let mut by_stem: BTreeMap<String, &str> = BTreeMap::new();
+    let mut out = BTreeMap::new();
+    for authorizer in &manifest.authorizers {
+        let stem = ids::camel(&authorizer.name);
+        if stem.is_empty() || stem.len() > 200 {
+            return Err(TemplateError::Unsupported(format!(
+                "the authorizer `{}` needs a name of 1 to 200 letters and digits",
+                authorizer.name
+            )));
+        }
+        if let Some(other) = by_stem.insert(stem.clone(), &authorizer.name) {
+            return Err(TemplateError::Unsupported(format!(
+                "the authorizers `{other}` and `{}` would get the same logical ID `{stem}Authorizer`; rename one",
+                authorizer.name
+            )));
+        }
+        out.insert(authorizer.name.clone(), (stem, authorizer));
+    }
+    Ok(out)
+}
+
+/// The CORS settings of each unit with a CORS route; the routes of one
+/// resource must agree, and a CORS resource cannot route OPTIONS itself.
+fn unit_cors(units: &[Unit<'_>]) -> Result<BTreeMap<usize, Cors>, TemplateError> {
+    let mut out = BTreeMap::new();
+    for (index, unit) in units.iter().enumerate() {
+        let mut found: Option<&Route> = None;
+        for route in unit.routes.iter().filter(|r| r.cors.is_some()) {
+            match found {
+                Some(first) if first.cors != route.cors => {
+                    return Err(TemplateError::Unsupported(format!(
+                        "`{}` has routes with different CORS settings ({} and {}); API Gateway answers one preflight per resource, so give them the same settings",
+                        unit.path,
+                        first.location(),
+                        route.location()
+                    )));
+                }
+                Some(_) => {}
+                None => found = Some(route),
+            }
+        }
+        if let Some(route) = found {
+            if let Some(options) = unit.routes.iter().find(|r| r.method == "OPTIONS") {
+                return Err(TemplateError::Unsupported(format!(
+                    "`{}` routes OPTIONS ({}) and allows CORS ({}); the CORS preflight is the OPTIONS method, so drop one",
+                    unit.path,
+                    options.location(),
+                    route.location()
+                )));
+            }
+            if let Some(cors) = &route.cors {
+                if cors.headers().iter().any(|(_, v)| v.contains('\'')) {
+                    return Err(TemplateError::Unsupported(format!(
+                        "the CORS settings of {} contain `'`, which API Gateway's static header values cannot hold",
+                        route.location()
+                    )));
+                }
+                out.insert(index, cors.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The stage's per-route throttling: `(HTTP method, escaped resource path, limits)`.
+fn route_throttles(
+    manifest: &Manifest,
+    config: &StageConfig,
+) -> Result<Vec<(String, String, crate::config::ThrottleLimits)>, TemplateError> {
+    let Some(throttling) = &config.throttling else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (key, limits) in &throttling.routes {
+        let (method, path) = key.split_once(' ').unwrap_or((key.as_str(), ""));
+        let method = method.to_ascii_uppercase();
+        let route = manifest
+            .routes
+            .iter()
+            .find(|r| r.method == method && (r.resource_path == path || r.path == path));
+        let Some(route) = route else {
+            return Err(TemplateError::Config(format!(
+                "`throttling.routes`: `{key}` is not a route of the app (write `METHOD /path` as `cargo chalice routes` lists them)"
+            )));
+        };
+        out.push((
+            route.method.clone(),
+            format!("/{}", route.resource_path.replace('/', "~1")),
+            limits.clone(),
+        ));
+    }
+    Ok(out)
+}
+
+/// The resource policy of `resource_policy`: invoke allowed (from the allowed
+/// source IPs only, when listed), denied from the denied ones.
+fn ip_policy(policy: &crate::config::ResourcePolicy) -> Value {
+    let mut allow = json!({
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "execute-api:Invoke",
+        "Resource": "execute-api:/*",
+    });
+    if !policy.allow_source_ips.is_empty() {
+        allow["Condition"] = json!({"IpAddress": {"aws:SourceIp": policy.allow_source_ips}});
+    }
+    let mut statements = vec![allow];
+    if !policy.deny_source_ips.is_empty() {
+        statements.push(json!({
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "execute-api:Invoke",
+            "Resource": "execute-api:/*",
+            "Condition": {"IpAddress": {"aws:SourceIp": policy.deny_source_ips}},
+        }));
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// Reads the stage's `resource_policy_file` (relative to `.chalice/`).
+fn read_resource_policy(config: &StageConfig, file: &str) -> Result<Value, TemplateError> {
+    read_policy(config, file).map_err(|error| match error {
+        TemplateError::PolicyFile { path, message } => {
+            TemplateError::ResourcePolicyFile { path, message }
+        }
+        other => other,
+    })
 }
 
 /// Reads the stage's `iam_policy_file` (relative to `.chalice/`).
@@ -1027,10 +1622,70 @@ mod tests {
     }
 
     #[test]
-    fn authorizers_are_refused_not_dropped() {
-        let mut manifest = manifest(&["/x"]);
+    fn authorizers_become_resources_and_unknown_ones_are_named() {
+        let mut manifest = manifest(&["/x", "/y"]);
         manifest.routes[0].authorizer = Some("auth".to_owned());
         let err = generate(&manifest, &config(), Arch::Arm64, TemplateFormat::Json).unwrap_err();
         assert!(err.to_string().contains("authorizer `auth`"), "{err}");
+
+        let authorizer = |name: &str| Authorizer {
+            name: name.to_owned(),
+            module: "m".to_owned(),
+            file: "f.rs".to_owned(),
+            line: 1,
+            kind: AuthorizerKind::Token {
+                header: "Authorization".to_owned(),
+                validation_expression: None,
+            },
+            ttl_seconds: 0,
+        };
+        manifest.authorizers = vec![authorizer("auth")];
+        manifest.routes[1].authorizer = Some(IAM_AUTHORIZER.to_owned());
+        let (set, _) = generate(&manifest, &config(), Arch::Arm64, TemplateFormat::Json).unwrap();
+        let root = set.root.to_value();
+        let method = &root["Resources"]["MethodGetX"]["Properties"];
+        assert_eq!(method["AuthorizationType"], "CUSTOM");
+        assert_eq!(method["AuthorizerId"]["Ref"], "AuthAuthorizer");
+        assert_eq!(
+            root["Resources"]["MethodGetY"]["Properties"]["AuthorizationType"],
+            "AWS_IAM"
+        );
+        assert_eq!(
+            root["Resources"]["AuthAuthorizerHandler"]["Properties"]["Handler"],
+            "authorizer:auth"
+        );
+
+        // Two names with the same logical ID are refused, naming both.
+        manifest.authorizers = vec![authorizer("a_b"), authorizer("aB")];
+        manifest.routes[0].authorizer = None;
+        let err = generate(&manifest, &config(), Arch::Arm64, TemplateFormat::Json).unwrap_err();
+        assert!(err.to_string().contains("`a_b` and `aB`"), "{err}");
+    }
+
+    #[test]
+    fn cors_routes_of_one_resource_must_agree() {
+        let mut manifest = manifest(&["/x"]);
+        let cors = |origin: &str| Cors {
+            allow_origin: origin.to_owned(),
+            allow_headers: Vec::new(),
+            expose_headers: Vec::new(),
+            max_age: None,
+            allow_credentials: false,
+        };
+        let mut post = manifest.routes[0].clone();
+        post.method = "POST".to_owned();
+        manifest.routes.push(post);
+        manifest.routes[0].cors = Some(cors("*"));
+        let (set, _) = generate(&manifest, &config(), Arch::Arm64, TemplateFormat::Json).unwrap();
+        let root = set.root.to_value();
+        assert_eq!(
+            root["Resources"]["MethodOptionsX"]["Properties"]["Integration"]
+                ["IntegrationResponses"][0]["ResponseParameters"]
+                ["method.response.header.Access-Control-Allow-Methods"],
+            "'GET,OPTIONS,POST'"
+        );
+        manifest.routes[1].cors = Some(cors("https://a.example"));
+        let err = generate(&manifest, &config(), Arch::Arm64, TemplateFormat::Json).unwrap_err();
+        assert!(err.to_string().contains("different CORS settings"), "{err}");
     }
 }

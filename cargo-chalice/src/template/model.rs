@@ -184,6 +184,161 @@ pub enum ResourceKind {
     /// A nested stack.
     #[serde(rename = "AWS::CloudFormation::Stack")]
     Stack(StackProps),
+    /// A Lambda or Cognito authorizer.
+    #[serde(rename = "AWS::ApiGateway::Authorizer")]
+    Authorizer(AuthorizerProps),
+    /// An API key.
+    #[serde(rename = "AWS::ApiGateway::ApiKey")]
+    ApiKey(ApiKeyProps),
+    /// A usage plan.
+    #[serde(rename = "AWS::ApiGateway::UsagePlan")]
+    UsagePlan(UsagePlanProps),
+    /// An API key's membership of a usage plan.
+    #[serde(rename = "AWS::ApiGateway::UsagePlanKey")]
+    UsagePlanKey(UsagePlanKeyProps),
+    /// A customised gateway response.
+    #[serde(rename = "AWS::ApiGateway::GatewayResponse")]
+    GatewayResponse(GatewayResponseProps),
+}
+
+/// `AWS::ApiGateway::Authorizer`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AuthorizerProps {
+    /// The authorizer's name.
+    pub name: String,
+    /// `TOKEN`, `REQUEST` or `COGNITO_USER_POOLS`.
+    #[serde(rename = "Type")]
+    pub kind: String,
+    /// The API.
+    pub rest_api_id: Expr,
+    /// Where the identity comes from (comma separated for REQUEST).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_source: Option<String>,
+    /// A regular expression the token must match (TOKEN).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_validation_expression: Option<String>,
+    /// The authorizer function's invocation URI (TOKEN, REQUEST).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorizer_uri: Option<Expr>,
+    /// How long a decision is cached.
+    pub authorizer_result_ttl_in_seconds: u32,
+    /// User pool ARNs (COGNITO_USER_POOLS).
+    #[serde(rename = "ProviderARNs", skip_serializing_if = "Vec::is_empty")]
+    pub provider_arns: Vec<String>,
+}
+
+/// `AWS::ApiGateway::ApiKey`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ApiKeyProps {
+    /// Its name.
+    pub name: String,
+    /// What it is for.
+    pub description: String,
+    /// Always true.
+    pub enabled: bool,
+}
+
+/// `AWS::ApiGateway::UsagePlan`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UsagePlanProps {
+    /// Its name.
+    pub usage_plan_name: String,
+    /// Description.
+    pub description: String,
+    /// The API stages it covers.
+    pub api_stages: Vec<ApiStage>,
+    /// Rate and burst per key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throttle: Option<ThrottleSettings>,
+    /// Quota per key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quota: Option<QuotaSettings>,
+}
+
+/// One API stage of a usage plan.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ApiStage {
+    /// The API.
+    pub api_id: Expr,
+    /// The stage (its name).
+    pub stage: Expr,
+}
+
+/// Rate and burst.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ThrottleSettings {
+    /// Burst capacity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burst_limit: Option<u32>,
+    /// Requests per second.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<f64>,
+}
+
+/// A quota.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct QuotaSettings {
+    /// Requests per period.
+    pub limit: u32,
+    /// `DAY`, `WEEK` or `MONTH`.
+    pub period: String,
+}
+
+/// `AWS::ApiGateway::UsagePlanKey`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UsagePlanKeyProps {
+    /// The API key.
+    pub key_id: Expr,
+    /// `API_KEY`.
+    pub key_type: String,
+    /// The usage plan.
+    pub usage_plan_id: Expr,
+}
+
+/// `AWS::ApiGateway::GatewayResponse`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GatewayResponseProps {
+    /// The response type (`UNAUTHORIZED`...).
+    pub response_type: String,
+    /// The API.
+    pub rest_api_id: Expr,
+    /// The status, as a string.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<String>,
+    /// `gatewayresponse.header.<Name>` → `'value'`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub response_parameters: BTreeMap<String, String>,
+    /// Body templates by content type.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub response_templates: BTreeMap<String, String>,
+}
+
+/// A method's declared response (MOCK preflight methods).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MethodResponse {
+    /// The status, as a string.
+    pub status_code: String,
+    /// `method.response.header.<Name>` → `true`.
+    pub response_parameters: BTreeMap<String, bool>,
+}
+
+/// An integration response (MOCK preflight methods).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IntegrationResponse {
+    /// The status, as a string.
+    pub status_code: String,
+    /// `method.response.header.<Name>` → `'value'`.
+    pub response_parameters: BTreeMap<String, String>,
 }
 
 /// `AWS::IAM::Role`.
@@ -330,6 +485,9 @@ pub struct RestApiProps {
     /// Compression threshold in bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum_compression_size: Option<u32>,
+    /// The resource policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Value>,
 }
 
 /// An API's endpoint types.
@@ -356,15 +514,21 @@ pub struct ApiResourceProps {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MethodProps {
-    /// `NONE`.
+    /// `NONE`, `CUSTOM`, `COGNITO_USER_POOLS` or `AWS_IAM`.
     pub authorization_type: String,
+    /// The authorizer (CUSTOM, COGNITO_USER_POOLS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorizer_id: Option<Expr>,
     /// Whether an API key is required.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub api_key_required: bool,
     /// The HTTP method.
     pub http_method: String,
-    /// The Lambda proxy integration.
+    /// The Lambda proxy integration (or MOCK for a preflight).
     pub integration: Integration,
+    /// Declared responses (MOCK preflight methods).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub method_responses: Vec<MethodResponse>,
     /// The resource.
     pub resource_id: Expr,
     /// The API.
@@ -375,13 +539,21 @@ pub struct MethodProps {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Integration {
-    /// `POST` (Lambda is always invoked with POST).
-    pub integration_http_method: String,
-    /// `AWS_PROXY`.
+    /// `POST` (Lambda is always invoked with POST); none for MOCK.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integration_http_method: Option<String>,
+    /// `AWS_PROXY` or `MOCK`.
     #[serde(rename = "Type")]
     pub kind: String,
-    /// The function's invocation URI.
-    pub uri: Expr,
+    /// The function's invocation URI; none for MOCK.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<Expr>,
+    /// Request templates (MOCK).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_templates: BTreeMap<String, String>,
+    /// Integration responses (MOCK).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub integration_responses: Vec<IntegrationResponse>,
 }
 
 /// `AWS::ApiGateway::Deployment`.
@@ -425,6 +597,12 @@ pub struct MethodSetting {
     pub metrics_enabled: bool,
     /// Full request/response logging (off: it logs bodies).
     pub data_trace_enabled: bool,
+    /// Burst limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throttling_burst_limit: Option<u32>,
+    /// Requests per second.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throttling_rate_limit: Option<f64>,
 }
 
 /// `AWS::CloudFormation::Stack`.
