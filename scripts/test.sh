@@ -7,4 +7,4 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 # shellcheck source=scripts/test-env.sh
 . "$root/scripts/test-env.sh"
-cargo test --workspace --locked "$@"
+cargo test --workspace --locked --no-fail-fast "$@"
