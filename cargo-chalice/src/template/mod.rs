@@ -437,6 +437,22 @@ impl<'a> Generator<'a> {
             }
         }
         let authorizers = authorizer_stems(manifest)?;
+        for authorizer in &manifest.authorizers {
+            if let AuthorizerKind::Request { identity_sources } = &authorizer.kind {
+                if identity_sources.is_empty() && authorizer.ttl_seconds > 0 {
+                    return Err(TemplateError::Unsupported(format!(
+                        "the REQUEST authorizer `{}` ({}:{}) caches decisions for {} s but has no identity sources; API Gateway needs identity sources to cache (give some, or a TTL of 0)",
+                        authorizer.name, authorizer.file, authorizer.line, authorizer.ttl_seconds
+                    )));
+                }
+            }
+            if authorizer.ttl_seconds > 3600 {
+                return Err(TemplateError::Unsupported(format!(
+                    "the authorizer `{}` caches decisions for {} s; API Gateway allows at most 3600",
+                    authorizer.name, authorizer.ttl_seconds
+                )));
+            }
+        }
         for authorizer in manifest.authorizers.iter().filter(|a| a.has_function()) {
             let days = config.function(&authorizer.name).log_retention_in_days;
             if !RETENTION_DAYS.contains(&days) {
@@ -1654,6 +1670,25 @@ mod tests {
             root["Resources"]["AuthAuthorizerHandler"]["Properties"]["Handler"],
             "authorizer:auth"
         );
+
+        // The deployment follows the authorizers and CORS too.
+        let before = api_shape_hash(&manifest, &config());
+        manifest.authorizers[0].ttl_seconds = 60;
+        let after = api_shape_hash(&manifest, &config());
+        assert_ne!(before, after);
+        manifest.routes[0].cors = Some(Cors {
+            allow_origin: "*".to_owned(),
+            allow_headers: Vec::new(),
+            expose_headers: Vec::new(),
+            max_age: None,
+            allow_credentials: false,
+        });
+        assert_ne!(after, api_shape_hash(&manifest, &config()));
+        manifest.authorizers[0].kind = AuthorizerKind::Request {
+            identity_sources: Vec::new(),
+        };
+        let err = generate(&manifest, &config(), Arch::Arm64, TemplateFormat::Json).unwrap_err();
+        assert!(err.to_string().contains("no identity sources"), "{err}");
 
         // Two names with the same logical ID are refused, naming both.
         manifest.authorizers = vec![authorizer("a_b"), authorizer("aB")];
