@@ -888,4 +888,50 @@ mod tests {
         let err = load_text(r#"{"lambda_timeout": 1000}"#, "dev").unwrap_err();
         assert!(err.to_string().contains("lambda_timeout"));
     }
+
+    #[test]
+    fn governance_keys_resolve_stage_over_top_level() {
+        let text = r#"{
+          "app_name": "shop",
+          "usage_plan": {"quota": {"limit": 10, "period": "WEEK"}},
+          "gateway_responses": {"DEFAULT_4XX": {"status_code": 400}},
+          "stages": {
+            "dev": {},
+            "prod": {"api_keys": ["mobile"],
+                     "usage_plan": {"throttle": {"rate_limit": 2.5, "burst_limit": 5}},
+                     "throttling": {"burst_limit": 50, "routes": {"GET /items": {"rate_limit": 1}}},
+                     "resource_policy": {"deny_source_ips": ["2001:db8::/32"]}}
+          }
+        }"#;
+        let dev = load_text(text, "dev").unwrap();
+        assert_eq!(dev.api_keys, ["shop-dev"]);
+        assert_eq!(dev.usage_plan.quota.as_ref().unwrap().period, "WEEK");
+        assert_eq!(dev.gateway_responses["DEFAULT_4XX"].status_code, Some(400));
+        assert!(dev.throttling.is_none() && dev.resource_policy.is_none());
+        let prod = load_text(text, "prod").unwrap();
+        assert_eq!(prod.api_keys, ["mobile"]);
+        assert!(
+            prod.usage_plan.quota.is_none(),
+            "a stage's usage_plan replaces the top level's"
+        );
+        assert_eq!(
+            prod.usage_plan.throttle.as_ref().unwrap().rate_limit,
+            Some(2.5)
+        );
+        let throttling = prod.throttling.unwrap();
+        assert_eq!(throttling.burst_limit, Some(50));
+        assert_eq!(throttling.routes["GET /items"].rate_limit, Some(1.0));
+        assert_eq!(
+            prod.resource_policy.unwrap().deny_source_ips,
+            ["2001:db8::/32"]
+        );
+        let err = load_text(r#"{"stages": {"dev": {"api_keys": ["a b"]}}}"#, "dev").unwrap_err();
+        assert!(err.to_string().contains("`a b`"), "{err}");
+        let err = load_text(
+            r#"{"gateway_responses": {"UNAUTHORIZED": {"body": "x"}}}"#,
+            "dev",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown field `body`"), "{err}");
+    }
 }
