@@ -531,8 +531,8 @@ impl<'a> Generator<'a> {
     }
 
     /// `(AuthorizationType, AuthorizerId)` of a route's method.
-    fn authorization(&self, route: &Route, scope: Scope) -> (String, Option<Expr>) {
-        let _ = scope;
+    /// In a nested template the authorizer's ID is a parameter of the same name.
+    fn authorization(&self, route: &Route) -> (String, Option<Expr>) {
         match route.authorizer.as_deref() {
             None => ("NONE".to_owned(), None),
             Some(IAM_AUTHORIZER) => ("AWS_IAM".to_owned(), None),
@@ -1066,7 +1066,7 @@ impl<'a> Generator<'a> {
             Scope::Nested => format!("${{{PARAM_FUNCTION_ARN}}}"),
         };
         for route in &unit.routes {
-            let (authorization_type, authorizer_id) = self.authorization(route, scope);
+            let (authorization_type, authorizer_id) = self.authorization(route);
             out.push((
                 self.method_id(route),
                 ResourceKind::Method(MethodProps {
@@ -1328,7 +1328,12 @@ impl<'a> Generator<'a> {
                     PARAM_REST_API => "The REST API's ID".to_owned(),
                     PARAM_ROOT_RESOURCE => "The ID of the API's root resource".to_owned(),
                     PARAM_FUNCTION_ARN => "The API function's ARN".to_owned(),
-                    other if other.ends_with("Authorizer") && !other.starts_with("Resource") => {
+                    other
+                        if self
+                            .authorizers
+                            .values()
+                            .any(|(stem, _)| Self::authorizer_id(stem) == other) =>
+                    {
                         format!("The ID of the authorizer {other}")
                     }
                     other => format!("The ID of the API resource {other} (another nested stack)"),
