@@ -11,8 +11,9 @@
 #
 # cargo-chalice is built with the release profile (LTO off to keep the build
 # short) into target/bench-local; the app itself is built by `local` as it
-# always is (debug profile, incremental). Set MAX_INSTANCES to change the
-# pool size (default: the command's default).
+# always is (debug profile for the app's crate, dependencies optimised).
+# Environment: MAX_INSTANCES (pool size; default: the command's default),
+# PARTS (`throughput`, `edit` or `all`, the default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -39,7 +40,7 @@ work="$(mktemp -d)"
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do
-        kill -INT "$pid" 2>/dev/null || true
+        kill -TERM "$pid" 2>/dev/null || true
     done
     for pid in "${pids[@]}"; do
         wait "$pid" 2>/dev/null || true
@@ -67,11 +68,13 @@ wait_for_url() {
     return 1
 }
 
+parts="${PARTS:-all}"
 max_args=()
 if [[ -n "${MAX_INSTANCES:-}" ]]; then
     max_args=(--max-instances "$MAX_INSTANCES")
 fi
 
+if [[ "$parts" == all || "$parts" == throughput ]]; then
 echo "== throughput: GET /items/1, $connections connections, $seconds s" >&2
 "$chalice" local --project-dir examples/hello --port 0 --no-autoreload "${max_args[@]}" >"$work/local.log" 2>&1 &
 pids+=($!)
@@ -118,8 +121,10 @@ printf '  %-22s %12s %10s %14s %8s\n' "cargo chalice local" "$l_rps" "$l_p99" "$
 printf '  %-22s %12s %10s %14s %8s\n' "bare axum" "$b_rps" "$b_p99" "$b_err" "$b_non"
 awk -v l="$l_rps" -v b="$b_rps" 'BEGIN { if (b > 0) printf "  ratio: %.1f%% of bare axum\n", 100 * l / b }'
 echo "  cold starts during the run (beyond the pre-started instance): $instances"
+fi
 
 # --- edit-to-serve ---------------------------------------------------------
+if [[ "$parts" == all || "$parts" == edit ]]; then
 echo >&2
 echo "== edit-to-serve on a copy of examples/hello" >&2
 app="$work/app"
@@ -159,3 +164,4 @@ echo
 echo "edit-to-serve (save -> new answer served, incremental debug build): ${times[*]} s"
 printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "  median: %s s\n", a[int((NR + 1) / 2)] }'
 grep -o "reloaded in [0-9.]* s" "$work/reload.log" | sed 's/^/  server: /'
+fi

@@ -95,6 +95,17 @@ pub enum LocalError {
     Start(#[from] PoolError),
 }
 
+/// Cargo settings of the local build: the dev profile, with dependencies
+/// (and the runtime, a workspace member in this repository) optimised.
+pub const DEPENDENCY_PROFILE: &[&str] = &[
+    "profile.dev.package.\"*\".opt-level=2",
+    "profile.dev.package.\"*\".debug-assertions=false",
+    "profile.dev.package.\"*\".overflow-checks=false",
+    "profile.dev.package.chalice-rs-runtime.opt-level=2",
+    "profile.dev.package.chalice-rs-runtime.debug-assertions=false",
+    "profile.dev.package.chalice-rs-runtime.overflow-checks=false",
+];
+
 /// Runs the local server for the project in `project_dir` until Ctrl-C.
 pub fn run(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -178,13 +189,18 @@ fn print_banner(
         config.app_name, config.stage, config.api_gateway_stage, config.app_name, config.stage
     );
     print_routes(routes);
+    let timeout = if Duration::from_secs(u64::from(api.lambda_timeout)) > GATEWAY_TIMEOUT {
+        format!(
+            "{} s (API Gateway's limit; lambda_timeout is {} s)",
+            GATEWAY_TIMEOUT.as_secs(),
+            api.lambda_timeout
+        )
+    } else {
+        format!("{} s", api.lambda_timeout)
+    };
     println!(
-        "  up to {} instances, timeout {} s, {} MB",
-        args.max_instances,
-        Duration::from_secs(u64::from(api.lambda_timeout))
-            .min(GATEWAY_TIMEOUT)
-            .as_secs(),
-        api.lambda_memory_size
+        "  up to {} instances of {} MB, timeout {timeout}",
+        args.max_instances, api.lambda_memory_size
     );
     if !args.no_autoreload {
         println!(
@@ -297,6 +313,12 @@ impl Loader {
     /// Runs `cargo build` for the host and copies the binary aside.
     async fn build(&mut self) -> Result<PathBuf, LocalError> {
         let mut command = tokio::process::Command::from(self.project.cargo_build(None, false));
+        // The app's own crate stays unoptimised (quick incremental rebuilds);
+        // its dependencies and the runtime are optimised once, so that serving
+        // is not slowed by debug builds of serde, hyper and tokio.
+        for setting in DEPENDENCY_PROFILE {
+            command.arg("--config").arg(setting);
+        }
         command.kill_on_drop(true);
         let status = command.status().await.map_err(LocalError::Cargo)?;
         if !status.success() {
