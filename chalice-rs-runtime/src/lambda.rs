@@ -147,13 +147,7 @@ async fn serve_authorizer(registration: &'static AuthorizerRegistration) -> Exit
         },
     ))
     .await;
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("chalice-rs: the Lambda runtime stopped: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    exit_code(result)
 }
 
 async fn serve_api(app: App) -> ExitCode {
@@ -168,6 +162,11 @@ async fn serve_api(app: App) -> ExitCode {
         },
     ))
     .await;
+    exit_code(result)
+}
+
+/// The process's exit code once the Lambda runtime loop ends.
+fn exit_code(result: Result<(), lambda_runtime::Error>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
