@@ -13,7 +13,10 @@ enum CargoCli {
 
 /// `cargo chalice` and its options.
 #[derive(Debug, Parser)]
-#[command(version, about = "Build, serve, package and deploy chalice-rs apps on AWS Lambda and API Gateway")]
+#[command(
+    version,
+    about = "Build, serve, package and deploy chalice-rs apps on AWS Lambda and API Gateway"
+)]
 pub struct Cli {
     /// The app's directory (holding Cargo.toml and .chalice/).
     #[arg(long, global = true, default_value = ".", env = "CHALICE_PROJECT_DIR")]
@@ -34,10 +37,6 @@ pub enum Command {
     Package(PackageArgs),
     /// Serve the app on this machine: API Gateway and Lambda emulated, with hot reload.
     Local(crate::local::LocalArgs),
-    /// Create a project from a template (hello, rest-api, dynamodb).
-    New(crate::new::NewArgs),
-    /// Print the IAM policy generated from the app's AWS SDK calls (or its iam_policy_file).
-    GenPolicy(StageArgs),
     /// Package, upload and deploy the stage through CloudFormation; prints the API's URL.
     Deploy(crate::deploy::commands::DeployArgs),
     /// Delete the stage's CloudFormation stack.
@@ -46,6 +45,10 @@ pub enum Command {
     Url(crate::deploy::commands::StackArgs),
     /// Print the stage's function logs from CloudWatch Logs.
     Logs(crate::deploy::commands::LogsArgs),
+    /// Create a project from a template (hello, rest-api, dynamodb).
+    New(crate::new::NewArgs),
+    /// Print the IAM policy generated from the app's AWS SDK calls (or its iam_policy_file).
+    GenPolicy(StageArgs),
 }
 
 /// `--stage`.

@@ -70,7 +70,8 @@ impl Project {
             .find(|p| p.manifest_path.as_std_path() == manifest_path)
             .ok_or_else(|| ProjectError::Metadata {
                 dir: dir.clone(),
-                message: "no package in this directory's Cargo.toml (a virtual workspace?)".to_owned(),
+                message: "no package in this directory's Cargo.toml (a virtual workspace?)"
+                    .to_owned(),
             })?;
         let bin = package
             .targets

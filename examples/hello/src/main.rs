@@ -25,7 +25,9 @@ pub struct Db(Arc<Mutex<BTreeMap<u64, Item>>>);
 impl Db {
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, Item>> {
         // A poisoned lock only means a handler panicked mid-update; the map is still usable.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -65,7 +67,10 @@ async fn create_item(
     let mut items = db.lock();
     let id = items.keys().next_back().map_or(1, |last| last + 1);
     items.insert(id, item.clone());
-    Ok((StatusCode::CREATED, Json(json!({"id": id, "name": item.name, "price": item.price}))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "name": item.name, "price": item.price})),
+    ))
 }
 
 #[route("/items/<id>", methods = [GET, PUT, DELETE])]
@@ -115,7 +120,9 @@ async fn image() -> Response {
     // The 8-byte PNG signature and a few bytes that are not UTF-8.
     Response::builder()
         .header("content-type", "image/png")
-        .binary(vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0x00])
+        .binary(vec![
+            0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0x00,
+        ])
 }
 
 #[route("/upload", methods = [POST], content_types = ["application/octet-stream", "image/png"])]
