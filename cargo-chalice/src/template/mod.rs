@@ -68,7 +68,8 @@ pub const REST_API_ID: &str = "RestAPI";
 pub const STAGE_ID: &str = "RestAPIStage";
 /// Prefix of the deployment's logical ID (followed by the shape hash).
 pub const DEPLOYMENT_PREFIX: &str = "RestAPIDeployment";
-/// The inline policy holding the user's `iam_policy_file`.
+/// The inline policy holding the user's `iam_policy_file`, or the policy
+/// generated from the app's AWS SDK calls (`autogen_policy`).
 pub const USER_POLICY_NAME: &str = "AppPolicy";
 /// The usage plan's logical ID.
 pub const USAGE_PLAN_ID: &str = "APIUsagePlan";
@@ -124,6 +125,9 @@ pub enum TemplateError {
         /// What is wrong.
         message: String,
     },
+    /// The app's sources cannot be read to generate its IAM policy.
+    #[error("cannot generate the IAM policy from the code (set `autogen_policy` to false or give an `iam_policy_file`): {0}")]
+    GeneratedPolicy(Box<crate::policy::PolicyError>),
     /// The stage's `resource_policy_file` cannot be used.
     #[error("resource_policy_file {path}: {message}")]
     ResourcePolicyFile {
@@ -404,6 +408,9 @@ impl<'a> Generator<'a> {
         }
         let user_policy = match &function.iam_policy_file {
             Some(file) if function.manage_iam_role => Some(read_policy(config, file)?),
+            None if function.manage_iam_role && function.autogen_policy => {
+                generated_policy(config, &function)?
+            }
             _ => None,
         };
         let paths = manifest.resource_paths();
@@ -1515,6 +1522,20 @@ fn read_resource_policy(config: &StageConfig, file: &str) -> Result<Value, Templ
     })
 }
 
+/// The policy generated from the AWS SDK calls in the app's sources
+/// (`autogen_policy`); `None` when there is nothing to grant, or no sources to
+/// read (a manifest without a project, as in generated test apps).
+fn generated_policy(
+    config: &StageConfig,
+    function: &crate::config::FunctionConfig,
+) -> Result<Option<Value>, TemplateError> {
+    match crate::policy::policy_for(&config.project_dir, function) {
+        Ok(outcome) => Ok(outcome.document),
+        Err(crate::policy::PolicyError::NoSources { .. }) => Ok(None),
+        Err(error) => Err(TemplateError::GeneratedPolicy(Box::new(error))),
+    }
+}
+
 /// Reads the stage's `iam_policy_file` (relative to `.chalice/`).
 fn read_policy(config: &StageConfig, file: &str) -> Result<Value, TemplateError> {
     let path = config.project_dir.join(".chalice").join(file);
@@ -1617,6 +1638,54 @@ mod tests {
             deployment["DependsOn"].as_array().unwrap().len(),
             set.nested.len()
         );
+    }
+
+    #[test]
+    fn the_role_gets_the_policy_generated_from_the_code() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::write(
+            dir.path().join("src/main.rs"),
+            "use aws_sdk_dynamodb::Client;\n\
+             async fn save(client: &Client) {\n\
+                 let _ = client.put_item().table_name(\"t\").send().await;\n\
+                 let _ = client.get_item().table_name(\"t\").send().await;\n\
+             }\n\
+             fn main() {}\n",
+        )
+        .unwrap();
+        let config = crate::config::load(dir.path(), "dev", "app").unwrap();
+        let manifest = manifest(&["/"]);
+        let (set, _) = generate(&manifest, &config, Arch::Arm64, TemplateFormat::Json).unwrap();
+        let root = set.root.to_value();
+        let role = root["Resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .find(|r| r["Type"] == "AWS::IAM::Role")
+            .unwrap();
+        let app_policy = role["Properties"]["Policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["PolicyName"] == USER_POLICY_NAME)
+            .expect("the generated policy is attached");
+        let text = app_policy["PolicyDocument"].to_string();
+        assert!(
+            text.contains("dynamodb:PutItem") && text.contains("dynamodb:GetItem"),
+            "{text}"
+        );
+
+        // `autogen_policy: false` leaves it out.
+        std::fs::create_dir_all(dir.path().join(".chalice")).unwrap();
+        std::fs::write(
+            dir.path().join(".chalice/config.json"),
+            r#"{"autogen_policy": false}"#,
+        )
+        .unwrap();
+        let config = crate::config::load(dir.path(), "dev", "app").unwrap();
+        let (set, _) = generate(&manifest, &config, Arch::Arm64, TemplateFormat::Json).unwrap();
+        assert!(!set.root.to_value().to_string().contains("dynamodb:PutItem"));
     }
 
     #[test]
