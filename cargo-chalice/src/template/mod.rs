@@ -1536,25 +1536,19 @@ fn generated_policy(
     }
 }
 
-/// Reads the stage's `iam_policy_file` (relative to `.chalice/`).
+/// Reads the stage's `iam_policy_file` (relative to `.chalice/`), with the
+/// checks `gen-policy` applies.
 fn read_policy(config: &StageConfig, file: &str) -> Result<Value, TemplateError> {
+    use crate::policy::{read_policy_file, PolicyError};
     let path = config.project_dir.join(".chalice").join(file);
-    let fail = |message: String| TemplateError::PolicyFile {
-        path: path.clone(),
-        message,
-    };
-    let text = std::fs::read_to_string(&path).map_err(|error| fail(error.to_string()))?;
-    let value: Value = serde_json::from_str(&text).map_err(|error| {
-        fail(format!(
-            "line {}, column {}: {error}",
-            error.line(),
-            error.column()
-        ))
-    })?;
-    if value.get("Statement").is_none() {
-        return Err(fail("a policy document needs a `Statement`".to_owned()));
-    }
-    Ok(value)
+    read_policy_file(&path).map_err(|error| {
+        let message = match error {
+            PolicyError::PolicyFile { message, .. } => message,
+            PolicyError::Read { source, .. } => source.to_string(),
+            other => other.to_string(),
+        };
+        TemplateError::PolicyFile { path, message }
+    })
 }
 
 #[cfg(test)]
