@@ -27,6 +27,19 @@ pub enum Fragment {
     Authorizer(Authorizer),
 }
 
+impl Fragment {
+    /// Parses one embedded fragment (its trailing NUL, if any, ignored).
+    pub fn parse(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(fragment_text(bytes))
+    }
+}
+
+/// A fragment's JSON text: the bytes before the first NUL.
+fn fragment_text(bytes: &[u8]) -> &[u8] {
+    let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
+    &bytes[..end]
+}
+
 /// A `#[route]` attribute as the macro saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RouteFragment {
@@ -341,13 +354,10 @@ impl Manifest {
         let mut routes = Vec::new();
         let mut authorizers = Vec::new();
         for bytes in fragments {
-            let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
-            let bytes = &bytes[..end];
-            let fragment: Fragment =
-                serde_json::from_slice(bytes).map_err(|source| ManifestError::Malformed {
-                    fragment: String::from_utf8_lossy(bytes).into_owned(),
-                    source,
-                })?;
+            let fragment = Fragment::parse(bytes).map_err(|source| ManifestError::Malformed {
+                fragment: String::from_utf8_lossy(fragment_text(bytes)).into_owned(),
+                source,
+            })?;
             match fragment {
                 Fragment::Route(route) => {
                     if !route.resource_path.starts_with('/') {

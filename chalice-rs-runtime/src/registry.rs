@@ -39,13 +39,7 @@ impl RouteRegistration {
         if !self.cors {
             return Vec::new();
         }
-        let end = self
-            .fragment
-            .iter()
-            .position(|b| *b == 0)
-            .unwrap_or(self.fragment.len());
-        let cors = match serde_json::from_slice::<crate::manifest::Fragment>(&self.fragment[..end])
-        {
+        let cors = match crate::manifest::Fragment::parse(self.fragment) {
             Ok(crate::manifest::Fragment::Route(route)) => route.cors,
             _ => None,
         };
