@@ -45,7 +45,7 @@ cp -r examples/hello/src examples/hello/.chalice "$work/"
 sed "s|path = \"../../chalice-rs-runtime\"|path = \"$root/chalice-rs-runtime\"|" examples/hello/Cargo.toml >"$work/Cargo.toml"
 printf '\n[workspace]\n' >>"$work/Cargo.toml"
 cp Cargo.lock "$work/"
-export CARGO_TARGET_DIR="$root/target/chalice-deploy-tests"
+export CARGO_TARGET_DIR="$root/target/chalice-tests"
 
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc; }

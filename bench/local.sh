@@ -136,7 +136,7 @@ sed -e 's/^name = "hello"/name = "hello_bench"/' \
     -e "s|\"../../chalice-rs-runtime\"|\"$root/chalice-rs-runtime\"|" \
     examples/hello/Cargo.toml >"$app/Cargo.toml"
 printf '\n[workspace]\n' >>"$app/Cargo.toml"
-CARGO_TARGET_DIR="$root/target/chalice-local-tests" \
+CARGO_TARGET_DIR="$root/target/chalice-tests" \
     "$chalice" local --project-dir "$app" --port 0 >"$work/reload.log" 2>&1 &
 pids+=($!)
 reload_url="$(wait_for_url "$work/reload.log")"

@@ -7,4 +7,11 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 # shellcheck source=scripts/test-env.sh
 . "$root/scripts/test-env.sh"
+# The nested projects the tests build (copies of examples, new projects) get
+# the workspace's lean debug info too; CI's fresh clone has no use for
+# incremental state, which is most of a target dir's size.
+export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
+if [ "${CI:-}" = true ]; then
+  export CARGO_INCREMENTAL=0
+fi
 cargo test --workspace --locked --no-fail-fast "$@"

@@ -453,8 +453,14 @@ struct HelloApp<'a> {
     moto: &'a Moto,
 }
 
-fn tests_target_dir() -> PathBuf {
+/// Where the deployed copy of examples/hello lives.
+fn tests_app_dir() -> PathBuf {
     repo_root().join("target/chalice-deploy-tests")
+}
+
+/// The target dir that every test's nested cargo builds share.
+fn tests_target_dir() -> PathBuf {
+    repo_root().join("target/chalice-tests")
 }
 
 static HELLO_DIR: std::sync::OnceLock<std::sync::Mutex<PathBuf>> = std::sync::OnceLock::new();
@@ -462,7 +468,7 @@ static HELLO_DIR: std::sync::OnceLock<std::sync::Mutex<PathBuf>> = std::sync::On
 impl<'a> HelloApp<'a> {
     fn new(moto: &'a Moto) -> Self {
         let lock =
-            HELLO_DIR.get_or_init(|| std::sync::Mutex::new(tests_target_dir().join("hello-app")));
+            HELLO_DIR.get_or_init(|| std::sync::Mutex::new(tests_app_dir().join("hello-app")));
         // A test that failed while holding the lock left files that are reset below.
         let dir = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let source = repo_root().join("examples/hello");

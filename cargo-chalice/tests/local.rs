@@ -72,11 +72,12 @@ impl Copy {
         self.dir.path()
     }
 
-    /// `chalice-local-tests` in the target dir this test was built in.
+    /// `chalice-tests` in the target dir this test was built in: the one
+    /// target dir that every test's nested cargo builds share.
     fn target_dir() -> PathBuf {
         let bin = Path::new(BIN);
         let target = bin.parent().and_then(Path::parent).unwrap_or(bin);
-        target.join("chalice-local-tests")
+        target.join("chalice-tests")
     }
 }
 
