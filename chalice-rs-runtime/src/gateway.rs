@@ -326,6 +326,10 @@ pub enum GatewayResponse {
     Unauthorized,
     /// The authorizer denied explicitly: 403.
     AccessDenied,
+    /// The authorizer's policy does not allow this method (no explicit deny): 403.
+    NotAuthorized,
+    /// The authorizer failed (crashed, timed out, answered no valid policy): 500.
+    AuthorizerConfigurationError,
     /// The function crashed or answered a malformed proxy response: 502.
     IntegrationFailure,
     /// The function outlived the timeout: 504.
@@ -358,6 +362,16 @@ impl GatewayResponse {
                 "AccessDeniedException",
                 r#"{"message":"User is not authorized to access this resource with an explicit deny"}"#,
             ),
+            Self::NotAuthorized => (
+                403,
+                "AccessDeniedException",
+                r#"{"message":"User is not authorized to access this resource"}"#,
+            ),
+            Self::AuthorizerConfigurationError => (
+                500,
+                "AuthorizerConfigurationException",
+                r#"{"message": null}"#,
+            ),
             Self::IntegrationFailure => (
                 502,
                 "InternalServerErrorException",
@@ -384,6 +398,35 @@ impl GatewayResponse {
                 r#"{"message":"Limit Exceeded"}"#,
             ),
         }
+    }
+
+    /// The gateway response type an app overrides it with
+    /// (`gateway_responses` in the config; `DEFAULT_4XX`/`DEFAULT_5XX` apply
+    /// to the types it does not name).
+    pub fn response_type(self) -> &'static str {
+        match self {
+            Self::MissingAuthenticationToken => "MISSING_AUTHENTICATION_TOKEN",
+            Self::InvalidApiKey => "INVALID_API_KEY",
+            Self::Unauthorized => "UNAUTHORIZED",
+            Self::AccessDenied | Self::NotAuthorized => "ACCESS_DENIED",
+            Self::AuthorizerConfigurationError => "AUTHORIZER_CONFIGURATION_ERROR",
+            // A failed Lambda proxy integration answers with the default 5XX response.
+            Self::IntegrationFailure => "DEFAULT_5XX",
+            Self::IntegrationTimeout => "INTEGRATION_TIMEOUT",
+            Self::RequestTooLarge => "REQUEST_TOO_LARGE",
+            Self::Throttled => "THROTTLED",
+            Self::QuotaExceeded => "QUOTA_EXCEEDED",
+        }
+    }
+
+    /// The message of the body (`$context.error.message` in a template).
+    pub fn message(self) -> Option<String> {
+        let (_, _, body) = self.parts();
+        serde_json::from_str::<serde_json::Value>(body)
+            .ok()?
+            .get("message")?
+            .as_str()
+            .map(str::to_owned)
     }
 
     /// The response's headers: JSON content type and `x-amzn-ErrorType`.

@@ -2,6 +2,7 @@
 //! manifest's resources, sends REST v1 proxy events to the function's pool,
 //! and answers with the function's proxy response or a gateway response.
 
+use super::governance::{self, Governance, Refusal};
 use super::pool::{Outcome, Pool};
 use super::proxy_response;
 use bytes::{Bytes, BytesMut};
@@ -14,6 +15,7 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -26,30 +28,64 @@ const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 /// One build of the app, with its configuration: what requests are served by.
 #[derive(Debug)]
 pub struct Generation {
-    /// Routing over the manifest's resources.
+    /// Routing over the manifest's resources (and their CORS preflights).
     pub router: Router,
-    /// The manifest's routes, for the banner.
+    /// The manifest's routes.
     pub routes: Vec<Route>,
+    /// Index into `routes` by `(resource path, method)`.
+    by_key: HashMap<(String, String), usize>,
+    /// CORS preflight headers by resource path.
+    preflights: HashMap<String, Vec<(String, String)>>,
     /// Stage, stage variables, binary media types.
     pub settings: EventSettings,
     /// The function's instances.
     pub pool: Arc<Pool>,
+    /// The stage's checks and gateway responses.
+    pub governance: Governance,
 }
 
 impl Generation {
-    /// A generation serving `routes` with `pool`.
-    pub fn new(routes: Vec<Route>, settings: EventSettings, pool: Arc<Pool>) -> Self {
+    /// A generation serving `routes` with `pool`, checked by `governance`.
+    pub fn new(
+        routes: Vec<Route>,
+        settings: EventSettings,
+        pool: Arc<Pool>,
+        governance: Governance,
+    ) -> Self {
+        let preflights = governance::preflights(&routes);
         let router = Router::new(
             routes
                 .iter()
-                .map(|route| (route.resource_path.as_str(), route.method.as_str())),
+                .map(|route| (route.resource_path.as_str(), route.method.as_str()))
+                .chain(preflights.keys().map(|path| (path.as_str(), "OPTIONS"))),
         );
+        let by_key = routes
+            .iter()
+            .enumerate()
+            .map(|(index, route)| ((route.resource_path.clone(), route.method.clone()), index))
+            .collect();
         Self {
             router,
             routes,
+            by_key,
+            preflights,
             settings,
             pool,
+            governance,
         }
+    }
+
+    /// Stops the instances (the function's and the authorizers') once their
+    /// invocations finish.
+    pub async fn retire(&self) {
+        self.pool.retire().await;
+        self.governance.authorizers.retire().await;
+    }
+
+    /// Stops every instance now.
+    pub async fn shutdown(&self) {
+        self.pool.shutdown().await;
+        self.governance.authorizers.shutdown().await;
     }
 }
 
@@ -125,6 +161,16 @@ impl Gateway {
         peer: SocketAddr,
         request: Request<Incoming>,
     ) -> (Response<Full<Bytes>>, &'static str) {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let generation = self.current();
+        let governance = &generation.governance;
+        let refuse = |refusal: Refusal| {
+            let response =
+                governance
+                    .responses
+                    .render(refusal.kind, refusal.message.as_deref(), &request_id);
+            (response, "gateway")
+        };
         let (parts, body) = request.into_parts();
         let declared_too_large = parts
             .headers
@@ -132,26 +178,29 @@ impl Gateway {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok())
             .is_some_and(|length| length > MAX_BODY_BYTES as u64);
-        let body = match read_body(body, declared_too_large).await {
-            Ok(body) => body,
-            Err(()) => {
-                return (
-                    gateway_response(GatewayResponse::RequestTooLarge, None),
-                    "gateway",
-                )
-            }
+        let Ok(body) = read_body(body, declared_too_large).await else {
+            return refuse(GatewayResponse::RequestTooLarge.into());
         };
-        let generation = self.current();
         let Some(matched) = generation
             .router
             .route(parts.method.as_str(), parts.uri.path())
         else {
-            return (
-                gateway_response(GatewayResponse::MissingAuthenticationToken, None),
-                "gateway",
-            );
+            return refuse(GatewayResponse::MissingAuthenticationToken.into());
         };
-        let request_id = uuid::Uuid::new_v4().to_string();
+        let source_ip = peer.ip();
+        let method_arn = governance.method_arn(parts.method.as_str(), parts.uri.path());
+        let key = (matched.resource_path.clone(), parts.method.to_string());
+        let Some(route) = generation.by_key.get(&key).map(|&i| &generation.routes[i]) else {
+            // Only the CORS preflights are routed without a route of the app's.
+            let Some(headers) = generation.preflights.get(&matched.resource_path) else {
+                return refuse(GatewayResponse::MissingAuthenticationToken.into());
+            };
+            return match governance.admit_preflight(&matched.resource_path, &method_arn, source_ip)
+            {
+                Ok(()) => (preflight_response(headers, &request_id), "preflight"),
+                Err(refusal) => refuse(refusal),
+            };
+        };
         let http_request = HttpRequest {
             method: parts.method,
             path: parts.uri.path().to_owned(),
@@ -160,48 +209,57 @@ impl Gateway {
             body: body.to_vec(),
         };
         let mut settings_with_ip;
-        let settings = if generation.settings.source_ip == peer.ip().to_string() {
+        let settings = if generation.settings.source_ip == source_ip.to_string() {
             &generation.settings
         } else {
             settings_with_ip = generation.settings.clone();
-            settings_with_ip.source_ip = peer.ip().to_string();
+            settings_with_ip.source_ip = source_ip.to_string();
             &settings_with_ip
         };
         let epoch_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        let event = gateway::build_event(&http_request, &matched, settings, &request_id, epoch_ms);
+        let mut event =
+            gateway::build_event(&http_request, &matched, settings, &request_id, epoch_ms);
+        match governance
+            .admit(
+                route,
+                &http_request,
+                &event,
+                &method_arn,
+                &request_id,
+                source_ip,
+            )
+            .await
+        {
+            Ok(admission) => admission.apply(&mut event),
+            Err(refusal) => return refuse(refusal),
+        }
         let payload = match serde_json::to_vec(&event) {
             Ok(payload) => Bytes::from(payload),
             Err(error) => {
                 eprintln!("chalice local: cannot serialise the event: {error}");
-                return (
-                    gateway_response(GatewayResponse::IntegrationFailure, Some(&request_id)),
-                    "gateway",
-                );
+                return refuse(GatewayResponse::IntegrationFailure.into());
             }
         };
         // The invocation runs on its own task: a client hanging up does not kill the instance.
         let invocation = tokio::spawn(generation.pool.clone().invoke(request_id.clone(), payload));
         let Ok(invoked) = invocation.await else {
-            return (
-                gateway_response(GatewayResponse::IntegrationFailure, Some(&request_id)),
-                "gateway",
-            );
+            return refuse(GatewayResponse::IntegrationFailure.into());
         };
         let kind = if invoked.cold { "cold" } else { "warm" };
-        let response = match invoked.outcome {
+        let failure = match invoked.outcome {
             Outcome::Response(payload) => match proxy_response::parse(&payload) {
                 Ok(parsed) => {
                     let mut response = Response::new(Full::new(parsed.body));
                     *response.status_mut() = parsed.status;
                     *response.headers_mut() = parsed.headers;
                     add_request_id(&mut response, &request_id);
-                    response
+                    return (response, kind);
                 }
                 Err(error) => {
                     eprintln!("chalice local: {error}");
-                    gateway_response(GatewayResponse::IntegrationFailure, Some(&request_id))
+                    GatewayResponse::IntegrationFailure
                 }
             },
             Outcome::FunctionError(document) => {
@@ -209,19 +267,16 @@ impl Gateway {
                     "chalice local: the function returned an error: {}",
                     String::from_utf8_lossy(&document)
                 );
-                gateway_response(GatewayResponse::IntegrationFailure, Some(&request_id))
+                GatewayResponse::IntegrationFailure
             }
             Outcome::ResponseTooLarge => {
                 eprintln!("chalice local: the function's response is over Lambda's 6 MB limit");
-                gateway_response(GatewayResponse::IntegrationFailure, Some(&request_id))
+                GatewayResponse::IntegrationFailure
             }
-            Outcome::Crashed(_) | Outcome::StartFailed(_) => {
-                gateway_response(GatewayResponse::IntegrationFailure, Some(&request_id))
-            }
-            Outcome::TimedOut => {
-                gateway_response(GatewayResponse::IntegrationTimeout, Some(&request_id))
-            }
+            Outcome::Crashed(_) | Outcome::StartFailed(_) => GatewayResponse::IntegrationFailure,
+            Outcome::TimedOut => GatewayResponse::IntegrationTimeout,
         };
+        let (response, _) = refuse(failure.into());
         (response, kind)
     }
 }
@@ -262,15 +317,23 @@ fn add_request_id(response: &mut Response<Full<Bytes>>, request_id: &str) {
     }
 }
 
-/// API Gateway's own answer (DESIGN.md §6), with `x-amzn-ErrorType`.
-fn gateway_response(kind: GatewayResponse, request_id: Option<&str>) -> Response<Full<Bytes>> {
-    let (status, _, body) = kind.parts();
-    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
-    *response.status_mut() =
-        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_GATEWAY);
-    *response.headers_mut() = kind.headers();
-    if let Some(request_id) = request_id {
-        add_request_id(&mut response, request_id);
+/// The answer of a CORS preflight's MOCK integration: 200, the CORS
+/// headers, an empty JSON body.
+fn preflight_response(headers: &[(String, String)], request_id: &str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    let map = response.headers_mut();
+    map.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            map.insert(name, value);
+        }
     }
+    add_request_id(&mut response, request_id);
     response
 }

@@ -130,7 +130,7 @@ impl Reloader {
             "chalice local: reloaded in {:.2} s",
             started.elapsed().as_secs_f64()
         );
-        tokio::spawn(async move { old.pool.retire().await });
+        tokio::spawn(async move { old.retire().await });
     }
 }
 

@@ -1,0 +1,190 @@
+//! What the stage checks between routing and the integration, in the order
+//! the deployed API applies it (DESIGN.md §6): the resource policy on the
+//! caller's address, the route's throttling, the route's authorizer, then
+//! the API key and its usage plan. Each refusal is a gateway response,
+//! which the app's `gateway_responses` may restyle.
+//!
+//! The same config and manifest drive the template (`cargo chalice package`),
+//! so the local server enforces what the deployed stage would.
+
+use super::api_keys::{ApiKey, ApiKeys};
+use super::authorizers::{Authorization, Authorizers, Grant, Subject};
+use super::gateway_responses::GatewayResponses;
+use super::limits::{Limited, Limits};
+use super::resource_policy::{ResourcePolicy, Verdict};
+use aws_lambda_events::apigw::ApiGatewayProxyRequest;
+use chalice_rs_runtime::gateway::{GatewayResponse, HttpRequest};
+use chalice_rs_runtime::manifest::{preflight_headers, Route};
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// The stage's checks and its gateway responses.
+#[derive(Debug, Default)]
+pub struct Governance {
+    /// The app's authorizers.
+    pub authorizers: Authorizers,
+    /// The accepted API keys.
+    pub api_keys: ApiKeys,
+    /// Throttling and quotas, with their counts.
+    pub limits: Option<Limits>,
+    /// Gateway responses with the app's overrides.
+    pub responses: GatewayResponses,
+    /// The API's resource policy, if it has one.
+    pub resource_policy: Option<ResourcePolicy>,
+    /// `arn:aws:execute-api:<region>:<account>:<api>/<stage>`: method ARNs start so.
+    pub stage_arn: String,
+}
+
+/// Why the gateway answers instead of the function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The response type.
+    pub kind: GatewayResponse,
+    /// A message other than the type's own.
+    pub message: Option<String>,
+}
+
+impl From<GatewayResponse> for Refusal {
+    fn from(kind: GatewayResponse) -> Self {
+        Self {
+            kind,
+            message: None,
+        }
+    }
+}
+
+/// What an admitted request carries to the function.
+#[derive(Debug, Clone, Default)]
+pub struct Admission {
+    /// The authorizer's grant.
+    pub grant: Grant,
+    /// The API key the request used, when the route requires one.
+    pub api_key: Option<ApiKey>,
+}
+
+impl Admission {
+    /// Puts the grant and the key into the proxy event's request context.
+    pub fn apply(self, event: &mut ApiGatewayProxyRequest) {
+        let context = &mut event.request_context;
+        context.authorizer.fields = self.grant.context;
+        if let Some(access_key) = self.grant.access_key {
+            context.identity.access_key = Some(access_key);
+        }
+        if let Some(key) = self.api_key {
+            context.identity.api_key_id = Some(format!("local-{}", key.name));
+            context.identity.api_key = Some(key.value);
+        }
+    }
+}
+
+impl Governance {
+    /// The ARN API Gateway gives a call of `method` on `path`.
+    pub fn method_arn(&self, method: &str, path: &str) -> String {
+        format!(
+            "{}/{method}/{}",
+            self.stage_arn,
+            path.trim_start_matches('/')
+        )
+    }
+
+    /// Checks before a CORS preflight (a MOCK method: no authorizer, no key).
+    pub fn admit_preflight(
+        &self,
+        resource_path: &str,
+        method_arn: &str,
+        source_ip: IpAddr,
+    ) -> Result<(), Refusal> {
+        self.check_policy(method_arn, source_ip)?;
+        self.check_throttle("OPTIONS", resource_path)
+    }
+
+    /// Checks a request for `route` (`event` is the proxy event it would
+    /// send); the admission goes into the event.
+    pub async fn admit(
+        &self,
+        route: &Route,
+        request: &HttpRequest,
+        event: &ApiGatewayProxyRequest,
+        method_arn: &str,
+        request_id: &str,
+        source_ip: IpAddr,
+    ) -> Result<Admission, Refusal> {
+        self.check_policy(method_arn, source_ip)?;
+        self.check_throttle(&route.method, &route.resource_path)?;
+        let subject = Subject {
+            request,
+            event,
+            method_arn,
+            request_id,
+        };
+        let grant = match self.authorizers.authorize(route, subject).await {
+            Authorization::Allowed(grant) => grant,
+            Authorization::Refused(kind) => return Err(kind.into()),
+        };
+        let api_key = if route.api_key_required {
+            let key = request
+                .headers
+                .get("x-api-key")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|value| self.api_keys.find(value))
+                .ok_or(Refusal::from(GatewayResponse::InvalidApiKey))?;
+            if let Some(limits) = &self.limits {
+                limits.admit_key(&key.value).map_err(limited)?;
+            }
+            Some(key.clone())
+        } else {
+            None
+        };
+        Ok(Admission { grant, api_key })
+    }
+
+    fn check_policy(&self, method_arn: &str, source_ip: IpAddr) -> Result<(), Refusal> {
+        match self
+            .resource_policy
+            .as_ref()
+            .map(|policy| policy.evaluate(method_arn, source_ip))
+        {
+            Some(Verdict::Denied(message)) => Err(Refusal {
+                kind: GatewayResponse::AccessDenied,
+                message: Some(message),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_throttle(&self, method: &str, resource_path: &str) -> Result<(), Refusal> {
+        match &self.limits {
+            Some(limits) => limits.admit_route(method, resource_path).map_err(limited),
+            None => Ok(()),
+        }
+    }
+}
+
+fn limited(limited: Limited) -> Refusal {
+    match limited {
+        Limited::Throttled => GatewayResponse::Throttled.into(),
+        Limited::QuotaExceeded => GatewayResponse::QuotaExceeded.into(),
+    }
+}
+
+/// The CORS preflight headers by resource path, for the resources that have
+/// a CORS route and no `OPTIONS` route of the app's own (as the template
+/// makes its MOCK `OPTIONS` methods).
+pub fn preflights(routes: &[Route]) -> HashMap<String, Vec<(String, String)>> {
+    let mut by_resource: HashMap<&str, Vec<&Route>> = HashMap::new();
+    for route in routes {
+        by_resource
+            .entry(route.resource_path.as_str())
+            .or_default()
+            .push(route);
+    }
+    by_resource
+        .into_iter()
+        .filter(|(_, routes)| !routes.iter().any(|r| r.method == "OPTIONS"))
+        .filter_map(|(resource, routes)| {
+            let cors = routes.iter().find_map(|r| r.cors.as_ref())?;
+            let headers = preflight_headers(cors, routes.iter().map(|r| r.method.as_str()));
+            Some((resource.to_owned(), headers))
+        })
+        .collect()
+}
