@@ -62,3 +62,27 @@ pub mod __private {
     pub use crate::registry::{fragment_bytes, HandlerFuture, RouteRegistration};
     pub use inventory;
 }
+
+/// The guide's chapters (`docs/guide/`), compiled as doc tests so that their
+/// Rust examples keep building: `cargo test -p chalice-rs-runtime --doc`.
+#[cfg(doctest)]
+mod guide {
+    #[doc = include_str!("../../docs/guide/getting-started.md")]
+    pub struct GettingStarted;
+    #[doc = include_str!("../../docs/guide/handlers.md")]
+    pub struct Handlers;
+    #[doc = include_str!("../../docs/guide/extractors-and-responses.md")]
+    pub struct ExtractorsAndResponses;
+    #[doc = include_str!("../../docs/guide/testing.md")]
+    pub struct Testing;
+    #[doc = include_str!("../../docs/guide/local.md")]
+    pub struct Local;
+    #[doc = include_str!("../../docs/guide/config.md")]
+    pub struct Config;
+    #[doc = include_str!("../../docs/guide/commands.md")]
+    pub struct Commands;
+    #[doc = include_str!("../../docs/guide/deploy.md")]
+    pub struct Deploy;
+    #[doc = include_str!("../../docs/guide/governance.md")]
+    pub struct Governance;
+}
