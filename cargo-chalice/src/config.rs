@@ -34,6 +34,10 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+    /// `.chalice/resources.json` is invalid, or an environment variable
+    /// cannot be resolved.
+    #[error(transparent)]
+    Resources(#[from] crate::template::resources::ResourcesError),
     /// The stage asked for is not in `stages`.
     #[error("{path}: no stage `{stage}`; the stages are: {known}")]
     UnknownStage {
@@ -46,11 +50,62 @@ pub enum ConfigError {
     },
 }
 
+/// The value of an environment variable in `environment_variables`: a
+/// string, or a reference to a resource of the stack (one declared in
+/// `.chalice/resources.json`, or one chalice-rs generates), which
+/// CloudFormation resolves at deploy time.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum EnvValue {
+    /// A literal string.
+    Literal(String),
+    /// `{"Ref": "TodoTable"}`: the resource's `Ref` value (a table's name, a
+    /// queue's URL...).
+    Ref {
+        /// The resource's logical ID.
+        #[serde(rename = "Ref")]
+        target: String,
+    },
+    /// `{"Fn::GetAtt": ["TodoTable", "Arn"]}`: an attribute of the resource.
+    GetAtt {
+        /// The resource's logical ID and the attribute.
+        #[serde(rename = "Fn::GetAtt")]
+        target: (String, String),
+    },
+}
+
+impl EnvValue {
+    /// The logical ID of the resource referred to; `None` for a literal.
+    pub fn resource(&self) -> Option<&str> {
+        match self {
+            EnvValue::Literal(_) => None,
+            EnvValue::Ref { target } => Some(target),
+            EnvValue::GetAtt { target } => Some(&target.0),
+        }
+    }
+}
+
+impl std::fmt::Display for EnvValue {
+    /// The value as written in the config: `"text"`, `{"Ref": "X"}`...
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EnvValue::Literal(text) => write!(f, "{}", Value::from(text.as_str())),
+            EnvValue::Ref { target } => write!(f, "{}", serde_json::json!({"Ref": target})),
+            EnvValue::GetAtt { target } => write!(
+                f,
+                "{}",
+                serde_json::json!({"Fn::GetAtt": [target.0, target.1]})
+            ),
+        }
+    }
+}
+
 /// Settings that may appear at the top level, in a stage, or in a function.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct Settings {
-    /// Environment variables for the functions (merged across levels).
-    pub environment_variables: Option<BTreeMap<String, String>>,
+    /// Environment variables for the functions (merged across levels): strings,
+    /// or `{"Ref": ...}`/`{"Fn::GetAtt": [...]}` of a resource of the stack.
+    pub environment_variables: Option<BTreeMap<String, EnvValue>>,
     /// Memory in MB (128..=10240).
     pub lambda_memory_size: Option<u32>,
     /// Timeout in seconds (1..=900).
@@ -227,8 +282,9 @@ pub struct ConfigFile {
 /// Settings of one function in one stage, fully resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FunctionConfig {
-    /// Environment variables.
-    pub environment_variables: BTreeMap<String, String>,
+    /// Environment variables (see [`EnvValue`]; [`local_environment`]
+    /// resolves them for a run on this machine).
+    pub environment_variables: BTreeMap<String, EnvValue>,
     /// Memory in MB.
     pub lambda_memory_size: u32,
     /// Timeout in seconds.
@@ -314,15 +370,18 @@ impl StageConfig {
         let pick = |get: &dyn Fn(&Settings) -> Option<Value>| -> Option<Value> {
             levels.iter().rev().find_map(|level| get(level))
         };
-        let merge = |get: &dyn Fn(&Settings) -> Option<&BTreeMap<String, String>>| {
+        fn merge<T: Clone>(
+            levels: &[&Settings],
+            get: impl Fn(&Settings) -> Option<&BTreeMap<String, T>>,
+        ) -> BTreeMap<String, T> {
             let mut out = BTreeMap::new();
-            for level in &levels {
+            for level in levels {
                 if let Some(map) = get(level) {
                     out.extend(map.iter().map(|(k, v)| (k.clone(), v.clone())));
                 }
             }
             out
-        };
+        }
         let number = |v: Option<Value>| v.and_then(|v| v.as_u64()).map(|n| n as u32);
         let flag = |v: Option<Value>| v.and_then(|v| v.as_bool());
         let text = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_owned));
@@ -331,7 +390,7 @@ impl StageConfig {
                 .unwrap_or_default()
         };
         FunctionConfig {
-            environment_variables: merge(&|s| s.environment_variables.as_ref()),
+            environment_variables: merge(&levels, |s| s.environment_variables.as_ref()),
             lambda_memory_size: number(pick(&|s| s.lambda_memory_size.map(Value::from)))
                 .unwrap_or(128),
             lambda_timeout: number(pick(&|s| s.lambda_timeout.map(Value::from))).unwrap_or(60),
@@ -339,7 +398,7 @@ impl StageConfig {
             iam_policy_file: text(pick(&|s| s.iam_policy_file.clone().map(Value::from))),
             iam_role_arn: text(pick(&|s| s.iam_role_arn.clone().map(Value::from))),
             manage_iam_role: flag(pick(&|s| s.manage_iam_role.map(Value::from))).unwrap_or(true),
-            tags: merge(&|s| s.tags.as_ref()),
+            tags: merge(&levels, |s| s.tags.as_ref()),
             reserved_concurrency: number(pick(&|s| s.reserved_concurrency.map(Value::from))),
             layers: list(pick(&|s| s.layers.clone().map(Value::from))),
             xray: flag(pick(&|s| s.xray.map(Value::from))).unwrap_or(false),
@@ -349,6 +408,21 @@ impl StageConfig {
                 .unwrap_or(14),
         }
     }
+}
+
+/// The environment of `function` (of the stage of `config`) for a run on this
+/// machine: see [`crate::template::resources::local_environment`]; a
+/// `Ref`/`Fn::GetAtt` variable set in this process's environment keeps that
+/// value.
+pub fn local_environment(
+    config: &StageConfig,
+    function: &FunctionConfig,
+) -> Result<BTreeMap<String, String>, ConfigError> {
+    Ok(crate::template::resources::local_environment(
+        config,
+        function,
+        &|name| std::env::var(name).ok(),
+    )?)
 }
 
 /// Loads `.chalice/config.json` of `project_dir` for `stage`.
@@ -424,7 +498,103 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
     };
     let value: Value = serde_json::from_str(text).map_err(json_error)?;
     check_keys(path, text, &value)?;
+    check_environment(path, text, &value)?;
     serde_json::from_str(text).map_err(json_error)
+}
+
+/// Checks every `environment_variables` value: a string, `{"Ref": "Id"}` or
+/// `{"Fn::GetAtt": ["Id", "Attribute"]}`; errors name the level (stage,
+/// function) and the variable.
+fn check_environment(path: &Path, text: &str, value: &Value) -> Result<(), ConfigError> {
+    let mut sections: Vec<(String, &Value)> = vec![("top level".to_owned(), value)];
+    fn functions(section: &Value) -> Vec<(String, &Value)> {
+        section
+            .get("lambda_functions")
+            .and_then(Value::as_object)
+            .map(|f| f.iter().map(|(name, v)| (name.clone(), v)).collect())
+            .unwrap_or_default()
+    }
+    for (name, function) in functions(value) {
+        sections.push((format!("function `{name}` (every stage)"), function));
+    }
+    if let Some(stages) = value.get("stages").and_then(Value::as_object) {
+        for (stage, section) in stages {
+            sections.push((format!("stage `{stage}`"), section));
+            for (name, function) in functions(section) {
+                sections.push((format!("stage `{stage}`, function `{name}`"), function));
+            }
+        }
+    }
+    for (place, section) in sections {
+        let Some(variables) = section
+            .get("environment_variables")
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
+        for (variable, value) in variables {
+            if let Err((key, problem)) = check_env_value(value) {
+                let (line, column) = locate(text, key.as_deref().unwrap_or(variable));
+                return Err(ConfigError::Invalid {
+                    path: path.to_owned(),
+                    line,
+                    column,
+                    message: format!("{place}: environment variable `{variable}`: {problem}"),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What is wrong with an environment variable's value, and the key to point at.
+fn check_env_value(value: &Value) -> Result<(), (Option<String>, String)> {
+    const EXPECTED: &str =
+        r#"expected a string, {"Ref": "LogicalId"} or {"Fn::GetAtt": ["LogicalId", "Attribute"]}"#;
+    let logical_id = |id: &str| crate::template::ids::is_valid_logical_id(id);
+    let Some(object) = value.as_object() else {
+        return match value {
+            Value::String(_) => Ok(()),
+            other => Err((None, format!("{other} is not a string; {EXPECTED}"))),
+        };
+    };
+    let mut keys = object.keys();
+    let (Some(key), None) = (keys.next(), keys.next()) else {
+        let keys: Vec<String> = object.keys().map(|k| format!("`{k}`")).collect();
+        return Err((
+            None,
+            format!(
+                "an object with the keys {}; {EXPECTED}",
+                if keys.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    keys.join(", ")
+                }
+            ),
+        ));
+    };
+    let at = Some(key.clone());
+    match (key.as_str(), &object[key]) {
+        ("Ref", Value::String(id)) if logical_id(id) => Ok(()),
+        ("Ref", other) => Err((
+            at,
+            format!("`Ref` takes the logical ID of a resource (letters and digits), not {other}"),
+        )),
+        ("Fn::GetAtt", Value::Array(parts))
+            if parts.len() == 2
+                && parts[0].as_str().is_some_and(logical_id)
+                && parts[1].as_str().is_some_and(|a| !a.is_empty()) =>
+        {
+            Ok(())
+        }
+        ("Fn::GetAtt", other) => Err((
+            at,
+            format!(
+                r#"`Fn::GetAtt` takes ["LogicalId", "Attribute"] (e.g. ["TodoTable", "Arn"]), not {other}"#
+            ),
+        )),
+        (other, _) => Err((at, format!("unknown key `{other}`; {EXPECTED}"))),
+    }
 }
 
 fn check_keys(path: &Path, text: &str, value: &Value) -> Result<(), ConfigError> {
@@ -842,8 +1012,14 @@ mod tests {
         let api = config.function("api");
         assert_eq!(api.lambda_memory_size, 1024);
         assert_eq!(api.lambda_timeout, 10);
-        assert_eq!(api.environment_variables["A"], "top");
-        assert_eq!(api.environment_variables["B"], "stage");
+        assert_eq!(
+            api.environment_variables["A"],
+            EnvValue::Literal("top".to_owned())
+        );
+        assert_eq!(
+            api.environment_variables["B"],
+            EnvValue::Literal("stage".to_owned())
+        );
         assert_eq!(config.function("other").lambda_memory_size, 256);
     }
 

@@ -288,7 +288,7 @@ impl Loader {
         ] {
             env.insert(name.to_owned(), value);
         }
-        env.extend(api.environment_variables.clone());
+        env.extend(config::local_environment(&config, &api)?);
         let spec = FunctionSpec {
             binary,
             env,

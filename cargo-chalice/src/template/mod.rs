@@ -40,6 +40,7 @@
 pub mod check;
 pub mod ids;
 pub mod model;
+pub mod resources;
 pub mod yaml;
 
 use crate::artifact::Arch;
@@ -142,6 +143,10 @@ pub enum TemplateError {
     /// The app uses something packaging does not support yet.
     #[error("{0}")]
     Unsupported(String),
+    /// `.chalice/resources.json` cannot be used, or an environment variable
+    /// refers to a resource the stack does not have.
+    #[error(transparent)]
+    Resources(#[from] resources::ResourcesError),
     /// A generated template failed the generator's own checks (a bug).
     #[error("generated template failed its checks: {0}")]
     Check(String),
@@ -185,7 +190,9 @@ pub fn generate(
     format: TemplateFormat,
 ) -> Result<(TemplateSet, RenderedSet), TemplateError> {
     let generator = Generator::new(manifest, config, arch, format)?;
-    let single = generator.single();
+    let declared = resources::Declared::load(&config.project_dir)?;
+    let mut single = generator.single();
+    declared.merge(&mut single, config)?;
     let text = format.render(&single);
     if single.resources.len() <= check::MAX_RESOURCES && text.len() <= check::MAX_TEMPLATE_BODY {
         let set = TemplateSet {
@@ -199,7 +206,8 @@ pub fn generate(
     let mut budget = Budget::default();
     let mut last_error = String::new();
     for _ in 0..6 {
-        let set = generator.split(&budget);
+        let mut set = generator.split(&budget);
+        declared.merge(&mut set.root, config)?;
         match render_checked(&set, format) {
             Ok(rendered) => return Ok((set, rendered)),
             Err(TemplateError::Check(message)) => {
@@ -590,7 +598,11 @@ impl<'a> Generator<'a> {
             role,
             description,
             environment: (!f.environment_variables.is_empty()).then(|| Environment {
-                variables: f.environment_variables.clone(),
+                variables: f
+                    .environment_variables
+                    .iter()
+                    .map(|(name, value)| (name.clone(), resources::env_expr(value)))
+                    .collect(),
             }),
             logging_config: LoggingConfig {
                 log_group: Expr::reference(log_group_id),

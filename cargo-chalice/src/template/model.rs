@@ -101,6 +101,9 @@ pub enum Expr {
         #[serde(rename = "Fn::Sub")]
         text: String,
     },
+    /// Any other value, as the user wrote it (an output of
+    /// `.chalice/resources.json`).
+    Json(Value),
 }
 
 impl Expr {
@@ -199,6 +202,10 @@ pub enum ResourceKind {
     /// A customised gateway response.
     #[serde(rename = "AWS::ApiGateway::GatewayResponse")]
     GatewayResponse(GatewayResponseProps),
+    /// A resource of `.chalice/resources.json`: its `Type`, `Properties` and
+    /// other attributes, as the user wrote them.
+    #[serde(untagged)]
+    Declared(serde_json::Map<String, Value>),
 }
 
 /// `AWS::ApiGateway::Authorizer`.
@@ -415,8 +422,8 @@ pub struct FunctionProps {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Environment {
-    /// The variables.
-    pub variables: BTreeMap<String, String>,
+    /// The variables: literals, or `Ref`/`Fn::GetAtt` of a resource.
+    pub variables: BTreeMap<String, Expr>,
 }
 
 /// A function's log destination.
