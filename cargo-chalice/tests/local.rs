@@ -720,3 +720,259 @@ fn reloads_on_change_without_failing_requests() {
         log.contains("src/main.rs changed; rebuilding") && log.contains("reloaded in")
     });
 }
+
+fn auth_dir() -> PathBuf {
+    repo_root().join("examples/auth")
+}
+
+/// A request with headers, answered (bounded) by the server.
+async fn call(client: &HttpClient, method: &str, url: &str, headers: &[(&str, &str)]) -> Answer {
+    let mut request = http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(Full::new(Bytes::new())).unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(60), client.request(request))
+        .await
+        .unwrap_or_else(|_| panic!("{method} {url}: no answer in 60 s"))
+        .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let (parts, body) = response.into_parts();
+    Answer {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body: body.collect().await.unwrap().to_bytes(),
+    }
+}
+
+/// An unsigned JWT with `claims` (the local Cognito authorizer does not
+/// check signatures).
+fn jwt(claims: Value) -> String {
+    use base64::Engine as _;
+    let encode = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    format!(
+        "{}.{}.c2ln",
+        encode(json!({"alg": "RS256", "kid": "test"})),
+        encode(claims)
+    )
+}
+
+#[test]
+fn examples_auth_enforces_authorizers_api_keys_and_cors() {
+    let server = Server::start(&auth_dir(), &["--no-autoreload"], None);
+    let banner = server.log();
+    assert!(banner.contains("[authorizer bearer]"), "{banner}");
+    assert!(
+        banner.contains("API keys accepted in x-api-key: auth-reports"),
+        "{banner}"
+    );
+    block_on(async {
+        let c = client();
+        let open = call(&c, "GET", &server.url("/"), &[]).await;
+        assert_eq!(open.json(), json!({"hello": "anyone"}));
+
+        // TOKEN authorizer: no token → 401, restyled by gateway_responses.UNAUTHORIZED.
+        let missing = call(&c, "GET", &server.url("/me"), &[]).await;
+        assert_eq!(missing.status, 401);
+        assert_eq!(missing.header("x-amzn-errortype"), "UnauthorizedException");
+        assert_eq!(missing.header("www-authenticate"), "Bearer");
+        assert_eq!(
+            missing.json(),
+            json!({"message": "Unauthorized", "hint": "send Authorization: allow-<name>"})
+        );
+        let me = |token: &'static str| {
+            let url = server.url("/me");
+            let c = &c;
+            async move { call(c, "GET", &url, &[("authorization", token)]).await }
+        };
+        let first = me("allow-ann").await;
+        assert_eq!(first.status, 200, "{}", first.text());
+        assert_eq!(first.json()["principal"], "ann");
+        assert_eq!(first.json()["name"], "ann");
+        let decision = first.json()["decision"].as_u64().expect("decision number");
+        // The same token within the TTL: the cached decision, the authorizer not called.
+        let cached = me("allow-ann").await;
+        assert_eq!(cached.json()["decision"], decision);
+        // A token failing the validation expression is 401 without a call.
+        assert_eq!(me("Bearer x").await.status, 401);
+        let other = me("allow-bob").await;
+        assert_eq!(other.json()["name"], "bob");
+        assert_eq!(other.json()["decision"], decision + 1);
+        assert_gateway_error(
+            &me("deny").await,
+            403,
+            "AccessDeniedException",
+            json!({"message": "User is not authorized to access this resource with an explicit deny"}),
+        );
+
+        // REQUEST authorizer: every identity source present, policy per path.
+        let tenant = |path: &str| {
+            let url = server.url(path);
+            let c = &c;
+            async move { call(c, "GET", &url, &[("x-tenant", "acme")]).await }
+        };
+        let report = tenant("/tenants/acme/report?team=blue").await;
+        assert_eq!(report.status, 200, "{}", report.text());
+        assert_eq!(report.json(), json!({"tenant": "acme", "team": "blue"}));
+        assert_eq!(tenant("/tenants/acme/report").await.status, 401);
+        assert_gateway_error(
+            &tenant("/tenants/other/report?team=blue").await,
+            403,
+            "AccessDeniedException",
+            json!({"message": "User is not authorized to access this resource"}),
+        );
+
+        // API key.
+        let reports = |key: Option<&'static str>| {
+            let headers: Vec<(&str, &str)> = key.map(|k| ("x-api-key", k)).into_iter().collect();
+            let url = server.url("/reports");
+            let c = &c;
+            async move { call(c, "POST", &url, &headers).await }
+        };
+        let forbidden = json!({"message": "Forbidden"});
+        assert_gateway_error(
+            &reports(None).await,
+            403,
+            "ForbiddenException",
+            forbidden.clone(),
+        );
+        assert_gateway_error(
+            &reports(Some("nope")).await,
+            403,
+            "ForbiddenException",
+            forbidden,
+        );
+        let created = reports(Some("auth-reports")).await;
+        assert_eq!(created.status, 200, "{}", created.text());
+        assert_eq!(created.json()["api_key_id"], "local-auth-reports");
+
+        // IAM: unsigned → Missing Authentication Token; signed → the access key reaches the handler.
+        assert_gateway_error(
+            &call(&c, "GET", &server.url("/admin"), &[]).await,
+            403,
+            "MissingAuthenticationTokenException",
+            json!({"message": "Missing Authentication Token"}),
+        );
+        let signed = call(
+            &c,
+            "GET",
+            &server.url("/admin"),
+            &[
+                (
+                    "authorization",
+                    "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20261126/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=00",
+                ),
+                ("x-amz-date", "20261126T000000Z"),
+            ],
+        )
+        .await;
+        assert_eq!(
+            signed.json(),
+            json!({"admin": true, "access_key": "AKIDLOCAL"})
+        );
+
+        // Cognito: no token → 401; a current token of the pool → its claims.
+        assert_eq!(
+            call(&c, "GET", &server.url("/profile"), &[]).await.status,
+            401
+        );
+        let iss = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example";
+        let token = jwt(json!({"iss": iss, "exp": 4_000_000_000_u64, "email": "ann@example.com"}));
+        let profile = call(
+            &c,
+            "GET",
+            &server.url("/profile"),
+            &[("authorization", &token)],
+        )
+        .await;
+        assert_eq!(profile.json(), json!({"email": "ann@example.com"}));
+        let expired = jwt(json!({"iss": iss, "exp": 1, "email": "ann@example.com"}));
+        let refused = call(
+            &c,
+            "GET",
+            &server.url("/profile"),
+            &[("authorization", &expired)],
+        )
+        .await;
+        assert_eq!(refused.status, 401);
+
+        // CORS: the preflight as the MOCK method answers, the headers on the handler's answer.
+        let preflight = call(
+            &c,
+            "OPTIONS",
+            &server.url("/cors"),
+            &[
+                ("origin", "https://app.example"),
+                ("access-control-request-method", "GET"),
+            ],
+        )
+        .await;
+        assert_eq!(preflight.status, 200);
+        assert_eq!(preflight.header("access-control-allow-origin"), "*");
+        assert_eq!(
+            preflight.header("access-control-allow-methods"),
+            "GET,OPTIONS"
+        );
+        assert!(preflight
+            .header("access-control-allow-headers")
+            .contains("X-Api-Key"));
+        let cors = call(&c, "GET", &server.url("/cors"), &[]).await;
+        assert_eq!(cors.header("access-control-allow-origin"), "*");
+        // No preflight where no route has CORS.
+        assert_eq!(
+            call(&c, "OPTIONS", &server.url("/me"), &[]).await.status,
+            403
+        );
+    });
+}
+
+#[test]
+fn examples_auth_stages_throttle_count_quotas_and_apply_the_resource_policy() {
+    let limited = Server::start(
+        &auth_dir(),
+        &["--no-autoreload", "--stage", "limited"],
+        None,
+    );
+    block_on(async {
+        let c = client();
+        // `GET /` allows a burst of 2, then refills at one per 100 s.
+        for _ in 0..2 {
+            assert_eq!(call(&c, "GET", &limited.url("/"), &[]).await.status, 200);
+        }
+        assert_gateway_error(
+            &call(&c, "GET", &limited.url("/"), &[]).await,
+            429,
+            "TooManyRequestsException",
+            json!({"message": "Too Many Requests"}),
+        );
+        // The usage plan's quota: two requests a day per key.
+        let key = [("x-api-key", "auth-reports")];
+        for _ in 0..2 {
+            let created = call(&c, "POST", &limited.url("/reports"), &key).await;
+            assert_eq!(created.status, 200, "{}", created.text());
+        }
+        assert_gateway_error(
+            &call(&c, "POST", &limited.url("/reports"), &key).await,
+            429,
+            "LimitExceededException",
+            json!({"message": "Limit Exceeded"}),
+        );
+    });
+    drop(limited);
+
+    // `office` allows 203.0.113.0/24 only: a loopback caller is refused.
+    let office = Server::start(&auth_dir(), &["--no-autoreload", "--stage", "office"], None);
+    block_on(async {
+        let refused = call(&client(), "GET", &office.url("/"), &[]).await;
+        assert_eq!(refused.status, 403, "{}", refused.text());
+        assert_eq!(refused.header("x-amzn-errortype"), "AccessDeniedException");
+        let message = refused.json()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            message.starts_with("User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:")
+                && message.ends_with("/api/GET/"),
+            "{message}"
+        );
+    });
+}

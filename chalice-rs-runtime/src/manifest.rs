@@ -144,6 +144,23 @@ impl Cors {
     }
 }
 
+/// The headers of the CORS preflight (`OPTIONS`) of a resource whose routes
+/// have `cors` set to `cors` and use `methods`: [`Cors::headers`] plus
+/// `Access-Control-Allow-Methods` (the methods and `OPTIONS`, sorted). The
+/// template's MOCK integration and `cargo chalice local` answer with these.
+pub fn preflight_headers<'a>(
+    cors: &Cors,
+    methods: impl IntoIterator<Item = &'a str>,
+) -> Vec<(String, String)> {
+    let mut methods: Vec<&str> = methods.into_iter().collect();
+    methods.push("OPTIONS");
+    methods.sort_unstable();
+    methods.dedup();
+    let mut headers = cors.headers();
+    headers.push(("Access-Control-Allow-Methods".to_owned(), methods.join(",")));
+    headers
+}
+
 /// What kind of authorizer, and where its identity comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

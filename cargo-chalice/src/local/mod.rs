@@ -6,19 +6,31 @@
 //! routes requests over the manifest's resources and sends REST v1 proxy
 //! events. [`reload`] rebuilds on changes and swaps the pool.
 
+pub mod api_keys;
+pub mod authorizers;
+pub mod gateway_responses;
 pub mod gateway_server;
+pub mod governance;
+pub mod limits;
 pub mod pool;
 pub mod proxy_response;
 pub mod reload;
+pub mod resource_policy;
 pub mod runtime_api;
 
 use crate::config::{self, ConfigError, StageConfig};
 use crate::project::{Project, ProjectError};
+use api_keys::{ApiKeys, API_KEYS_ENV};
+use authorizers::{Authorizers, AuthorizersError};
 use chalice_rs_runtime::gateway::EventSettings;
 use chalice_rs_runtime::manifest::{Manifest, Route};
 use clap::Args;
+use gateway_responses::GatewayResponses;
 use gateway_server::{Gateway, Generation};
+use governance::Governance;
+use limits::Limits;
 use pool::{FunctionSpec, Pool, PoolError, GATEWAY_TIMEOUT};
+use resource_policy::ResourcePolicy;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -93,6 +105,12 @@ pub enum LocalError {
     /// The function could not start.
     #[error(transparent)]
     Start(#[from] PoolError),
+    /// An authorizer cannot run locally.
+    #[error(transparent)]
+    Authorizers(#[from] AuthorizersError),
+    /// The stage's resource policy cannot be read.
+    #[error("{0}")]
+    Governance(String),
 }
 
 /// Cargo settings of the local build: the dev profile, with dependencies
@@ -133,7 +151,14 @@ async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
             source,
         })?;
     let local = listener.local_addr().map_err(LocalError::Io)?;
-    print_banner(&config, &generation.routes, local, &args, &loader.project);
+    print_banner(
+        &config,
+        &generation.routes,
+        &generation.governance.api_keys,
+        local,
+        &args,
+        &loader.project,
+    );
     let gateway = Gateway::new(generation);
     let server = tokio::spawn(gateway.clone().serve(listener));
     let reloader = if args.no_autoreload {
@@ -150,7 +175,7 @@ async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
         reloader.abort();
         let _ = reloader.await;
     }
-    gateway.current().pool.shutdown().await;
+    gateway.current().shutdown().await;
     Ok(())
 }
 
@@ -179,6 +204,7 @@ async fn wait_for_shutdown_signal() {
 fn print_banner(
     config: &StageConfig,
     routes: &[Route],
+    api_keys: &ApiKeys,
     address: std::net::SocketAddr,
     args: &LocalArgs,
     project: &Project,
@@ -189,6 +215,13 @@ fn print_banner(
         config.app_name, config.stage, config.api_gateway_stage, config.app_name, config.stage
     );
     print_routes(routes);
+    if routes.iter().any(|route| route.api_key_required) {
+        let keys: Vec<&str> = api_keys.iter().map(|key| key.value.as_str()).collect();
+        println!(
+            "  API keys accepted in x-api-key: {} (set {API_KEYS_ENV} to choose others)",
+            keys.join(", ")
+        );
+    }
     let timeout = if Duration::from_secs(u64::from(api.lambda_timeout)) > GATEWAY_TIMEOUT {
         format!(
             "{} s (API Gateway's limit; lambda_timeout is {} s)",
@@ -211,7 +244,7 @@ fn print_banner(
     println!("chalice local: serving on http://{address}/ (Ctrl-C to stop)");
 }
 
-/// Prints the route table.
+/// Prints the route table, with what guards each route.
 fn print_routes(routes: &[Route]) {
     let width = routes
         .iter()
@@ -219,8 +252,23 @@ fn print_routes(routes: &[Route]) {
         .max()
         .unwrap_or(0);
     for route in routes {
+        let mut guards = Vec::new();
+        if let Some(authorizer) = &route.authorizer {
+            guards.push(format!("authorizer {authorizer}"));
+        }
+        if route.api_key_required {
+            guards.push("API key".to_owned());
+        }
+        if route.cors.is_some() {
+            guards.push("CORS".to_owned());
+        }
+        let guards = if guards.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", guards.join(", "))
+        };
         println!(
-            "  {:<7} {:<width$}  {} ({}:{})",
+            "  {:<7} {:<width$}  {} ({}:{}){guards}",
             route.method, route.resource_path, route.handler, route.file, route.line
         );
     }
@@ -255,46 +303,22 @@ impl Loader {
         })
     }
 
-    /// Reads the config, builds, reads the manifest and starts one instance.
+    /// Reads the config, builds, reads the manifest and starts one instance
+    /// of the function and of each Lambda authorizer.
     async fn load(&mut self) -> Result<(Generation, StageConfig), LocalError> {
         let config = config::load(&self.project.dir, &self.stage, &self.project.package)?;
         let binary = self.build().await?;
         let manifest = read_manifest(&binary).await?;
-        let api = config.function("api");
         let region = std::env::var("AWS_REGION")
             .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
             .unwrap_or_else(|_| "us-east-1".to_owned());
-        let function_name = format!("{}-{}", config.app_name, config.stage);
-        let mut env = BTreeMap::new();
-        for (name, value) in [
-            ("AWS_LAMBDA_FUNCTION_NAME", function_name.clone()),
-            (
-                "_HANDLER",
-                chalice_rs_runtime::lambda::API_HANDLER.to_owned(),
-            ),
-            (
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-                api.lambda_memory_size.to_string(),
-            ),
-            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-            (
-                "AWS_LAMBDA_LOG_GROUP_NAME",
-                format!("/aws/lambda/{function_name}"),
-            ),
-            ("AWS_REGION", region.clone()),
-            ("AWS_DEFAULT_REGION", region.clone()),
-            ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".to_owned()),
-            ("TZ", ":UTC".to_owned()),
-        ] {
-            env.insert(name.to_owned(), value);
-        }
-        env.extend(config::local_environment(&config, &api)?);
-        let spec = FunctionSpec {
-            binary,
-            env,
-            timeout: Duration::from_secs(u64::from(api.lambda_timeout)).min(GATEWAY_TIMEOUT),
-            function_arn: format!("arn:aws:lambda:{region}:123456789012:function:{function_name}"),
-        };
+        let spec = function_spec(
+            &config,
+            &binary,
+            "api",
+            chalice_rs_runtime::lambda::API_HANDLER,
+            &region,
+        )?;
         let settings = EventSettings {
             stage: config.api_gateway_stage.clone(),
             stage_variables: config
@@ -305,9 +329,76 @@ impl Loader {
             binary_media_types: config.binary_media_types.clone(),
             ..EventSettings::default()
         };
+        let governance = self.governance(&config, &manifest, &binary, &settings, &region)?;
         let pool = Pool::new(spec, self.max_instances);
         pool.prewarm().await?;
-        Ok((Generation::new(manifest.routes, settings, pool), config))
+        governance.authorizers.prewarm().await?;
+        Ok((
+            Generation::new(manifest.routes, settings, pool, governance),
+            config,
+        ))
+    }
+
+    /// The stage's checks: authorizers (each its own pool of `binary`), API
+    /// keys, throttling and quotas, gateway responses, resource policy.
+    fn governance(
+        &self,
+        config: &StageConfig,
+        manifest: &Manifest,
+        binary: &Path,
+        settings: &EventSettings,
+        region: &str,
+    ) -> Result<Governance, LocalError> {
+        let mut specs = BTreeMap::new();
+        for authorizer in manifest.authorizers.iter().filter(|a| a.has_function()) {
+            let handler = format!(
+                "{}{}",
+                chalice_rs_runtime::lambda::AUTHORIZER_HANDLER_PREFIX,
+                authorizer.name
+            );
+            let spec = function_spec(config, binary, &authorizer.name, &handler, region)?;
+            specs.insert(authorizer.name.clone(), spec);
+        }
+        let authorizers = Authorizers::new(
+            &manifest.authorizers,
+            |authorizer| specs[&authorizer.name].clone(),
+            self.max_instances,
+        )?;
+        let api_keys = ApiKeys::new(
+            &config.api_keys,
+            std::env::var(API_KEYS_ENV).ok().as_deref(),
+        );
+        let limits = (config.throttling.is_some()
+            || config.usage_plan.throttle.is_some()
+            || config.usage_plan.quota.is_some())
+        .then(|| Limits::new(config.throttling.as_ref(), &config.usage_plan));
+        let api_arn = format!(
+            "arn:aws:execute-api:{region}:{}:{}",
+            settings.account_id, settings.api_id
+        );
+        let resource_policy = match crate::template::resource_policy(config)
+            .map_err(|e| LocalError::Governance(e.to_string()))?
+        {
+            Some(document) => {
+                let (policy, warnings) = ResourcePolicy::new(&document, &api_arn);
+                for warning in warnings {
+                    eprintln!("chalice local: {warning}");
+                }
+                Some(policy)
+            }
+            None => None,
+        };
+        Ok(Governance {
+            authorizers,
+            api_keys,
+            limits,
+            responses: GatewayResponses::new(
+                config.gateway_responses.clone(),
+                config.api_gateway_stage.clone(),
+            ),
+            resource_policy,
+            stage_arn: format!("{api_arn}/{}", config.api_gateway_stage),
+        })
     }
 
     /// Runs `cargo build` for the host and copies the binary aside.
@@ -352,6 +443,50 @@ impl Loader {
         }
         Ok(copy)
     }
+}
+
+/// How to start function `name` (`api`, or an authorizer) of the app: its
+/// settings from the config, the Lambda environment, `_HANDLER` = `handler`.
+fn function_spec(
+    config: &StageConfig,
+    binary: &Path,
+    name: &str,
+    handler: &str,
+    region: &str,
+) -> Result<FunctionSpec, LocalError> {
+    let function = config.function(name);
+    let function_name = if name == "api" {
+        format!("{}-{}", config.app_name, config.stage)
+    } else {
+        format!("{}-{}-{name}", config.app_name, config.stage)
+    };
+    let mut env = BTreeMap::new();
+    for (key, value) in [
+        ("AWS_LAMBDA_FUNCTION_NAME", function_name.clone()),
+        ("_HANDLER", handler.to_owned()),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            function.lambda_memory_size.to_string(),
+        ),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            format!("/aws/lambda/{function_name}"),
+        ),
+        ("AWS_REGION", region.to_owned()),
+        ("AWS_DEFAULT_REGION", region.to_owned()),
+        ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".to_owned()),
+        ("TZ", ":UTC".to_owned()),
+    ] {
+        env.insert(key.to_owned(), value);
+    }
+    env.extend(config::local_environment(config, &function)?);
+    Ok(FunctionSpec {
+        binary: binary.to_owned(),
+        env,
+        timeout: Duration::from_secs(u64::from(function.lambda_timeout)).min(GATEWAY_TIMEOUT),
+        function_arn: format!("arn:aws:lambda:{region}:123456789012:function:{function_name}"),
+    })
 }
 
 /// Runs `binary --manifest` and parses its output.

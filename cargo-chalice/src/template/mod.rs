@@ -46,7 +46,7 @@ pub mod yaml;
 use crate::artifact::Arch;
 use crate::config::{FunctionConfig, StageConfig};
 use chalice_rs_runtime::manifest::{
-    segments, Authorizer, AuthorizerKind, Cors, Manifest, Route, IAM_AUTHORIZER,
+    preflight_headers, segments, Authorizer, AuthorizerKind, Cors, Manifest, Route, IAM_AUTHORIZER,
 };
 use model::*;
 use serde_json::{json, Value};
@@ -490,11 +490,7 @@ impl<'a> Generator<'a> {
             }
         }
         let cors = unit_cors(&units)?;
-        let resource_policy = match (&config.resource_policy, &config.resource_policy_file) {
-            (_, Some(file)) => Some(read_resource_policy(config, file)?),
-            (Some(policy), None) => Some(ip_policy(policy)),
-            (None, None) => None,
-        };
+        let resource_policy = resource_policy(config)?;
         if config.endpoint_type == "PRIVATE" && resource_policy.is_none() {
             return Err(TemplateError::Config(
                 "`api_gateway_endpoint_type` is PRIVATE but no `resource_policy` or `resource_policy_file` is given; API Gateway refuses to deploy a private API without a resource policy".to_owned(),
@@ -1111,12 +1107,7 @@ impl<'a> Generator<'a> {
         }
         let index = self.by_path.get(&unit.path).copied();
         if let Some(cors) = index.and_then(|i| self.cors.get(&i)) {
-            let mut methods: Vec<&str> = unit.routes.iter().map(|r| r.method.as_str()).collect();
-            methods.push("OPTIONS");
-            methods.sort_unstable();
-            methods.dedup();
-            let mut headers = cors.headers();
-            headers.push(("Access-Control-Allow-Methods".to_owned(), methods.join(",")));
+            let headers = preflight_headers(cors, unit.routes.iter().map(|r| r.method.as_str()));
             let name = |header: &str| format!("method.response.header.{header}");
             out.push((
                 format!("MethodOptions{}", self.names[&unit.path]),
@@ -1497,6 +1488,19 @@ fn route_throttles(
         ));
     }
     Ok(out)
+}
+
+/// The stage's resource policy document, from `resource_policy_file` or
+/// `resource_policy`: what the RestApi's `Policy` is, and what
+/// `cargo chalice local` enforces.
+pub fn resource_policy(config: &StageConfig) -> Result<Option<Value>, TemplateError> {
+    Ok(
+        match (&config.resource_policy, &config.resource_policy_file) {
+            (_, Some(file)) => Some(read_resource_policy(config, file)?),
+            (Some(policy), None) => Some(ip_policy(policy)),
+            (None, None) => None,
+        },
+    )
 }
 
 /// The resource policy of `resource_policy`: invoke allowed (from the allowed
