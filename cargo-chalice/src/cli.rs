@@ -145,6 +145,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 out_dir: args.out_dir,
                 format: args.template_format,
             })?;
+            for warning in &out.policy_warnings {
+                eprintln!("warning: {warning}");
+            }
             println!("wrote {}", out.template_path.display());
             for nested in &out.nested_templates {
                 println!("wrote {}", nested.display());

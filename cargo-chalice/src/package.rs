@@ -52,6 +52,10 @@ pub struct PackageOutput {
     pub manifest: Manifest,
     /// The stage's configuration.
     pub config: StageConfig,
+    /// The AWS SDK calls the generated IAM policy does not grant (an
+    /// unknown IAM action), one message each; empty when the policy comes
+    /// from `iam_policy_file` or is not generated.
+    pub policy_warnings: Vec<String>,
 }
 
 /// Why packaging failed.
@@ -133,6 +137,27 @@ pub fn package(options: &PackageOptions) -> Result<PackageOutput, PackageError> 
     )
 }
 
+/// What the generated policy leaves out: the calls gen-policy lists as not
+/// granted, never silently allowed.
+fn unmapped_calls(config: &StageConfig) -> Vec<String> {
+    let function = config.function("api");
+    if !function.autogen_policy || !function.manage_iam_role || function.iam_policy_file.is_some() {
+        return Vec::new();
+    }
+    match crate::policy::policy_for(&config.project_dir, &function) {
+        Ok(outcome) => outcome
+            .unmapped
+            .iter()
+            .map(|call| {
+                format!(
+                    "the generated IAM policy does not grant {call}; grant it with iam_policy_file"
+                )
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// Writes the zip of `binary` and the templates for `manifest` into `out_dir`
 /// (the part of [`package`] after the build).
 pub fn write_package(
@@ -148,6 +173,7 @@ pub fn write_package(
         source,
     })?;
     let (_, rendered) = template::generate(&manifest, &config, arch, format)?;
+    let policy_warnings = unmapped_calls(&config);
     let zip = bundle::write_zip(binary, &out_dir.join(ZIP_NAME))?;
     let template_path = out_dir.join(format!("{TEMPLATE_STEM}.{}", format.extension()));
     bundle::write_if_changed(&template_path, rendered.root.as_bytes())?;
@@ -164,6 +190,7 @@ pub fn write_package(
         zip_sha256: zip.sha256,
         manifest,
         config,
+        policy_warnings,
     })
 }
 
@@ -214,4 +241,38 @@ pub fn build(
         zip,
         manifest: app.manifest,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_the_generated_policy_cannot_grant_are_reported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("src")).expect("src");
+        std::fs::create_dir_all(dir.path().join(".chalice")).expect(".chalice");
+        std::fs::write(
+            dir.path().join("src/main.rs"),
+            "fn f(c: aws_sdk_s3::Client) { c.get_object(); c.select_object_content(); }\n",
+        )
+        .expect("main.rs");
+        let config_file = dir.path().join(".chalice/config.json");
+        std::fs::write(&config_file, r#"{"version": "2.0", "app_name": "app"}"#).expect("config");
+        let config = config::load(dir.path(), "dev", "app").expect("config");
+        let warnings = unmapped_calls(&config);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("select_object_content"),
+            "{warnings:?}"
+        );
+        // With a policy file, the file is the policy: nothing to report.
+        std::fs::write(
+            &config_file,
+            r#"{"version": "2.0", "app_name": "app", "iam_policy_file": "policy.json"}"#,
+        )
+        .expect("config");
+        let config = config::load(dir.path(), "dev", "app").expect("config");
+        assert!(unmapped_calls(&config).is_empty());
+    }
 }

@@ -111,6 +111,9 @@ pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> 
             .join(stage),
         format: crate::package::TemplateFormat::Json,
     })?;
+    for warning in &output.policy_warnings {
+        eprintln!("warning: {warning}");
+    }
     let packaged = Packaged {
         app_name: output.config.app_name.clone(),
         stage: output.config.stage.clone(),
