@@ -278,9 +278,11 @@ impl Declared {
                             "Export" | "Condition" => {
                                 return fail(&format!("has `{key}`, which is not supported"))
                             }
-                            other => return fail(&format!(
+                            other => {
+                                return fail(&format!(
                                 "has the unknown key `{other}`; expected `Value` and `Description`"
-                            )),
+                            ))
+                            }
                         }
                     }
                     let Some(value) = output.get("Value") else {

@@ -1,0 +1,235 @@
+//! examples/todo's package and deploy: its `.chalice/resources.json` table in
+//! the template (cfn-lint clean), `TODO_TABLE` from `{"Ref": "TodoTable"}`,
+//! the generated DynamoDB statement scoped to the table, and a deploy to the
+//! moto server that creates the table.
+//!
+//! The template and zip are written by `package::write_package`, the part of
+//! `cargo chalice package` after the Lambda build, from the manifest of a
+//! build of examples/todo for this machine: the Lambda build itself (musl)
+//! needs a C cross toolchain for the AWS SDK's TLS (cargo-zigbuild), which
+//! the test environment does not install. The build uses the tests' shared
+//! target directory.
+
+mod common;
+
+use cargo_chalice::artifact::Arch;
+use cargo_chalice::deploy::{self, Packaged};
+use cargo_chalice::package::{self, PackageOutput, TemplateFormat};
+use chalice_rs_runtime::manifest::Manifest;
+use common::{lint, repo_root, runtime, tests_target_dir, Moto};
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+fn todo_dir() -> PathBuf {
+    repo_root().join("examples/todo")
+}
+
+/// examples/todo built for this machine (once per test run), and its manifest.
+fn todo_build() -> &'static (PathBuf, Manifest) {
+    static BUILD: OnceLock<(PathBuf, Manifest)> = OnceLock::new();
+    BUILD.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--locked", "--bin", "todo", "--manifest-path"])
+            .arg(todo_dir().join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", tests_target_dir())
+            .env("CARGO_TERM_COLOR", "never")
+            .stdin(Stdio::null())
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "cargo build of examples/todo failed");
+        let binary = tests_target_dir().join("debug/todo");
+        let output = Command::new(&binary)
+            .arg("--manifest")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run todo --manifest");
+        assert!(output.status.success(), "todo --manifest failed");
+        let manifest: Manifest = serde_json::from_slice(&output.stdout).expect("a manifest");
+        (binary, manifest)
+    })
+}
+
+/// The package of examples/todo's `dev` stage in `out`.
+fn package_todo(out: &Path, format: TemplateFormat) -> PackageOutput {
+    let (binary, manifest) = todo_build();
+    let config = cargo_chalice::config::load(&todo_dir(), "dev", "todo").expect("config");
+    package::write_package(binary, manifest.clone(), config, Arch::X86_64, out, format)
+        .expect("package")
+}
+
+#[test]
+fn todo_package_declares_its_table_and_passes_cfn_lint() {
+    let out = tempfile::tempdir().unwrap();
+    let packaged = package_todo(out.path(), TemplateFormat::Json);
+    assert!(packaged.nested_templates.is_empty());
+    let template: Value =
+        serde_json::from_slice(&std::fs::read(&packaged.template_path).unwrap()).unwrap();
+    let resources = &template["Resources"];
+    assert_eq!(
+        resources["TodoTable"],
+        json!({
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "TableName": {"Fn::Sub": "${AWS::StackName}"},
+                "BillingMode": "PAY_PER_REQUEST",
+                // The app keys its items by the string attribute `id`.
+                "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+                "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            },
+        })
+    );
+    assert_eq!(
+        resources["APIHandler"]["Properties"]["Environment"]["Variables"]["TODO_TABLE"],
+        json!({"Ref": "TodoTable"})
+    );
+    let policies = resources["APIHandlerRole"]["Properties"]["Policies"]
+        .as_array()
+        .expect("policies");
+    let app_policy = policies
+        .iter()
+        .find(|p| p["PolicyName"] == "AppPolicy")
+        .expect("the generated policy");
+    assert_eq!(
+        app_policy["PolicyDocument"]["Statement"],
+        json!([{
+            "Sid": "DynamodbCalls",
+            "Effect": "Allow",
+            "Action": [
+                "dynamodb:DeleteItem",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:Scan",
+                "dynamodb:UpdateItem",
+            ],
+            "Resource": [
+                {"Fn::GetAtt": ["TodoTable", "Arn"]},
+                {"Fn::Sub": "${TodoTable.Arn}/index/*"},
+            ],
+        }])
+    );
+    assert_eq!(
+        template["Outputs"]["TodoTableName"]["Value"],
+        json!({"Ref": "TodoTable"})
+    );
+    lint(&[&packaged.template_path]);
+
+    let yaml_out = tempfile::tempdir().unwrap();
+    let yaml = package_todo(yaml_out.path(), TemplateFormat::Yaml);
+    let text = std::fs::read_to_string(&yaml.template_path).unwrap();
+    assert!(text.contains("TodoTable:"), "{text}");
+    lint(&[&yaml.template_path]);
+}
+
+/// One DynamoDB JSON call to moto (no SDK client for DynamoDB in this crate):
+/// the status and the answer.
+fn dynamodb(endpoint: &str, target: &str, body: &Value) -> (u16, Value) {
+    let address = endpoint.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).expect("connect to moto");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let body = body.to_string();
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Type: application/x-amz-json-1.0\r\nX-Amz-Target: DynamoDB_20120810.{target}\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+#[test]
+fn todo_deploys_its_table_to_moto() {
+    let moto = Moto::start();
+    let project = tempfile::tempdir().unwrap();
+    let out = project.path().join("out");
+    let packaged = package_todo(&out, TemplateFormat::Json);
+    let rt = runtime();
+    let state = rt.block_on(async {
+        let aws = moto.aws().await;
+        let outcome = deploy::deploy_packaged(
+            &aws,
+            project.path(),
+            &Packaged {
+                app_name: packaged.config.app_name.clone(),
+                stage: packaged.config.stage.clone(),
+                api_gateway_stage: packaged.config.api_gateway_stage.clone(),
+                deployment_bucket: packaged.config.deployment_bucket.clone(),
+                template_path: packaged.template_path.clone(),
+                zip_path: packaged.zip_path.clone(),
+                zip_sha256: packaged.zip_sha256.clone(),
+            },
+        )
+        .await
+        .expect("deploy");
+        assert!(outcome.changed);
+        outcome.state
+    });
+    assert_eq!(state.stack_name, "todo-dev");
+    let table = state
+        .resources
+        .iter()
+        .find(|r| r.logical_id == "TodoTable")
+        .unwrap_or_else(|| panic!("TodoTable in {:?}", state.resources));
+    assert_eq!(table.resource_type, "AWS::DynamoDB::Table");
+    assert_eq!(table.physical_id, "todo-dev");
+
+    // The table exists in moto, keyed as the app expects.
+    let (status, answer) = dynamodb(
+        &moto.endpoint,
+        "DescribeTable",
+        &json!({"TableName": "todo-dev"}),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let described = &answer["Table"];
+    assert_eq!(
+        described["KeySchema"],
+        json!([{"AttributeName": "id", "KeyType": "HASH"}]),
+        "{answer}"
+    );
+    assert_eq!(described["TableStatus"], "ACTIVE", "{answer}");
+
+    // The function's TODO_TABLE is the table's name (the Ref, resolved).
+    let function = state
+        .resources
+        .iter()
+        .find(|r| r.logical_id == "APIHandler")
+        .expect("APIHandler")
+        .physical_id
+        .clone();
+    let variables = rt.block_on(async {
+        let lambda = aws_sdk_lambda::Client::new(&moto.sdk_config().await);
+        let configuration = lambda
+            .get_function_configuration()
+            .function_name(&function)
+            .send()
+            .await
+            .expect("GetFunctionConfiguration");
+        configuration
+            .environment()
+            .and_then(|e| e.variables())
+            .cloned()
+            .unwrap_or_default()
+    });
+    assert_eq!(
+        variables.get("TODO_TABLE").map(String::as_str),
+        Some("todo-dev"),
+        "{variables:?}"
+    );
+}
