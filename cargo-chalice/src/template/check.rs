@@ -212,7 +212,8 @@ pub fn check(
             "AWS::ApiGateway::UsagePlan" if !non_empty_array(properties.get("ApiStages")) => {
                 return fail(format!("usage plan `{id}` covers no API stage"));
             }
-            "AWS::IAM::Role" => {
+            // Roles of `.chalice/resources.json` are the user's to write.
+            "AWS::IAM::Role" if id == super::ROLE_ID => {
                 if let Some(policies) = properties.get("Policies").and_then(Value::as_array) {
                     for policy in policies {
                         let generated = policy.get("PolicyName").and_then(Value::as_str)
@@ -417,7 +418,7 @@ mod tests {
             .unwrap_err()
             .contains("`Nope`"));
         let mut star = template.clone();
-        star["Resources"]["Role"] = json!({"Type": "AWS::IAM::Role", "Properties": {"Policies": [
+        star["Resources"]["APIHandlerRole"] = json!({"Type": "AWS::IAM::Role", "Properties": {"Policies": [
             {"PolicyName": "Logs", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}
         ]}});
         assert!(check("t", &star, 100, MAX_TEMPLATE_BODY)
