@@ -316,7 +316,7 @@ fn sha2_digest(bytes: &[u8]) -> Vec<u8> {
 /// The copy lives at one path under the tests' target directory, shared by
 /// the tests one at a time (a lock), and files are rewritten only when they
 /// differ: cargo then builds the app once, not once per test or per run.
-struct HelloApp<'a> {
+struct AppCopy<'a> {
     dir: std::sync::MutexGuard<'static, PathBuf>,
     moto: &'a Moto,
 }
@@ -327,14 +327,25 @@ fn tests_app_dir() -> PathBuf {
 }
 
 static HELLO_DIR: std::sync::OnceLock<std::sync::Mutex<PathBuf>> = std::sync::OnceLock::new();
+static AUTH_DIR: std::sync::OnceLock<std::sync::Mutex<PathBuf>> = std::sync::OnceLock::new();
 
-impl<'a> HelloApp<'a> {
+impl<'a> AppCopy<'a> {
+    /// A copy of examples/hello.
     fn new(moto: &'a Moto) -> Self {
-        let lock =
-            HELLO_DIR.get_or_init(|| std::sync::Mutex::new(tests_app_dir().join("hello-app")));
+        Self::of(moto, "hello", &HELLO_DIR)
+    }
+
+    /// A copy of examples/`example`, one at a time through `lock`.
+    fn of(
+        moto: &'a Moto,
+        example: &str,
+        lock: &'static std::sync::OnceLock<std::sync::Mutex<PathBuf>>,
+    ) -> Self {
+        let lock = lock
+            .get_or_init(|| std::sync::Mutex::new(tests_app_dir().join(format!("{example}-app"))));
         // A test that failed while holding the lock left files that are reset below.
         let dir = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let source = repo_root().join("examples/hello");
+        let source = repo_root().join("examples").join(example);
         sync_dir(&source.join("src"), &dir.join("src"));
         sync_dir(&source.join(".chalice"), &dir.join(".chalice"));
         let _ = std::fs::remove_dir_all(dir.join(state::DEPLOYED_DIR));
@@ -347,7 +358,7 @@ impl<'a> HelloApp<'a> {
             );
         assert!(
             manifest.contains(&runtime.display().to_string()),
-            "hello's path dependency moved"
+            "{example}'s path dependency moved"
         );
         sync_file(
             format!("{manifest}\n[workspace]\n").as_bytes(),
@@ -486,7 +497,7 @@ fn expected_api(manifest: &chalice_rs_runtime::manifest::Manifest) -> Vec<(Strin
 
 async fn assert_api_matches(
     config: &aws_config::SdkConfig,
-    app: &HelloApp<'_>,
+    app: &AppCopy<'_>,
     rest_api_id: &str,
     function_arn: &str,
 ) {
@@ -613,7 +624,7 @@ impl Drop for KillOnDrop {
 #[test]
 fn hello_deploy_url_redeploy_routes_logs_delete() {
     let moto = Moto::start();
-    let app = HelloApp::new(&moto);
+    let app = AppCopy::new(&moto);
     let rt = runtime();
     let config = rt.block_on(moto.sdk_config());
 
@@ -928,7 +939,7 @@ fn hello_deploy_url_redeploy_routes_logs_delete() {
 #[test]
 fn failures_are_plain_and_the_next_deploy_recovers() {
     let moto = Moto::start();
-    let app = HelloApp::new(&moto);
+    let app = AppCopy::new(&moto);
     let rt = runtime();
     let config = rt.block_on(moto.sdk_config());
 
@@ -1091,4 +1102,71 @@ fn failures_are_plain_and_the_next_deploy_recovers() {
     .unwrap();
     let stderr = app.fails(&["chalice", "deploy", "--arch", "x86_64"]);
     assert!(stderr.contains("api_gateway_stag"), "{stderr}");
+}
+
+/// examples/auth without its CORS route (moto cannot create MOCK methods):
+/// its methods carry the authorization types and API key flag of the routes.
+#[test]
+fn auth_methods_carry_authorization_types_and_api_keys() {
+    let moto = Moto::start();
+    let app = AppCopy::of(&moto, "auth", &AUTH_DIR);
+    let main = app.path().join("src/main.rs");
+    let source = std::fs::read_to_string(&main).unwrap();
+    let without_cors = source.replace(", cors = true)]", ")]");
+    assert_ne!(source, without_cors, "examples/auth's CORS route moved");
+    sync_file(without_cors.as_bytes(), &main);
+    app.deploy();
+    let state = app.state();
+    let rest_api_id = state.rest_api_id.clone().expect("a REST API");
+    let config = runtime().block_on(moto.sdk_config());
+    let methods = runtime().block_on(async {
+        let apigw = aws_sdk_apigateway::Client::new(&config);
+        let resources = apigw
+            .get_resources()
+            .rest_api_id(&rest_api_id)
+            .limit(500)
+            .send()
+            .await
+            .unwrap();
+        let mut methods = std::collections::BTreeMap::new();
+        for resource in resources.items() {
+            let path = resource.path().unwrap_or_default().to_owned();
+            for verb in resource
+                .resource_methods()
+                .map(|m| m.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+            {
+                let method = apigw
+                    .get_method()
+                    .rest_api_id(&rest_api_id)
+                    .resource_id(resource.id().unwrap())
+                    .http_method(&verb)
+                    .send()
+                    .await
+                    .unwrap();
+                methods.insert(
+                    format!("{verb} {path}"),
+                    (
+                        method.authorization_type().unwrap_or_default().to_owned(),
+                        method.api_key_required().unwrap_or(false),
+                    ),
+                );
+            }
+        }
+        methods
+    });
+    let expect = |route: &str, authorization: &str, key: bool| {
+        assert_eq!(
+            methods.get(route),
+            Some(&(authorization.to_owned(), key)),
+            "{route} in {methods:?}"
+        );
+    };
+    expect("GET /", "NONE", false);
+    expect("GET /me", "CUSTOM", false);
+    expect("GET /tenants/{tenant}/report", "CUSTOM", false);
+    expect("GET /admin", "AWS_IAM", false);
+    expect("GET /profile", "COGNITO_USER_POOLS", false);
+    expect("POST /reports", "NONE", true);
+    app.ok(&["chalice", "delete"]);
 }
