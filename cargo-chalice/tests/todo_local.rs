@@ -208,7 +208,21 @@ fn todo_serves_through_local_against_moto() {
     let address = rx
         .recv_timeout(LOCAL_START)
         .expect("cargo chalice local prints `serving on http://...`");
-    let json = [("Content-Type", "application/json")];
+    let json = [
+        ("Content-Type", "application/json"),
+        ("x-api-key", "todo-writer"),
+    ];
+
+    // The write routes need the stage's API key.
+    let (status, body) = http(
+        &address,
+        "POST",
+        "/todos",
+        &[("Content-Type", "application/json")],
+        r#"{"title": "no key"}"#,
+    );
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(json_body(status, &body), json!({"message": "Forbidden"}));
 
     let (status, body) = http(
         &address,
@@ -255,7 +269,7 @@ fn todo_serves_through_local_against_moto() {
     assert_eq!(rest["items"].as_array().map(Vec::len), Some(1), "{rest}");
     assert_ne!(rest["items"][0]["id"], page["items"][0]["id"]);
 
-    let (status, _) = http(&address, "DELETE", &format!("/todos/{id}"), &[], "");
+    let (status, _) = http(&address, "DELETE", &format!("/todos/{id}"), &json, "");
     assert_eq!(status, 204);
     let (status, body) = http(&address, "GET", &format!("/todos/{id}"), &[], "");
     assert_eq!(status, 404, "{body}");

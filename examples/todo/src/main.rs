@@ -6,7 +6,9 @@
 //! - `GET /todos/<id>`, `PUT /todos/<id>` (`title` and/or `done`),
 //!   `DELETE /todos/<id>` (204): 404 for an unknown id.
 //!
-//! The table name comes from `TODO_TABLE`; the AWS configuration from the
+//! The write routes need an API key (`x-api-key`; the stage's `api_keys`,
+//! `todo-writer`: locally that name is its value, deployed API Gateway
+//! chooses it). The table name comes from `TODO_TABLE`; the AWS configuration from the
 //! environment through aws-config, including `AWS_ENDPOINT_URL` (moto in the
 //! tests and under `cargo chalice local`).
 
@@ -164,7 +166,7 @@ async fn list_todos(
     Ok(Json(json!({"items": items, "next_token": next_token})))
 }
 
-#[route("/todos", methods = [POST])]
+#[route("/todos", methods = [POST], api_key_required = true)]
 async fn create_todo(
     Json(new): Json<NewTodo>,
     State(todos): State<Todos>,
@@ -204,7 +206,7 @@ async fn get_todo(id: String, State(todos): State<Todos>) -> Result<Json<Value>,
     }
 }
 
-#[route("/todos/<id>", methods = [PUT])]
+#[route("/todos/<id>", methods = [PUT], api_key_required = true)]
 async fn update_todo(
     id: String,
     Json(update): Json<TodoUpdate>,
@@ -256,7 +258,7 @@ async fn update_todo(
     Ok(Json(to_json(&todo)))
 }
 
-#[route("/todos/<id>", methods = [DELETE])]
+#[route("/todos/<id>", methods = [DELETE], api_key_required = true)]
 async fn delete_todo(
     id: String,
     State(todos): State<Todos>,
