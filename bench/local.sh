@@ -6,11 +6,16 @@
 # 1. Throughput and p99 latency of GET /items/{id} against `cargo chalice
 #    local` on examples/hello, beside a bare axum server answering the same
 #    route (bench/bare-axum), in the same run, with wrk.
+#    examples/hello keeps its items in each instance's memory (as a Lambda
+#    function would), so item 1 is first seeded with `wrk` sending PUT
+#    /items/1 at the same concurrency for 2 s: that grows the pool to the size
+#    the measured run needs and every instance stores the item. Non-2xx
+#    answers and socket errors are printed; the goal needs zero of both.
 # 2. Edit-to-serve time: from saving a change in a handler of a copy of
 #    examples/hello to the new answer being served (incremental build), 3 runs.
 #
 # cargo-chalice is built with the release profile (LTO off to keep the build
-# short) into target/bench-local; the app itself is built by `local` as it
+# short, symbols kept for `perf`) into target/bench-local; the app itself is built by `local` as it
 # always is (debug profile for the app's crate, dependencies optimised).
 # Environment: MAX_INSTANCES (pool size; default: the command's default),
 # PARTS (`throughput`, `edit` or `all`, the default).
@@ -31,7 +36,7 @@ fi
 
 echo "== building cargo-chalice (release, no LTO) and bare-axum into $bench_target" >&2
 CARGO_TARGET_DIR="$bench_target" CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    cargo build --release -p cargo-chalice --bin cargo-chalice >&2
+    CARGO_PROFILE_RELEASE_STRIP=false cargo build --release -p cargo-chalice --bin cargo-chalice >&2
 CARGO_TARGET_DIR="$bench_target" cargo build --release --manifest-path bench/bare-axum/Cargo.toml >&2
 chalice="$bench_target/release/cargo-chalice"
 bare="$bench_target/release/bare-axum"
@@ -85,14 +90,20 @@ pids+=($!)
 bare_url="http://127.0.0.1:$bare_port/"
 for _ in $(seq 100); do curl -s -o /dev/null "$bare_url" && break; sleep 0.1; done
 
-# Every instance has its own in-memory store: seed item 1 with enough
-# concurrent PUTs that every instance of the pool gets one (all are busy at once).
+# Every instance has its own in-memory store: seed item 1 with wrk sending PUTs
+# at the measured concurrency, so that the pool grows to its full size and
+# every instance (each is kept busy) stores the item.
+cat >"$work/put.lua" <<'LUA'
+wrk.method = "PUT"
+wrk.body = '{"name": "pen", "price": 120}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
 seed() {
-    seq 1 400 | xargs -P "$connections" -I{} curl -s -o /dev/null -X PUT \
-        -H 'content-type: application/json' -d '{"name": "pen", "price": 120}' "${1}items/1"
+    wrk -t2 -c"$connections" -d2s -s "$work/put.lua" "${1}items/1" >"$2"
 }
-seed "$local_url"
-seed "$bare_url"
+seed "$local_url" "$work/seed-local.txt"
+seed "$bare_url" "$work/seed-bare.txt"
+cold_after_seed="$(grep -c ' cold$' "$work/local.log" || true)"
 
 run_wrk() {
     wrk -t2 -c"$connections" -d"${seconds}s" --latency "${1}items/1" >"$2"
@@ -113,14 +124,20 @@ summary() {
 }
 read -r l_rps l_p99 l_err l_non <<<"$(summary "$work/wrk-local.txt")"
 read -r b_rps b_p99 b_err b_non <<<"$(summary "$work/wrk-bare.txt")"
-instances="$(grep -c ' cold$' "$work/local.log" || true)"
+cold_total="$(grep -c ' cold$' "$work/local.log" || true)"
+read -r s_rps _ s_err s_non <<<"$(summary "$work/seed-local.txt")"
 echo
 echo "GET /items/1, $connections connections, ${seconds} s (wrk -t2), $(nproc) cores"
 printf '  %-22s %12s %10s %14s %8s\n' server req/s p99 socket-errors non-2xx
 printf '  %-22s %12s %10s %14s %8s\n' "cargo chalice local" "$l_rps" "$l_p99" "$l_err" "$l_non"
 printf '  %-22s %12s %10s %14s %8s\n' "bare axum" "$b_rps" "$b_p99" "$b_err" "$b_non"
 awk -v l="$l_rps" -v b="$b_rps" 'BEGIN { if (b > 0) printf "  ratio: %.1f%% of bare axum\n", 100 * l / b }'
-echo "  cold starts during the run (beyond the pre-started instance): $instances"
+if [[ "$l_err" != 0 || "$l_non" != 0 ]]; then
+    echo "  WARNING: cargo chalice local had errors or non-2xx answers: the figure does not meet the goal"
+fi
+echo "  seeding (PUT /items/1, 2 s): $s_rps req/s, $s_err socket errors, $s_non non-2xx;" \
+    "instances started: $cold_after_seed (plus the pre-started one)"
+echo "  cold starts after seeding (warm-up and measured run): $((cold_total - cold_after_seed))"
 fi
 
 # --- edit-to-serve ---------------------------------------------------------
