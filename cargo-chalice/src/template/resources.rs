@@ -26,7 +26,9 @@
 //!   `RestAPI`...).
 //! - Every `Ref`, `Fn::GetAtt`, `Fn::Sub` `${...}` and `DependsOn` of the
 //!   fragment names a resource of the fragment, a resource chalice-rs
-//!   generates, or a pseudo parameter (`AWS::Region`...).
+//!   generates, or a pseudo parameter (`AWS::Region`...); references may not
+//!   go round in a circle (a resource that refers to a function, named in
+//!   that function's environment variables).
 //!
 //! In `.chalice/config.json`, an `environment_variables` value may be
 //! `{"Ref": "TodoTable"}` or `{"Fn::GetAtt": ["TodoTable", "Arn"]}`
