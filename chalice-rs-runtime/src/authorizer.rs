@@ -255,14 +255,14 @@ pub fn evaluate_policy(policy: &Value, method_arn: &str) -> Option<bool> {
             .get("Effect")
             .and_then(Value::as_str)
             .unwrap_or("");
-        let actions = strings(statement.get("Action"));
+        let actions = string_or_list(statement.get("Action"));
         if !actions
             .iter()
             .any(|a| wildcard_match(a, "execute-api:Invoke") || wildcard_match(a, "execute-api:*"))
         {
             continue;
         }
-        if !strings(statement.get("Resource"))
+        if !string_or_list(statement.get("Resource"))
             .iter()
             .any(|resource| wildcard_match(resource, method_arn))
         {
@@ -277,7 +277,9 @@ pub fn evaluate_policy(policy: &Value, method_arn: &str) -> Option<bool> {
     allowed
 }
 
-fn strings(value: Option<&Value>) -> Vec<String> {
+/// A policy field that holds a string or a list of strings (`Action`,
+/// `Resource`, a condition's values), as a list; anything else is empty.
+pub fn string_or_list(value: Option<&Value>) -> Vec<String> {
     match value {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(list)) => list

@@ -9,7 +9,7 @@
 //! a statement with any other condition cannot be judged here: it is
 //! reported when the server starts and then skipped.
 
-use chalice_rs_runtime::authorizer::wildcard_match;
+use chalice_rs_runtime::authorizer::{string_or_list, wildcard_match};
 use ipnet::IpNet;
 use serde_json::Value;
 use std::net::IpAddr;
@@ -55,14 +55,14 @@ impl ResourcePolicy {
             _ => Vec::new(),
         };
         for (index, statement) in list.iter().enumerate() {
-            let actions = strings(statement.get("Action"));
+            let actions = string_or_list(statement.get("Action"));
             if !actions
                 .iter()
                 .any(|a| wildcard_match(a, "execute-api:Invoke"))
             {
                 continue;
             }
-            let resources = strings(statement.get("Resource"))
+            let resources = string_or_list(statement.get("Resource"))
                 .into_iter()
                 .map(|resource| match resource.strip_prefix("execute-api:") {
                     Some(rest) => format!("{arn_prefix}{rest}"),
@@ -136,7 +136,7 @@ fn conditions(condition: Option<&Value>) -> Result<Vec<Addresses>, String> {
             if !key.eq_ignore_ascii_case("aws:SourceIp") {
                 return Err(format!("condition key `{key}`"));
             }
-            let nets = strings(Some(values))
+            let nets = string_or_list(Some(values))
                 .iter()
                 .map(|text| parse_net(text))
                 .collect::<Result<Vec<_>, _>>()?;
@@ -155,17 +155,6 @@ fn parse_net(text: &str) -> Result<IpNet, String> {
     text.parse::<IpNet>()
         .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
         .map_err(|_| format!("`{text}`, which is not an IP address or CIDR range,"))
-}
-
-fn strings(value: Option<&Value>) -> Vec<String> {
-    match value {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(list)) => list
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 #[cfg(test)]
