@@ -4,15 +4,16 @@
 //!
 //! HTTP is spoken over plain `TcpStream`s on loopback (no client crate).
 
+mod common;
+
+use common::Moto;
 use serde_json::{json, Value};
 use std::io::{BufRead, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// How long moto may take to start.
-const MOTO_START: Duration = Duration::from_secs(60);
 /// How long `cargo chalice local` may take to build and start the app.
 const LOCAL_START: Duration = Duration::from_secs(900);
 
@@ -41,52 +42,6 @@ impl Drop for Process {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn moto_server() -> PathBuf {
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    if let Some(venv) = std::env::var_os("CHALICE_TEST_VENV") {
-        dirs.push(PathBuf::from(venv).join("bin"));
-    }
-    dirs.push(checkout().join(".venv/bin"));
-    if let Some(path) = std::env::var_os("PATH") {
-        dirs.extend(std::env::split_paths(&path));
-    }
-    dirs.into_iter()
-        .map(|dir| dir.join("moto_server"))
-        .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| {
-            panic!("moto_server not found ($CHALICE_TEST_VENV/bin, .venv/bin, PATH): run scripts/test.sh")
-        })
-}
-
-/// Starts moto on a free loopback port; returns it and its address.
-fn start_moto() -> (Process, String) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("free port")
-        .port();
-    let child = Command::new(moto_server())
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start moto_server");
-    let mut moto = Process(child);
-    let address = SocketAddr::from(([127, 0, 0, 1], port));
-    let deadline = Instant::now() + MOTO_START;
-    while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
-        if let Ok(Some(status)) = moto.0.try_wait() {
-            panic!("moto_server exited: {status}");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "moto_server did not listen within {MOTO_START:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (moto, address.to_string())
 }
 
 /// One HTTP/1.1 request with `Connection: close`: the status and the body.
@@ -153,8 +108,9 @@ fn json_body(status: u16, body: &str) -> Value {
 
 #[test]
 fn todo_serves_through_local_against_moto() {
-    let (moto, moto_address) = start_moto();
-    let endpoint = format!("http://{moto_address}");
+    let moto = Moto::start();
+    let endpoint = moto.endpoint.clone();
+    let moto_address = endpoint.trim_start_matches("http://").to_owned();
 
     // The table named in examples/todo/.chalice/config.json (dev stage).
     let (status, body) = http(
