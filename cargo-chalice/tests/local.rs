@@ -727,11 +727,24 @@ fn auth_dir() -> PathBuf {
 
 /// A request with headers, answered (bounded) by the server.
 async fn call(client: &HttpClient, method: &str, url: &str, headers: &[(&str, &str)]) -> Answer {
+    call_with_body(client, method, url, headers, "").await
+}
+
+/// [`call`] with a body.
+async fn call_with_body(
+    client: &HttpClient,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
     let mut request = http::Request::builder().method(method).uri(url);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let request = request.body(Full::new(Bytes::new())).unwrap();
+    let request = request
+        .body(Full::new(Bytes::from(body.to_owned())))
+        .unwrap();
     let response = tokio::time::timeout(Duration::from_secs(60), client.request(request))
         .await
         .unwrap_or_else(|_| panic!("{method} {url}: no answer in 60 s"))
@@ -821,29 +834,40 @@ fn examples_auth_enforces_authorizers_api_keys_and_cors() {
             json!({"message": "User is not authorized to access this resource"}),
         );
 
-        // API key.
-        let reports = |key: Option<&'static str>| {
-            let headers: Vec<(&str, &str)> = key.map(|k| ("x-api-key", k)).into_iter().collect();
+        // API key, then the body against the request model.
+        let reports = |key: Option<&'static str>, body: &'static str| {
+            let mut headers = vec![("content-type", "application/json")];
+            headers.extend(key.map(|k| ("x-api-key", k)));
             let url = server.url("/reports");
             let c = &c;
-            async move { call(c, "POST", &url, &headers).await }
+            async move { call_with_body(c, "POST", &url, &headers, body).await }
         };
+        let report = r#"{"title": "q3", "pages": 4}"#;
         let forbidden = json!({"message": "Forbidden"});
         assert_gateway_error(
-            &reports(None).await,
+            &reports(None, report).await,
             403,
             "ForbiddenException",
             forbidden.clone(),
         );
         assert_gateway_error(
-            &reports(Some("nope")).await,
+            &reports(Some("nope"), report).await,
             403,
             "ForbiddenException",
             forbidden,
         );
-        let created = reports(Some("auth-reports")).await;
+        let created = reports(Some("auth-reports"), report).await;
         assert_eq!(created.status, 200, "{}", created.text());
         assert_eq!(created.json()["api_key_id"], "local-auth-reports");
+        assert_eq!(created.json()["created"], "q3");
+        for bad in [r#"{"pages": 4}"#, r#"{"title": 3}"#, "not json"] {
+            assert_gateway_error(
+                &reports(Some("auth-reports"), bad).await,
+                400,
+                "BadRequestException",
+                json!({"message": "Invalid request body"}),
+            );
+        }
 
         // IAM: unsigned → Missing Authentication Token; signed → the access key reaches the handler.
         assert_gateway_error(
@@ -945,13 +969,17 @@ fn examples_auth_stages_throttle_count_quotas_and_apply_the_resource_policy() {
             json!({"message": "Too Many Requests"}),
         );
         // The usage plan's quota: two requests a day per key.
-        let key = [("x-api-key", "auth-reports")];
+        let key = [
+            ("x-api-key", "auth-reports"),
+            ("content-type", "application/json"),
+        ];
+        let report = r#"{"title": "q3"}"#;
         for _ in 0..2 {
-            let created = call(&c, "POST", &limited.url("/reports"), &key).await;
+            let created = call_with_body(&c, "POST", &limited.url("/reports"), &key, report).await;
             assert_eq!(created.status, 200, "{}", created.text());
         }
         assert_gateway_error(
-            &call(&c, "POST", &limited.url("/reports"), &key).await,
+            &call_with_body(&c, "POST", &limited.url("/reports"), &key, report).await,
             429,
             "LimitExceededException",
             json!({"message": "Limit Exceeded"}),

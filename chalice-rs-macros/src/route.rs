@@ -22,6 +22,7 @@ const KEYS: &[&str] = &[
     "api_key_required",
     "authorizer",
     "cors",
+    "validate",
 ];
 /// Fields of `cors = Cors { .. }`.
 const CORS_FIELDS: &[&str] = &[
@@ -71,6 +72,16 @@ struct Route {
     api_key_required: bool,
     authorizer: Option<AuthorizerChoice>,
     cors: Option<serde_json::Value>,
+    /// `validate = true`, with the key's span.
+    validate: Option<Span>,
+}
+
+/// The request model of a validated route: the `T` of its `Json<T>`.
+struct Model {
+    /// The type's name, the model's name.
+    name: String,
+    /// The type.
+    ty: syn::Type,
 }
 
 /// The `authorizer = ..` of a route.
@@ -95,6 +106,7 @@ fn check_attr(attr: RouteAttr, errors: &mut Errors) -> Option<Route> {
     let mut api_key_required = false;
     let mut authorizer = None;
     let mut cors = None;
+    let mut validate = None;
     let mut seen: Vec<String> = Vec::new();
     for option in &attr.options {
         let key = option.key.to_string();
@@ -111,6 +123,15 @@ fn check_attr(attr: RouteAttr, errors: &mut Errors) -> Option<Route> {
                 .unwrap_or(false);
             }
             "authorizer" => authorizer = parse_authorizer(&option.value, errors),
+            "validate" => {
+                let on = options::boolean(
+                    &option.value,
+                    "expected `true` or `false`: `validate = true`",
+                    errors,
+                )
+                .unwrap_or(false);
+                validate = on.then(|| option.key.span());
+            }
             "cors" => cors = parse_cors(&option.value, errors),
             "methods" => methods = parse_methods(&option.value, errors),
             "content_types" => content_types = parse_strings(&option.value, errors),
@@ -149,7 +170,59 @@ fn check_attr(attr: RouteAttr, errors: &mut Errors) -> Option<Route> {
         api_key_required,
         authorizer,
         cors,
+        validate,
     })
+}
+
+/// The model of a validated route: the `T` of the handler's `Json<T>`
+/// argument, which must be a named type.
+fn find_model(function: &ItemFn, validate: Span, errors: &mut Errors) -> Option<Model> {
+    let json_arg = function.sig.inputs.iter().find_map(|argument| {
+        let FnArg::Typed(typed) = argument else {
+            return None;
+        };
+        let syn::Type::Path(path) = &*typed.ty else {
+            return None;
+        };
+        let last = path.path.segments.last()?;
+        if last.ident != "Json" {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::Type(ty) => Some(ty.clone()),
+            _ => None,
+        })
+    });
+    let Some(ty) = json_arg else {
+        errors.push(syn::Error::new(
+            validate,
+            "`validate = true` checks the request body against the schema of the handler's `Json<T>` argument, and this handler has none\n\
+             help: take the body as `Json<T>` with `T: serde::Deserialize + schemars::JsonSchema`",
+        ));
+        return None;
+    };
+    let name = match &ty {
+        syn::Type::Path(path) if path.qself.is_none() => path
+            .path
+            .segments
+            .last()
+            .filter(|segment| segment.arguments.is_none())
+            .map(|segment| segment.ident.to_string()),
+        _ => None,
+    };
+    match name {
+        Some(name) => Some(Model { name, ty }),
+        None => {
+            errors.push(syn::Error::new(
+                ty.span(),
+                "a validated body needs a named type without generic arguments (its name names the API Gateway model), such as `Json<NewItem>`",
+            ));
+            None
+        }
+    }
 }
 
 fn parse_authorizer(value: &Expr, errors: &mut Errors) -> Option<AuthorizerChoice> {
@@ -345,8 +418,12 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let sources = check_function(&function, route.as_ref(), &mut errors);
+    let model = route
+        .as_ref()
+        .and_then(|r| r.validate)
+        .and_then(|span| find_model(&function, span, &mut errors));
     match (route, errors.finish()) {
-        (Some(route), Ok(())) => generate(&function, &route, &sources),
+        (Some(route), Ok(())) => generate(&function, &route, &sources, model.as_ref()),
         (_, Err(compile_errors)) => quote! { #function #compile_errors },
         (None, Ok(())) => quote! { #function },
     }
@@ -419,7 +496,12 @@ fn check_function(function: &ItemFn, route: Option<&Route>, errors: &mut Errors)
     sources
 }
 
-fn generate(function: &ItemFn, route: &Route, sources: &[ArgSource]) -> TokenStream {
+fn generate(
+    function: &ItemFn,
+    route: &Route,
+    sources: &[ArgSource],
+    model: Option<&Model>,
+) -> TokenStream {
     let ident = &function.sig.ident;
     let handler_name = route.name.clone().unwrap_or_else(|| ident.to_string());
     let resource_path = route.route_path.resource_path();
@@ -438,7 +520,24 @@ fn generate(function: &ItemFn, route: &Route, sources: &[ArgSource]) -> TokenStr
     if let Some(cors) = &route.cors {
         fields["cors"] = cors.clone();
     }
+    if let Some(model) = model {
+        fields["model"] = serde_json::Value::from(model.name.clone());
+    }
     let embedded = fragment::embed(&fields);
+    // The model's schema is computed when the manifest is printed; a type
+    // that is not `JsonSchema` is an error at the type.
+    let model_registration = model.map(|model| {
+        let name = &model.name;
+        let ty = &model.ty;
+        quote_spanned! { ty.span() =>
+            ::chalice_rs_runtime::__private::inventory::submit! {
+                ::chalice_rs_runtime::__private::ModelRegistration {
+                    name: #name,
+                    schema: ::chalice_rs_runtime::__private::schema_of::<#ty>,
+                }
+            }
+        }
+    });
     let has_cors = route.cors.is_some();
     // `authorizer = my_auth` must name an `#[authorizer]` (an `AuthorizerRef`):
     // a missing or wrong name is a type error at the user's path.
@@ -515,6 +614,7 @@ fn generate(function: &ItemFn, route: &Route, sources: &[ArgSource]) -> TokenStr
         const _: () = {
             #embedded
             #authorizer_check
+            #model_registration
 
             fn __chalice_handler(
                 __chalice_request: ::chalice_rs_runtime::Request,

@@ -330,6 +330,8 @@ pub enum GatewayResponse {
     NotAuthorized,
     /// The authorizer failed (crashed, timed out, answered no valid policy): 500.
     AuthorizerConfigurationError,
+    /// The body does not match the route's request model: 400.
+    BadRequestBody,
     /// The function crashed or answered a malformed proxy response: 502.
     IntegrationFailure,
     /// The function outlived the timeout: 504.
@@ -372,6 +374,11 @@ impl GatewayResponse {
                 "AuthorizerConfigurationException",
                 r#"{"message": null}"#,
             ),
+            Self::BadRequestBody => (
+                400,
+                "BadRequestException",
+                r#"{"message": "Invalid request body"}"#,
+            ),
             Self::IntegrationFailure => (
                 502,
                 "InternalServerErrorException",
@@ -410,6 +417,7 @@ impl GatewayResponse {
             Self::Unauthorized => "UNAUTHORIZED",
             Self::AccessDenied | Self::NotAuthorized => "ACCESS_DENIED",
             Self::AuthorizerConfigurationError => "AUTHORIZER_CONFIGURATION_ERROR",
+            Self::BadRequestBody => "BAD_REQUEST_BODY",
             // A failed Lambda proxy integration answers with the default 5XX response.
             Self::IntegrationFailure => "DEFAULT_5XX",
             Self::IntegrationTimeout => "INTEGRATION_TIMEOUT",

@@ -7,6 +7,7 @@ use crate::registry;
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use lambda_runtime::{service_fn, LambdaEvent};
 use std::future::Future;
+use std::pin::Pin;
 use std::process::ExitCode;
 
 /// The `_HANDLER` value of the HTTP API function.
@@ -38,6 +39,16 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = App>,
 {
+    // Only this shim is generic (compiled in the app's crate, unoptimised in
+    // debug builds); the runtime loop, tokio's scheduler and lambda_runtime
+    // are compiled here, in this crate, with its optimisation level.
+    run_boxed(Box::new(move || Box::pin(init()) as InitFuture))
+}
+
+/// The app's init future, boxed.
+type InitFuture<'a> = Pin<Box<dyn Future<Output = App> + 'a>>;
+
+fn run_boxed<'a>(init: Box<dyn FnOnce() -> InitFuture<'a> + 'a>) -> ExitCode {
     let manifest_mode = std::env::args().skip(1).any(|arg| arg == "--manifest")
         || std::env::var_os("CHALICE_MANIFEST").is_some_and(|v| v == "1");
     if manifest_mode {

@@ -40,6 +40,7 @@ pub mod extract;
 pub mod gateway;
 pub mod lambda;
 pub mod manifest;
+pub mod models;
 pub mod registry;
 pub mod request;
 pub mod response;
@@ -59,6 +60,7 @@ pub use response::{IntoResponse, Json, Response};
 pub mod __private {
     pub use crate::authorizer::{AuthorizerFuture, AuthorizerRef, AuthorizerRegistration};
     pub use crate::extract::path_param;
+    pub use crate::models::{schema_of, ModelRegistration};
     pub use crate::registry::{fragment_bytes, HandlerFuture, RouteRegistration};
     pub use inventory;
 }

@@ -69,6 +69,9 @@ pub struct RouteFragment {
     /// CORS settings of the route, if it allows cross-origin calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<Cors>,
+    /// The request model's name (`validate = true`): the type of its `Json<T>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 /// The authorizer name that means IAM (SigV4) authorization.
@@ -227,6 +230,11 @@ pub struct Manifest {
     /// The authorizers, sorted by name.
     #[serde(default)]
     pub authorizers: Vec<Authorizer>,
+    /// The request models' JSON schemas by name. Only a running binary can
+    /// compute them (`bootstrap --manifest`); a manifest read from the
+    /// binary's section has the routes' model names and no schemas.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub models: BTreeMap<String, serde_json::Value>,
 }
 
 /// One API Gateway method: a resource path, an HTTP method and its handler.
@@ -256,6 +264,10 @@ pub struct Route {
     /// CORS settings, if the route allows cross-origin calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<Cors>,
+    /// The request model (`validate = true`): API Gateway checks the JSON
+    /// body against its schema in [`Manifest::models`] before the handler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 impl Route {
@@ -336,6 +348,28 @@ pub enum ManifestError {
         /// The name.
         authorizer: String,
     },
+    /// Two request model types share a name but not a schema.
+    #[error(
+        "two request models are named `{name}` with different schemas; rename one of the types"
+    )]
+    ConflictingModel {
+        /// The model's name.
+        name: String,
+    },
+    /// A route names a model no registration describes.
+    #[error(
+        "route `{method} {path}` at {location} validates with model `{model}`, which has no schema"
+    )]
+    UnknownModel {
+        /// The method.
+        method: String,
+        /// The path.
+        path: String,
+        /// Where the route is written.
+        location: String,
+        /// The model's name.
+        model: String,
+    },
     /// The manifest was written by a newer or older binary.
     #[error("manifest version {found} is not supported (expected {MANIFEST_VERSION}); rebuild the app with a matching chalice-rs-runtime")]
     Version {
@@ -401,6 +435,7 @@ impl Manifest {
                             api_key_required: route.api_key_required,
                             authorizer: route.authorizer.clone(),
                             cors: route.cors.clone(),
+                            model: route.model.clone(),
                         });
                     }
                 }
@@ -420,6 +455,7 @@ impl Manifest {
             version: MANIFEST_VERSION,
             routes,
             authorizers,
+            models: BTreeMap::new(),
         };
         manifest.validate()?;
         Ok(manifest)

@@ -61,13 +61,28 @@ pub fn registrations() -> impl Iterator<Item = &'static RouteRegistration> {
     inventory::iter::<RouteRegistration>.into_iter()
 }
 
-/// The manifest of this binary, from its registrations. Runs no user code.
+/// The manifest of this binary, from its registrations, with the request
+/// models' schemas. Runs no handler and no `App` setup.
 pub fn manifest() -> Result<Manifest, ManifestError> {
-    Manifest::from_fragments(
+    let mut manifest = Manifest::from_fragments(
         registrations()
             .map(|r| r.fragment)
             .chain(crate::authorizer::registrations().map(|r| r.fragment)),
-    )
+    )?;
+    manifest.models = crate::models::models()?;
+    for route in &manifest.routes {
+        if let Some(model) = &route.model {
+            if !manifest.models.contains_key(model) {
+                return Err(ManifestError::UnknownModel {
+                    method: route.method.clone(),
+                    path: route.path.clone(),
+                    location: route.location(),
+                    model: model.clone(),
+                });
+            }
+        }
+    }
+    Ok(manifest)
 }
 
 /// Copies a `&str` into a NUL-terminated byte array at compile time, for the

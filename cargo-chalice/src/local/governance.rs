@@ -1,7 +1,8 @@
 //! What the stage checks between routing and the integration, in the order
 //! the deployed API applies it (DESIGN.md §6): the resource policy on the
-//! caller's address, the route's throttling, the route's authorizer, then
-//! the API key and its usage plan. Each refusal is a gateway response,
+//! caller's address, the route's throttling, the route's authorizer, the
+//! API key and its usage plan, then the request body against the route's
+//! request model. Each refusal is a gateway response,
 //! which the app's `gateway_responses` may restyle.
 //!
 //! The same config and manifest drive the template (`cargo chalice package`),
@@ -11,6 +12,7 @@ use super::api_keys::{ApiKey, ApiKeys};
 use super::authorizers::{Authorization, Authorizers, Grant, Subject};
 use super::gateway_responses::GatewayResponses;
 use super::limits::{Limited, Limits};
+use super::request_models::RequestModels;
 use super::resource_policy::{ResourcePolicy, Verdict};
 use aws_lambda_events::apigw::ApiGatewayProxyRequest;
 use chalice_rs_runtime::gateway::{GatewayResponse, HttpRequest};
@@ -31,6 +33,8 @@ pub struct Governance {
     pub responses: GatewayResponses,
     /// The API's resource policy, if it has one.
     pub resource_policy: Option<ResourcePolicy>,
+    /// The request models of validated routes.
+    pub request_models: RequestModels,
     /// `arn:aws:execute-api:<region>:<account>:<api>/<stage>`: method ARNs start so.
     pub stage_arn: String,
 }
@@ -135,6 +139,18 @@ impl Governance {
         } else {
             None
         };
+        if let Some(model) = &route.model {
+            let content_type = request
+                .headers
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok());
+            if !self
+                .request_models
+                .admits(model, content_type, &request.body)
+            {
+                return Err(GatewayResponse::BadRequestBody.into());
+            }
+        }
         Ok(Admission { grant, api_key })
     }
 

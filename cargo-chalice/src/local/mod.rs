@@ -15,6 +15,7 @@ pub mod limits;
 pub mod pool;
 pub mod proxy_response;
 pub mod reload;
+pub mod request_models;
 pub mod resource_policy;
 pub mod runtime_api;
 
@@ -30,6 +31,7 @@ use gateway_server::{Gateway, Generation};
 use governance::Governance;
 use limits::Limits;
 use pool::{FunctionSpec, Pool, PoolError, GATEWAY_TIMEOUT};
+use request_models::{ModelError, RequestModels};
 use resource_policy::ResourcePolicy;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -108,6 +110,9 @@ pub enum LocalError {
     /// An authorizer cannot run locally.
     #[error(transparent)]
     Authorizers(#[from] AuthorizersError),
+    /// A request model's schema cannot be compiled.
+    #[error(transparent)]
+    RequestModel(#[from] ModelError),
     /// The stage's resource policy cannot be read.
     #[error("{0}")]
     Governance(String),
@@ -397,6 +402,7 @@ impl Loader {
                 config.api_gateway_stage.clone(),
             ),
             resource_policy,
+            request_models: RequestModels::new(&manifest.models)?,
             stage_arn: format!("{api_arn}/{}", config.api_gateway_stage),
         })
     }

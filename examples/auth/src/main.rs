@@ -8,7 +8,8 @@
 //! - `GET /tenants/<tenant>/report` needs `X-Tenant` and `?team=` that a
 //!   REQUEST authorizer checks (no cache): tenant `acme` only.
 //! - `POST /reports` needs an API key (`x-api-key`); `cargo chalice local`
-//!   accepts each name of `api_keys` as its value (`auth-reports`).
+//!   accepts each name of `api_keys` as its value (`auth-reports`). Its body
+//!   is validated against `NewReport`'s JSON schema before the handler runs.
 //! - `GET /admin` needs a SigV4-signed request (IAM authorization).
 //! - `GET /profile` needs an ID token of the Cognito user pool `users`; the
 //!   handler sees its claims.
@@ -18,6 +19,8 @@
 
 use chalice_rs_runtime::authorizer::{AuthRequest, AuthResponse, AuthRoute};
 use chalice_rs_runtime::{authorizer, cognito_authorizer, route, App, Json, Request};
+use schemars::JsonSchema;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -91,10 +94,19 @@ async fn report(tenant: String, request: Request) -> Json<Value> {
     }))
 }
 
-#[route("/reports", methods = [POST], api_key_required = true)]
-async fn create_report(request: Request) -> Json<Value> {
+/// The body of `POST /reports`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct NewReport {
+    /// The report's title.
+    pub title: String,
+    /// How many pages, if known.
+    pub pages: Option<u32>,
+}
+
+#[route("/reports", methods = [POST], api_key_required = true, validate = true)]
+async fn create_report(Json(report): Json<NewReport>, request: Request) -> Json<Value> {
     let key_id = request.request_context().identity.api_key_id.clone();
-    Json(json!({"created": true, "api_key_id": key_id}))
+    Json(json!({"created": report.title, "pages": report.pages, "api_key_id": key_id}))
 }
 
 #[route("/admin", methods = [GET], authorizer = iam)]

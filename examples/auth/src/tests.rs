@@ -78,6 +78,24 @@ async fn handlers_answer() {
     assert_eq!(cors.header("access-control-allow-origin"), Some("*"));
     let report = client.get("/tenants/acme/report").send().await;
     assert_eq!(report.json()["tenant"], "acme");
-    let created = client.post("/reports").send().await;
-    assert_eq!(created.json()["created"], true);
+    let created = client
+        .post("/reports")
+        .json(&json!({"title": "q3", "pages": 4}))
+        .send()
+        .await;
+    assert_eq!(created.json()["created"], "q3");
+}
+
+#[test]
+fn the_report_model_is_in_the_manifest() {
+    let manifest = chalice_rs_runtime::registry::manifest().expect("manifest");
+    let route = manifest
+        .routes
+        .iter()
+        .find(|r| r.resource_path == "/reports")
+        .expect("POST /reports");
+    assert_eq!(route.model.as_deref(), Some("NewReport"));
+    let schema = &manifest.models["NewReport"];
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-04/schema#");
+    assert_eq!(schema["required"], json!(["title"]));
 }
