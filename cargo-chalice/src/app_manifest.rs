@@ -6,6 +6,9 @@
 //! with the `object` crate and hands that section's bytes to
 //! [`Manifest::from_section`], so an arm64 artifact built on an x86_64 host is
 //! read just like a host build.
+//!
+//! Request models' schemas are computed by the running binary
+//! ([`models_by_running`]): the section names the models, not their schemas.
 
 use crate::artifact::Arch;
 use chalice_rs_runtime::manifest::{Manifest, ManifestError, SECTION_NAME};
@@ -39,6 +42,14 @@ pub enum AppManifestError {
     NoSection {
         /// The binary.
         path: PathBuf,
+    },
+    /// `bootstrap --manifest` could not be run or did not print a manifest.
+    #[error("cannot read the request models from `{path} --manifest`: {message}")]
+    Run {
+        /// The binary.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
     },
     /// The section's fragments do not form a valid manifest.
     #[error("the manifest of {path} is invalid: {source}")]
@@ -94,6 +105,46 @@ pub fn from_bytes(path: &Path, data: &[u8]) -> Result<AppManifest, AppManifestEr
         source: Box::new(source),
     })?;
     Ok(AppManifest { manifest, arch })
+}
+
+/// The request models' schemas, from `binary --manifest` (a binary that runs
+/// on this machine); every model the routes of `manifest` name must be there.
+pub fn models_by_running(
+    binary: &Path,
+    manifest: &Manifest,
+) -> Result<std::collections::BTreeMap<String, serde_json::Value>, AppManifestError> {
+    let error = |message: String| AppManifestError::Run {
+        path: binary.to_owned(),
+        message,
+    };
+    let output = std::process::Command::new(binary)
+        .arg("--manifest")
+        .env("CHALICE_MANIFEST", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| error(e.to_string()))?;
+    if !output.status.success() {
+        return Err(error(format!(
+            "it exited with {}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    let printed: Manifest =
+        serde_json::from_slice(&output.stdout).map_err(|e| error(e.to_string()))?;
+    for route in &manifest.routes {
+        if let Some(model) = &route.model {
+            if !printed.models.contains_key(model) {
+                return Err(error(format!(
+                    "route `{} {}` at {} names model `{model}`, which it does not describe",
+                    route.method,
+                    route.path,
+                    route.location()
+                )));
+            }
+        }
+    }
+    Ok(printed.models)
 }
 
 #[cfg(test)]

@@ -26,6 +26,15 @@ pub enum Arch {
 }
 
 impl Arch {
+    /// Whether a Linux binary of this architecture runs on this machine.
+    pub fn runs_here(self) -> bool {
+        cfg!(target_os = "linux")
+            && match self {
+                Arch::Arm64 => cfg!(target_arch = "aarch64"),
+                Arch::X86_64 => cfg!(target_arch = "x86_64"),
+            }
+    }
+
     /// The Rust target triple built for this architecture.
     pub fn triple(self) -> &'static str {
         match self {

@@ -127,9 +127,20 @@ pub fn package(options: &PackageOptions) -> Result<PackageOutput, PackageError> 
                 .map_or_else(|| "another architecture".to_owned(), |a| a.to_string()),
         });
     }
+    let mut manifest = app.manifest;
+    if manifest.routes.iter().any(|route| route.model.is_some()) {
+        // The schemas are computed by running the app: the Lambda build when
+        // it runs here, else a build for this machine.
+        let runnable = if arch.runs_here() {
+            built.binary.clone()
+        } else {
+            project.build_host()?
+        };
+        manifest.models = app_manifest::models_by_running(&runnable, &manifest)?;
+    }
     write_package(
         &built.binary,
-        app.manifest,
+        manifest,
         config,
         arch,
         &options.out_dir,

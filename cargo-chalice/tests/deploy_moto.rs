@@ -1116,6 +1116,20 @@ fn auth_methods_carry_authorization_types_and_api_keys() {
     assert_ne!(source, without_cors, "examples/auth's CORS route moved");
     sync_file(without_cors.as_bytes(), &main);
     app.deploy();
+    // The package deployed: cfn-lint clean, with the request model's schema.
+    let template_path = app.path().join(".chalice/deployments/dev/template.json");
+    common::lint(&[template_path.as_path()]);
+    let template: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&template_path).unwrap()).unwrap();
+    let resources = &template["Resources"];
+    assert_eq!(
+        resources["ModelNewReport"]["Properties"]["Schema"]["required"],
+        json!(["title"])
+    );
+    assert_eq!(
+        resources["MethodPostReports"]["Properties"]["RequestValidatorId"],
+        json!({"Ref": "RequestValidatorBody"})
+    );
     let state = app.state();
     let rest_api_id = state.rest_api_id.clone().expect("a REST API");
     let config = runtime().block_on(moto.sdk_config());

@@ -16,4 +16,5 @@ fn ui() {
     cases.compile_fail("tests/ui/unknown_authorizer.rs");
     cases.compile_fail("tests/ui/bad_cors.rs");
     cases.compile_fail("tests/ui/bad_authorizer.rs");
+    cases.compile_fail("tests/ui/bad_validate.rs");
 }

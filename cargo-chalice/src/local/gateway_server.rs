@@ -161,7 +161,7 @@ impl Gateway {
         peer: SocketAddr,
         request: Request<Incoming>,
     ) -> (Response<Full<Bytes>>, &'static str) {
-        let request_id = uuid::Uuid::new_v4().to_string();
+        let request_id = super::runtime_api::new_request_id();
         let generation = self.current();
         let governance = &generation.governance;
         let refuse = |refusal: Refusal| {
@@ -235,8 +235,10 @@ impl Gateway {
             Ok(admission) => admission.apply(&mut event),
             Err(refusal) => return refuse(refusal),
         }
-        let payload = match serde_json::to_vec(&event) {
-            Ok(payload) => Bytes::from(payload),
+        // Sized for a usual event at once (serde_json starts at 128 bytes and regrows).
+        let mut payload = Vec::with_capacity(2048 + http_request.body.len() * 4 / 3);
+        let payload = match serde_json::to_writer(&mut payload, &event) {
+            Ok(()) => Bytes::from(payload),
             Err(error) => {
                 eprintln!("chalice local: cannot serialise the event: {error}");
                 return refuse(GatewayResponse::IntegrationFailure.into());

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::process::{Child, Command};
-use tokio::sync::{oneshot, Semaphore};
+use tokio::sync::{oneshot, watch, Semaphore};
 use tokio::time::Instant;
 
 /// API Gateway's integration timeout: 29 s, whatever the function's timeout.
@@ -94,11 +94,36 @@ pub struct Invoked {
 }
 
 /// One bootstrap process and its Runtime API endpoint.
+///
+/// The process itself is owned by a watcher task, which reaps it once and
+/// publishes how it exited: an invocation waits on that (a channel), instead
+/// of polling the process (a `waitpid` call each time it wakes up).
 #[derive(Debug)]
 struct Instance {
     number: u64,
-    child: Child,
+    /// How the process exited, once it has (`None` while it runs).
+    exited: watch::Receiver<Option<String>>,
+    /// Dropping or sending kills the process.
+    kill: Option<oneshot::Sender<()>>,
     api: RuntimeApi,
+}
+
+/// Owns `child` until it exits (or is killed on request, or when the task is
+/// dropped with the runtime: `kill_on_drop`), then publishes its exit.
+async fn watch_child(
+    mut child: Child,
+    kill: oneshot::Receiver<()>,
+    exited: watch::Sender<Option<String>>,
+) {
+    let status = tokio::select! {
+        status = child.wait() => status,
+        // A kill request, or the instance dropped without stop().
+        _ = kill => {
+            let _ = child.start_kill();
+            child.wait().await
+        }
+    };
+    exited.send_replace(Some(describe_exit(status)));
 }
 
 impl Instance {
@@ -121,14 +146,33 @@ impl Instance {
             binary: spec.binary.clone(),
             source,
         })?;
-        Ok(Self { number, child, api })
+        let (kill_tx, kill_rx) = oneshot::channel();
+        let (exited_tx, exited_rx) = watch::channel(None);
+        tokio::spawn(watch_child(child, kill_rx, exited_tx));
+        Ok(Self {
+            number,
+            exited: exited_rx,
+            kill: Some(kill_tx),
+            api,
+        })
+    }
+
+    /// Resolves with how the process exited, once it has.
+    fn exit(&self) -> impl std::future::Future<Output = String> + Send + 'static {
+        let mut exited = self.exited.clone();
+        async move {
+            match exited.wait_for(Option::is_some).await {
+                Ok(status) => status.clone().unwrap_or_default(),
+                Err(_) => "its watcher is gone".to_owned(),
+            }
+        }
     }
 
     /// Waits until the runtime asks for its first event.
     async fn wait_ready(&mut self) -> Result<(), PoolError> {
         tokio::select! {
             () = self.api.ready() => Ok(()),
-            status = self.child.wait() => Err(PoolError::ExitedDuringInit(describe_exit(status))),
+            status = self.exit() => Err(PoolError::ExitedDuringInit(status)),
             error = self.api.init_failed() => Err(PoolError::InitError(error)),
             () = tokio::time::sleep(INIT_TIMEOUT) => Err(PoolError::InitTimeout),
         }
@@ -166,17 +210,19 @@ impl Instance {
                 Ok(Reply::ResponseTooLarge) => Outcome::ResponseTooLarge,
                 Err(_) => Outcome::Crashed("the Runtime API endpoint is gone".to_owned()),
             },
-            status = self.child.wait() => Outcome::Crashed(describe_exit(status)),
+            status = self.exit() => Outcome::Crashed(status),
             error = self.api.init_failed() => Outcome::StartFailed(PoolError::InitError(error).to_string()),
             () = function_timer => Outcome::TimedOut,
             () = tokio::time::sleep_until(started + GATEWAY_TIMEOUT) => Outcome::TimedOut,
         }
     }
 
-    /// Kills the process and reaps it.
+    /// Kills the process and waits until it is reaped.
     async fn stop(mut self) {
-        let _ = self.child.start_kill();
-        let _ = self.child.wait().await;
+        if let Some(kill) = self.kill.take() {
+            let _ = kill.send(());
+        }
+        let _ = self.exit().await;
     }
 }
 

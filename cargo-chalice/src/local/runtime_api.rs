@@ -25,6 +25,37 @@ pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
 
 const PREFIX: &str = "/2018-06-01/runtime";
 
+/// A new request id (a random version 4 UUID, as API Gateway's and Lambda's).
+///
+/// The randomness is a per-thread generator seeded once from the OS: ids must
+/// be unique, not secret, and a system call per request is measurable under
+/// load.
+pub fn new_request_id() -> String {
+    thread_local! {
+        static STATE: std::cell::Cell<u64> =
+            std::cell::Cell::new(uuid::Uuid::new_v4().as_u64_pair().0);
+    }
+    let (high, low) = STATE.with(|state| {
+        let high = splitmix64(state);
+        (high, splitmix64(state))
+    });
+    let bytes = (u128::from(high) << 64 | u128::from(low)).to_be_bytes();
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
+}
+
+/// SplitMix64: the next value of the sequence in `state`.
+fn splitmix64(state: &std::cell::Cell<u64>) -> u64 {
+    let next = state.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
+    state.set(next);
+    let mut z = next;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// One event on its way to an instance.
 #[derive(Debug)]
 pub struct Invocation {
@@ -304,4 +335,21 @@ async fn next(shared: &Shared) -> Response<Full<Bytes>> {
         Some((invocation.request_id, invocation.reply));
     let _ = invocation.delivered.send(());
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_distinct_v4_uuids() {
+        let ids: std::collections::BTreeSet<String> = (0..1000).map(|_| new_request_id()).collect();
+        assert_eq!(ids.len(), 1000);
+        for id in &ids {
+            let parsed = uuid::Uuid::parse_str(id).unwrap();
+            assert_eq!(parsed.get_version_num(), 4, "{id}");
+            assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122, "{id}");
+            assert_eq!(parsed.hyphenated().to_string(), *id);
+        }
+    }
 }

@@ -59,6 +59,8 @@ pub const CODE_PATH: &str = "./deployment.zip";
 pub const FUNCTION_ID: &str = "APIHandler";
 /// The role's logical ID.
 pub const ROLE_ID: &str = "APIHandlerRole";
+/// The request validator's logical ID (when a route validates its body).
+pub const REQUEST_VALIDATOR_ID: &str = "RequestValidatorBody";
 /// The log group's logical ID.
 pub const LOG_GROUP_ID: &str = "APIHandlerLogGroup";
 /// The invoke permission's logical ID.
@@ -285,6 +287,15 @@ pub fn api_shape_hash(manifest: &Manifest, config: &StageConfig) -> String {
     }
     for (kind, response) in &config.gateway_responses {
         shape.push_str(&format!("gateway_response {kind} {response:?}\n"));
+    }
+    for route in manifest.routes.iter().filter(|r| r.model.is_some()) {
+        shape.push_str(&format!(
+            "model {} {} {:?}\n",
+            route.method, route.resource_path, route.model
+        ));
+    }
+    for (name, schema) in &manifest.models {
+        shape.push_str(&format!("schema {name} {schema}\n"));
     }
     if let Some(policy) = &config.resource_policy {
         shape.push_str(&format!("resource_policy {policy:?}\n"));
@@ -811,6 +822,30 @@ impl<'a> Generator<'a> {
                 .into(),
             );
         }
+        for (name, schema) in &self.manifest.models {
+            put(
+                model_id(name),
+                ResourceKind::Model(ModelProps {
+                    content_type: "application/json".to_owned(),
+                    name: name.clone(),
+                    rest_api_id: Expr::reference(REST_API_ID),
+                    schema: schema.clone(),
+                })
+                .into(),
+            );
+        }
+        if self.manifest.routes.iter().any(|r| r.model.is_some()) {
+            put(
+                REQUEST_VALIDATOR_ID.to_owned(),
+                ResourceKind::RequestValidator(RequestValidatorProps {
+                    name: "body".to_owned(),
+                    rest_api_id: Expr::reference(REST_API_ID),
+                    validate_request_body: true,
+                    validate_request_parameters: false,
+                })
+                .into(),
+            );
+        }
         for (name, description, value) in outputs {
             template.outputs.insert(name, Output { description, value });
         }
@@ -1084,11 +1119,22 @@ impl<'a> Generator<'a> {
             let (authorization_type, authorizer_id) = self.authorization(route);
             out.push((
                 self.method_id(route),
-                ResourceKind::Method(MethodProps {
+                ResourceKind::Method(Box::new(MethodProps {
                     authorization_type,
                     authorizer_id,
                     api_key_required: route.api_key_required,
                     http_method: route.method.clone(),
+                    // In a nested template the model and the validator are
+                    // parameters of the same names.
+                    request_models: route
+                        .model
+                        .iter()
+                        .map(|model| ("application/json".to_owned(), Expr::reference(model_id(model))))
+                        .collect(),
+                    request_validator_id: route
+                        .model
+                        .as_ref()
+                        .map(|_| Expr::reference(REQUEST_VALIDATOR_ID)),
                     integration: Integration {
                         integration_http_method: Some("POST".to_owned()),
                         kind: "AWS_PROXY".to_owned(),
@@ -1101,7 +1147,7 @@ impl<'a> Generator<'a> {
                     method_responses: Vec::new(),
                     resource_id: id_of(&unit.path),
                     rest_api_id: self.rest_api(scope),
-                })
+                }))
                 .into(),
             ));
         }
@@ -1111,11 +1157,13 @@ impl<'a> Generator<'a> {
             let name = |header: &str| format!("method.response.header.{header}");
             out.push((
                 format!("MethodOptions{}", self.names[&unit.path]),
-                ResourceKind::Method(MethodProps {
+                ResourceKind::Method(Box::new(MethodProps {
                     authorization_type: "NONE".to_owned(),
                     authorizer_id: None,
                     api_key_required: false,
                     http_method: "OPTIONS".to_owned(),
+                    request_models: BTreeMap::new(),
+                    request_validator_id: None,
                     integration: Integration {
                         integration_http_method: None,
                         kind: "MOCK".to_owned(),
@@ -1142,7 +1190,7 @@ impl<'a> Generator<'a> {
                     }],
                     resource_id: id_of(&unit.path),
                     rest_api_id: self.rest_api(scope),
-                })
+                }))
                 .into(),
             ));
         }
@@ -1309,6 +1357,13 @@ impl<'a> Generator<'a> {
                 for authorizer_id in self.unit_authorizers(unit) {
                     parameters.insert(authorizer_id.clone(), Expr::reference(authorizer_id));
                 }
+                for model in unit.routes.iter().filter_map(|r| r.model.as_deref()) {
+                    parameters.insert(model_id(model), Expr::reference(model_id(model)));
+                    parameters.insert(
+                        REQUEST_VALIDATOR_ID.to_owned(),
+                        Expr::reference(REQUEST_VALIDATOR_ID),
+                    );
+                }
                 let parent_index = unit.parent.as_ref().and_then(|p| self.by_path.get(p));
                 let parent_id = parent_index.and_then(|&p| self.units[p].resource_id.clone());
                 match (parent_id, parent_index) {
@@ -1338,6 +1393,10 @@ impl<'a> Generator<'a> {
                     PARAM_REST_API => "The REST API's ID".to_owned(),
                     PARAM_ROOT_RESOURCE => "The ID of the API's root resource".to_owned(),
                     PARAM_FUNCTION_ARN => "The API function's ARN".to_owned(),
+                    REQUEST_VALIDATOR_ID => "The ID of the request validator".to_owned(),
+                    other if other.starts_with(MODEL_PREFIX) => {
+                        format!("The name of the request model {other}")
+                    }
                     other
                         if self
                             .authorizers
@@ -1488,6 +1547,16 @@ fn route_throttles(
         ));
     }
     Ok(out)
+}
+
+/// The prefix of request models' logical IDs.
+const MODEL_PREFIX: &str = "Model";
+
+/// The logical ID of request model `name` (`Model<Name>`; model names are
+/// Rust type names, alphanumeric or with `_`, which is dropped).
+fn model_id(name: &str) -> String {
+    let stem: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
+    format!("{MODEL_PREFIX}{stem}")
 }
 
 /// The stage's resource policy document, from `resource_policy_file` or
@@ -1806,5 +1875,64 @@ mod tests {
         manifest.routes[1].cors = Some(cors("https://a.example"));
         let err = generate(&manifest, &config(), Arch::Arm64, TemplateFormat::Json).unwrap_err();
         assert!(err.to_string().contains("different CORS settings"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod model_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn validated_routes_get_their_model_and_the_validator() {
+        let manifest: Manifest = serde_json::from_value(json!({
+            "version": chalice_rs_runtime::manifest::MANIFEST_VERSION,
+            "routes": [
+                {"resource_path": "/reports", "path": "/reports", "method": "POST",
+                 "handler": "create", "module": "app", "file": "src/main.rs", "line": 1,
+                 "content_types": ["application/json"], "api_key_required": false,
+                 "model": "NewReport"},
+                {"resource_path": "/reports", "path": "/reports", "method": "GET",
+                 "handler": "list", "module": "app", "file": "src/main.rs", "line": 2,
+                 "content_types": ["application/json"], "api_key_required": false}
+            ],
+            "models": {"NewReport": {"$schema": "http://json-schema.org/draft-04/schema#", "type": "object"}}
+        }))
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".chalice")).unwrap();
+        std::fs::write(
+            dir.path().join(".chalice/config.json"),
+            r#"{"version": "2.0", "app_name": "app", "autogen_policy": false}"#,
+        )
+        .unwrap();
+        let config = crate::config::load(dir.path(), "dev", "app").unwrap();
+        let (set, _) = generate(&manifest, &config, Arch::Arm64, TemplateFormat::Json).unwrap();
+        let root = set.root.to_value();
+        let resources = &root["Resources"];
+        assert_eq!(
+            resources["ModelNewReport"]["Type"],
+            "AWS::ApiGateway::Model"
+        );
+        assert_eq!(
+            resources["ModelNewReport"]["Properties"]["Schema"]["type"],
+            "object"
+        );
+        assert_eq!(
+            resources[REQUEST_VALIDATOR_ID]["Properties"]["ValidateRequestBody"],
+            true
+        );
+        let post = &resources["MethodPostReports"]["Properties"];
+        assert_eq!(
+            post["RequestModels"],
+            json!({"application/json": {"Ref": "ModelNewReport"}})
+        );
+        assert_eq!(
+            post["RequestValidatorId"],
+            json!({"Ref": REQUEST_VALIDATOR_ID})
+        );
+        let get = &resources["MethodGetReports"]["Properties"];
+        assert!(get.get("RequestModels").is_none(), "{get}");
+        assert!(get.get("RequestValidatorId").is_none(), "{get}");
     }
 }

@@ -177,7 +177,7 @@ pub enum ResourceKind {
     ApiResource(ApiResourceProps),
     /// One HTTP method on a resource.
     #[serde(rename = "AWS::ApiGateway::Method")]
-    Method(MethodProps),
+    Method(Box<MethodProps>),
     /// A deployment of the API.
     #[serde(rename = "AWS::ApiGateway::Deployment")]
     Deployment(DeploymentProps),
@@ -202,6 +202,12 @@ pub enum ResourceKind {
     /// A customised gateway response.
     #[serde(rename = "AWS::ApiGateway::GatewayResponse")]
     GatewayResponse(GatewayResponseProps),
+    /// A request model (a JSON schema).
+    #[serde(rename = "AWS::ApiGateway::Model")]
+    Model(ModelProps),
+    /// The request validator of the validated methods.
+    #[serde(rename = "AWS::ApiGateway::RequestValidator")]
+    RequestValidator(RequestValidatorProps),
     /// A resource of `.chalice/resources.json`: its `Type`, `Properties` and
     /// other attributes, as the user wrote them.
     #[serde(untagged)]
@@ -307,6 +313,34 @@ pub struct UsagePlanKeyProps {
     pub key_type: String,
     /// The usage plan.
     pub usage_plan_id: Expr,
+}
+
+/// `AWS::ApiGateway::Model`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ModelProps {
+    /// `application/json`.
+    pub content_type: String,
+    /// The model's name (the Rust type's).
+    pub name: String,
+    /// The API.
+    pub rest_api_id: Expr,
+    /// The JSON schema (draft 4).
+    pub schema: Value,
+}
+
+/// `AWS::ApiGateway::RequestValidator`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RequestValidatorProps {
+    /// Its name.
+    pub name: String,
+    /// The API.
+    pub rest_api_id: Expr,
+    /// Bodies are validated.
+    pub validate_request_body: bool,
+    /// Parameters are not.
+    pub validate_request_parameters: bool,
 }
 
 /// `AWS::ApiGateway::GatewayResponse`.
@@ -531,6 +565,12 @@ pub struct MethodProps {
     pub api_key_required: bool,
     /// The HTTP method.
     pub http_method: String,
+    /// The request model by content type (`validate = true`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_models: BTreeMap<String, Expr>,
+    /// The request validator (with a request model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_validator_id: Option<Expr>,
     /// The Lambda proxy integration (or MOCK for a preflight).
     pub integration: Integration,
     /// Declared responses (MOCK preflight methods).
