@@ -1934,5 +1934,31 @@ mod model_tests {
         let get = &resources["MethodGetReports"]["Properties"];
         assert!(get.get("RequestModels").is_none(), "{get}");
         assert!(get.get("RequestValidatorId").is_none(), "{get}");
+
+        // Split into nested stacks: the model and the validator stay in the
+        // root and reach the method as parameters of the same names.
+        let generator =
+            Generator::new(&manifest, &config, Arch::Arm64, TemplateFormat::Json).unwrap();
+        let set = generator.split(&Budget {
+            resources: 2,
+            bytes: 1_000_000,
+            units: 10,
+        });
+        render_checked(&set, TemplateFormat::Json).unwrap();
+        let root = set.root.to_value();
+        assert!(root["Resources"]["ModelNewReport"].is_object());
+        let child = set
+            .nested
+            .iter()
+            .find(|n| n.template.resources.contains_key("MethodPostReports"))
+            .expect("the method in a nested stack");
+        assert!(child.template.parameters.contains_key("ModelNewReport"));
+        assert!(child.template.parameters.contains_key(REQUEST_VALIDATOR_ID));
+        let passed = &root["Resources"][&child.logical_id]["Properties"]["Parameters"];
+        assert_eq!(passed["ModelNewReport"], json!({"Ref": "ModelNewReport"}));
+        assert_eq!(
+            passed[REQUEST_VALIDATOR_ID],
+            json!({"Ref": REQUEST_VALIDATOR_ID})
+        );
     }
 }
