@@ -1184,3 +1184,40 @@ fn auth_methods_carry_authorization_types_and_api_keys() {
     expect("POST /reports", "NONE", true);
     app.ok(&["chalice", "delete"]);
 }
+
+/// `deploy --show-api-keys` reads each key's name and value by its ID (moto
+/// does not create keys from templates: this one is made directly).
+#[test]
+fn api_key_values_are_read_by_id() {
+    let moto = Moto::start();
+    let rt = runtime();
+    let config = rt.block_on(moto.sdk_config());
+    let id = rt.block_on(async {
+        aws_sdk_apigateway::Client::new(&config)
+            .create_api_key()
+            .name("auth-reports")
+            .value("a-key-value-of-twenty-chars")
+            .enabled(true)
+            .send()
+            .await
+            .unwrap()
+            .id()
+            .unwrap()
+            .to_owned()
+    });
+    let keys = rt
+        .block_on(deploy::api_keys::api_key_values(&config, &[id]))
+        .unwrap();
+    assert_eq!(
+        keys,
+        [deploy::api_keys::ApiKeyValue {
+            name: "auth-reports".to_owned(),
+            value: "a-key-value-of-twenty-chars".to_owned(),
+        }]
+    );
+    let missing = rt.block_on(deploy::api_keys::api_key_values(
+        &config,
+        &["nope".to_owned()],
+    ));
+    assert!(missing.is_err());
+}

@@ -50,6 +50,10 @@ pub struct DeployArgs {
     /// Lambda architecture (default: the stage's `architecture`, else arm64).
     #[arg(long, value_enum)]
     pub arch: Option<crate::artifact::Arch>,
+    /// Print the values of the stage's API keys after the deploy (standard
+    /// output only; they are never logged or stored).
+    #[arg(long)]
+    pub show_api_keys: bool,
     /// AWS access.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -130,6 +134,20 @@ pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> 
             "deployed stack {} (it has no REST API)",
             outcome.state.stack_name
         ),
+    }
+    if args.show_api_keys {
+        let ids: Vec<String> = outcome
+            .state
+            .of_type("AWS::ApiGateway::ApiKey")
+            .map(|resource| resource.physical_id.clone())
+            .collect();
+        if ids.is_empty() {
+            eprintln!("the stage has no API key (no route has `api_key_required = true`)");
+        }
+        let keys = runtime.block_on(super::api_keys::api_key_values(&aws.config, &ids))?;
+        for key in keys {
+            println!("API key {}: {}", key.name, key.value);
+        }
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! set (shown; empty = nothing to deploy) ─► execute, events, bounded wait ─►
 //! `.chalice/deployed/<stage>.json`.
 
+pub mod api_keys;
 pub mod bucket;
 pub mod commands;
 pub mod rewrite;
