@@ -3,7 +3,10 @@
 //! - `POST /notes` `{"text": "..."}`: stores a note (201, with its id).
 //! - `GET /notes/<id>`, `DELETE /notes/<id>` (204): 404 for an unknown id.
 //!
-//! The table (string key `id`) comes from `TABLE_NAME`; region, credentials
+//! The table (string key `id`) is declared in `.chalice/resources.json` and
+//! deployed in the app's stack; `TABLE_NAME` refers to it (`{"Ref": "Table"}`
+//! in `.chalice/config.json`; `cargo chalice local` uses its name,
+//! `{{name}}-dev`). Region, credentials
 //! and `AWS_ENDPOINT_URL` (for example a local moto server) from the
 //! environment. `cargo chalice gen-policy` shows the IAM actions the code
 //! needs (`dynamodb:PutItem`, `dynamodb:GetItem`, `dynamodb:DeleteItem`).
