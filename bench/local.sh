@@ -18,7 +18,10 @@
 # short, symbols kept for `perf`) into target/bench-local; the app itself is built by `local` as it
 # always is (debug profile for the app's crate, dependencies optimised).
 # Environment: MAX_INSTANCES (pool size; default: the command's default),
-# PARTS (`throughput`, `edit` or `all`, the default).
+# PARTS (`throughput`, `edit` or `all`, the default), ROUNDS (measured
+# local/bare pairs, alternating; default 1; the median ratio is printed).
+# Each round also prints the CPU time per request of the local server and of
+# its instances (from /proc): steadier than req/s on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -108,12 +111,6 @@ cold_after_seed="$(grep -c ' cold$' "$work/local.log" || true)"
 run_wrk() {
     wrk -t2 -c"$connections" -d"${seconds}s" --latency "${1}items/1" >"$2"
 }
-# Both get a short warm-up, then the measured run.
-wrk -t2 -c"$connections" -d2s "${local_url}items/1" >/dev/null
-wrk -t2 -c"$connections" -d2s "${bare_url}items/1" >/dev/null
-run_wrk "$local_url" "$work/wrk-local.txt"
-run_wrk "$bare_url" "$work/wrk-bare.txt"
-
 summary() {
     local file="$1" rps p99 errors non2xx
     rps="$(awk '/Requests\/sec/ {print $2}' "$file")"
@@ -122,22 +119,52 @@ summary() {
     non2xx="$(awk '/Non-2xx/ {print $5}' "$file")"
     echo "${rps:-0} ${p99:-?} ${errors:-0} ${non2xx:-0}"
 }
-read -r l_rps l_p99 l_err l_non <<<"$(summary "$work/wrk-local.txt")"
-read -r b_rps b_p99 b_err b_non <<<"$(summary "$work/wrk-bare.txt")"
-cold_total="$(grep -c ' cold$' "$work/local.log" || true)"
-read -r s_rps _ s_err s_non <<<"$(summary "$work/seed-local.txt")"
+# CPU time (clock ticks) of the local server ($1) and of its instances (its children).
+local_ticks() {
+    local server_ticks children_ticks=0 child
+    server_ticks="$(awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0)"
+    for child in $(pgrep -P "$1" || true); do
+        children_ticks=$((children_ticks + $(awk '{print $14 + $15}' "/proc/$child/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$server_ticks $children_ticks"
+}
+local_pid="${pids[0]}"
+hz="$(getconf CLK_TCK)"
+# Both get a short warm-up, then the measured runs, alternating (the machine
+# may be shared: each round's ratio compares runs taken close together).
+wrk -t2 -c"$connections" -d2s "${local_url}items/1" >/dev/null
+wrk -t2 -c"$connections" -d2s "${bare_url}items/1" >/dev/null
+rounds="${ROUNDS:-1}"
+ratios=()
 echo
-echo "GET /items/1, $connections connections, ${seconds} s (wrk -t2), $(nproc) cores"
-printf '  %-22s %12s %10s %14s %8s\n' server req/s p99 socket-errors non-2xx
-printf '  %-22s %12s %10s %14s %8s\n' "cargo chalice local" "$l_rps" "$l_p99" "$l_err" "$l_non"
-printf '  %-22s %12s %10s %14s %8s\n' "bare axum" "$b_rps" "$b_p99" "$b_err" "$b_non"
-awk -v l="$l_rps" -v b="$b_rps" 'BEGIN { if (b > 0) printf "  ratio: %.1f%% of bare axum\n", 100 * l / b }'
-if [[ "$l_err" != 0 || "$l_non" != 0 ]]; then
+echo "GET /items/1, $connections connections, ${seconds} s (wrk -t2), $(nproc) cores, $rounds round(s)"
+printf '  %-26s %12s %10s %14s %8s\n' server req/s p99 socket-errors non-2xx
+total_err=0
+for round in $(seq "$rounds"); do
+    read -r server0 instances0 <<<"$(local_ticks "$local_pid")"
+    run_wrk "$local_url" "$work/wrk-local.txt"
+    read -r server1 instances1 <<<"$(local_ticks "$local_pid")"
+    run_wrk "$bare_url" "$work/wrk-bare.txt"
+    read -r l_rps l_p99 l_err l_non <<<"$(summary "$work/wrk-local.txt")"
+    read -r b_rps b_p99 b_err b_non <<<"$(summary "$work/wrk-bare.txt")"
+    total_err=$((total_err + l_err + l_non))
+    requests="$(awk '/requests in/ {print $1}' "$work/wrk-local.txt")"
+    printf '  %-26s %12s %10s %14s %8s\n' "cargo chalice local ($round)" "$l_rps" "$l_p99" "$l_err" "$l_non"
+    printf '  %-26s %12s %10s %14s %8s\n' "bare axum ($round)" "$b_rps" "$b_p99" "$b_err" "$b_non"
+    ratio="$(awk -v l="$l_rps" -v b="$b_rps" 'BEGIN { if (b > 0) printf "%.1f", 100 * l / b; else print 0 }')"
+    ratios+=("$ratio")
+    awk -v r="$ratio" -v s=$((server1 - server0)) -v i=$((instances1 - instances0)) -v n="${requests:-0}" -v hz="$hz" \
+        'BEGIN { printf "    ratio: %s%% of bare axum; CPU per request: server %.0f us, instances %.0f us\n", r, (n > 0 ? 1e6 * s / hz / n : 0), (n > 0 ? 1e6 * i / hz / n : 0) }'
+done
+printf '%s\n' "${ratios[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "  median ratio: %s%% of bare axum (goal: 20%%, zero errors)\n", a[int((NR + 1) / 2)] }'
+if [[ "$total_err" != 0 ]]; then
     echo "  WARNING: cargo chalice local had errors or non-2xx answers: the figure does not meet the goal"
 fi
+cold_total="$(grep -c ' cold$' "$work/local.log" || true)"
+read -r s_rps _ s_err s_non <<<"$(summary "$work/seed-local.txt")"
 echo "  seeding (PUT /items/1, 2 s): $s_rps req/s, $s_err socket errors, $s_non non-2xx;" \
     "instances started: $cold_after_seed (plus the pre-started one)"
-echo "  cold starts after seeding (warm-up and measured run): $((cold_total - cold_after_seed))"
+echo "  cold starts after seeding (warm-ups and measured runs): $((cold_total - cold_after_seed))"
 fi
 
 # --- edit-to-serve ---------------------------------------------------------
