@@ -44,7 +44,7 @@ pub enum AppManifestError {
         path: PathBuf,
     },
     /// `bootstrap --manifest` could not be run or did not print a manifest.
-    #[error("cannot read the request models from `{path} --manifest`: {message}")]
+    #[error("cannot read the manifest printed by `{path} --manifest`: {message}")]
     Run {
         /// The binary.
         path: PathBuf,
@@ -107,12 +107,9 @@ pub fn from_bytes(path: &Path, data: &[u8]) -> Result<AppManifest, AppManifestEr
     Ok(AppManifest { manifest, arch })
 }
 
-/// The request models' schemas, from `binary --manifest` (a binary that runs
-/// on this machine); every model the routes of `manifest` name must be there.
-pub fn models_by_running(
-    binary: &Path,
-    manifest: &Manifest,
-) -> Result<std::collections::BTreeMap<String, serde_json::Value>, AppManifestError> {
+/// The manifest `binary --manifest` prints, with the request models'
+/// schemas: for a binary that runs on this machine.
+pub fn by_running(binary: &Path) -> Result<Manifest, AppManifestError> {
     let error = |message: String| AppManifestError::Run {
         path: binary.to_owned(),
         message,
@@ -130,17 +127,28 @@ pub fn models_by_running(
             String::from_utf8_lossy(&output.stderr).trim()
         )));
     }
-    let printed: Manifest =
-        serde_json::from_slice(&output.stdout).map_err(|e| error(e.to_string()))?;
+    serde_json::from_slice(&output.stdout).map_err(|e| error(e.to_string()))
+}
+
+/// The request models' schemas, from `binary --manifest`; every model the
+/// routes of `manifest` name must be there.
+pub fn models_by_running(
+    binary: &Path,
+    manifest: &Manifest,
+) -> Result<std::collections::BTreeMap<String, serde_json::Value>, AppManifestError> {
+    let printed = by_running(binary)?;
     for route in &manifest.routes {
         if let Some(model) = &route.model {
             if !printed.models.contains_key(model) {
-                return Err(error(format!(
-                    "route `{} {}` at {} names model `{model}`, which it does not describe",
-                    route.method,
-                    route.path,
-                    route.location()
-                )));
+                return Err(AppManifestError::Run {
+                    path: binary.to_owned(),
+                    message: format!(
+                        "route `{} {}` at {} names model `{model}`, which it does not describe",
+                        route.method,
+                        route.path,
+                        route.location()
+                    ),
+                });
             }
         }
     }

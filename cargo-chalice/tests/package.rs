@@ -5,6 +5,8 @@
 //! cfn-lint comes from `scripts/test.sh` (PATH, `$CHALICE_TEST_VENV/bin` or
 //! `<repo>/.venv/bin`); without it these tests fail and say so.
 
+mod common;
+
 use cargo_chalice::artifact::Arch;
 use cargo_chalice::config;
 use cargo_chalice::package::{write_package, TemplateFormat};
@@ -16,61 +18,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_owned()
-}
-
-/// The target directory for the tests' cross builds: kept between runs.
-fn test_target_dir() -> PathBuf {
-    repo_root().join("target").join("chalice-tests")
-}
-
-fn cfn_lint() -> PathBuf {
-    let mut candidates = Vec::new();
-    if let Some(path) = std::env::var_os("PATH") {
-        candidates.extend(std::env::split_paths(&path).map(|dir| dir.join("cfn-lint")));
-    }
-    if let Some(venv) = std::env::var_os("CHALICE_TEST_VENV") {
-        candidates.push(PathBuf::from(venv).join("bin").join("cfn-lint"));
-    }
-    candidates.push(repo_root().join(".venv").join("bin").join("cfn-lint"));
-    candidates
-        .into_iter()
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "cfn-lint not found (PATH, $CHALICE_TEST_VENV/bin, .venv/bin): run scripts/test.sh"
-            )
-        })
-}
+use common::{repo_root, tests_target_dir as test_target_dir};
 
 /// Runs cfn-lint on the templates; fails on any error (warnings are printed).
 fn lint(templates: &[PathBuf]) {
-    assert!(!templates.is_empty());
-    let output = Command::new(cfn_lint())
-        .arg("--format")
-        .arg("parseable")
-        .arg("--")
-        .args(templates)
-        .output()
-        .expect("run cfn-lint");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let code = output.status.code().unwrap_or(-1);
-    // cfn-lint's exit code: 2 = errors, 4 = warnings, 8 = informational; other values are failures.
-    assert!(
-        code >= 0 && code & !(4 | 8) == 0,
-        "cfn-lint found errors (exit {code}) in {templates:?}:\n{text}"
-    );
-    if !text.trim().is_empty() {
-        eprintln!("cfn-lint notes:\n{text}");
-    }
+    let paths: Vec<&Path> = templates.iter().map(PathBuf::as_path).collect();
+    common::lint(&paths);
 }
 
 /// Runs `cargo-chalice` with the tests' target directory.

@@ -497,24 +497,15 @@ fn function_spec(
 
 /// Runs `binary --manifest` and parses its output.
 async fn read_manifest(binary: &Path) -> Result<Manifest, LocalError> {
-    let error = |message: String| LocalError::Manifest {
-        binary: binary.to_owned(),
-        message,
-    };
-    let output = tokio::process::Command::new(binary)
-        .arg("--manifest")
-        .env("CHALICE_MANIFEST", "1")
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .output()
+    let path = binary.to_owned();
+    let printed = tokio::task::spawn_blocking(move || crate::app_manifest::by_running(&path))
         .await
-        .map_err(|e| error(e.to_string()))?;
-    if !output.status.success() {
-        return Err(error(format!(
-            "it exited with {}: {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        )));
-    }
-    serde_json::from_slice(&output.stdout).map_err(|e| error(e.to_string()))
+        .map_err(|e| LocalError::Io(std::io::Error::other(e)))?;
+    printed.map_err(|error| LocalError::Manifest {
+        binary: binary.to_owned(),
+        message: match error {
+            crate::app_manifest::AppManifestError::Run { message, .. } => message,
+            other => other.to_string(),
+        },
+    })
 }
