@@ -168,6 +168,28 @@ pub struct StageSection {
     pub resource_policy: Option<ResourcePolicy>,
     /// A resource policy file under `.chalice/` (instead of `resource_policy`).
     pub resource_policy_file: Option<String>,
+    /// CORS for every route without its own `cors`: `true` or a
+    /// [`CorsConfig`] object.
+    pub cors: Option<Value>,
+}
+
+/// The object form of the app-wide `cors` key.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CorsConfig {
+    /// `Access-Control-Allow-Origin` (default `*`).
+    pub allow_origin: Option<String>,
+    /// Headers allowed beyond Chalice's defaults.
+    #[serde(default)]
+    pub allow_headers: Vec<String>,
+    /// `Access-Control-Expose-Headers`.
+    #[serde(default)]
+    pub expose_headers: Vec<String>,
+    /// `Access-Control-Max-Age` in seconds (0 to 86400).
+    pub max_age: Option<u32>,
+    /// `Access-Control-Allow-Credentials: true`.
+    #[serde(default)]
+    pub allow_credentials: bool,
 }
 
 /// A rate and burst limit.
@@ -348,6 +370,8 @@ pub struct StageConfig {
     pub resource_policy: Option<ResourcePolicy>,
     /// Resource policy file under `.chalice/`.
     pub resource_policy_file: Option<String>,
+    /// CORS for the routes without their own (`cors`).
+    pub cors: Option<chalice_rs_runtime::manifest::Cors>,
     file: ConfigFile,
 }
 
@@ -478,6 +502,7 @@ const STAGE_KEYS: &[&str] = &[
     "gateway_responses",
     "resource_policy",
     "resource_policy_file",
+    "cors",
 ];
 /// Keys only the top level has.
 const TOP_KEYS: &[&str] = &["version", "app_name", "stages"];
@@ -757,6 +782,7 @@ fn resolve(
         gateway_responses: governance.gateway_responses,
         resource_policy: governance.resource_policy,
         resource_policy_file: governance.resource_policy_file,
+        cors: governance.cors,
         file,
     };
     let api = config.function("api");
@@ -789,6 +815,7 @@ struct Governance {
     gateway_responses: BTreeMap<String, GatewayResponse>,
     resource_policy: Option<ResourcePolicy>,
     resource_policy_file: Option<String>,
+    cors: Option<chalice_rs_runtime::manifest::Cors>,
 }
 
 /// Resolves (stage over top level, whole values) and checks the keys of
@@ -953,6 +980,27 @@ fn resolve_governance(
             }
         }
     }
+    let cors = match pick(section, top, |s| s.cors.as_ref()) {
+        None | Some(Value::Bool(false)) => None,
+        Some(Value::Bool(true)) => Some(app_cors(CorsConfig::default())),
+        Some(object @ Value::Object(_)) => {
+            let config: CorsConfig = serde_json::from_value(object)
+                .map_err(|error| invalid(path, format!("`cors`: {error}")))?;
+            if config.max_age.is_some_and(|age| age > 86_400) {
+                return Err(invalid(
+                    path,
+                    "`cors.max_age` is over 86400 (seconds)".to_owned(),
+                ));
+            }
+            Some(app_cors(config))
+        }
+        Some(_) => {
+            return Err(invalid(
+                path,
+                "`cors` must be `true`, `false` or an object with `allow_origin`, `allow_headers`, `expose_headers`, `max_age`, `allow_credentials`".to_owned(),
+            ))
+        }
+    };
     Ok(Governance {
         api_keys,
         usage_plan,
@@ -960,7 +1008,39 @@ fn resolve_governance(
         gateway_responses,
         resource_policy,
         resource_policy_file,
+        cors,
     })
+}
+
+/// The runtime's CORS settings for the app-wide `cors` key.
+fn app_cors(config: CorsConfig) -> chalice_rs_runtime::manifest::Cors {
+    chalice_rs_runtime::manifest::Cors {
+        allow_origin: config.allow_origin.unwrap_or_else(|| "*".to_owned()),
+        allow_headers: config.allow_headers,
+        expose_headers: config.expose_headers,
+        max_age: config.max_age,
+        allow_credentials: config.allow_credentials,
+    }
+}
+
+impl StageConfig {
+    /// Gives the app-wide `cors` to the routes of `manifest` without their
+    /// own, as the template, the function and the local server see them.
+    pub fn apply_cors(&self, manifest: &mut chalice_rs_runtime::manifest::Manifest) {
+        if let Some(cors) = &self.cors {
+            for route in manifest.routes.iter_mut().filter(|r| r.cors.is_none()) {
+                route.cors = Some(cors.clone());
+            }
+        }
+    }
+
+    /// The functions' environment variable that carries the app-wide CORS
+    /// settings to the runtime (which adds the headers to responses).
+    pub fn cors_environment(&self) -> Option<(String, String)> {
+        let cors = self.cors.as_ref()?;
+        let json = serde_json::to_string(cors).ok()?;
+        Some((chalice_rs_runtime::manifest::APP_CORS_ENV.to_owned(), json))
+    }
 }
 
 /// Whether `text` is an IPv4/IPv6 address or CIDR range (`10.0.0.0/8`).
@@ -985,6 +1065,54 @@ mod tests {
         std::fs::create_dir_all(dir.path().join(".chalice")).unwrap();
         std::fs::write(dir.path().join(CONFIG_PATH), text).unwrap();
         load(dir.path(), stage, "fallback")
+    }
+
+    #[test]
+    fn app_wide_cors_is_true_or_an_object_and_reaches_routes_without_their_own() {
+        let config = load_text(r#"{"cors": true}"#, "dev").unwrap();
+        assert_eq!(config.cors.as_ref().unwrap().allow_origin, "*");
+        let config = load_text(
+            r#"{"cors": true, "stages": {"dev": {"cors": {"allow_origin": "https://app.example", "max_age": 600}}}}"#,
+            "dev",
+        )
+        .unwrap();
+        let cors = config.cors.clone().unwrap();
+        assert_eq!(cors.allow_origin, "https://app.example");
+        assert_eq!(cors.max_age, Some(600));
+        let (name, json) = config.cors_environment().unwrap();
+        assert_eq!(name, "CHALICE_CORS");
+        assert!(json.contains("https://app.example"), "{json}");
+        let mut manifest: chalice_rs_runtime::manifest::Manifest = serde_json::from_value(serde_json::json!({
+            "version": chalice_rs_runtime::manifest::MANIFEST_VERSION,
+            "routes": [
+                {"resource_path": "/a", "path": "/a", "method": "GET", "handler": "a", "module": "m",
+                 "file": "f", "line": 1, "content_types": [], "api_key_required": false},
+                {"resource_path": "/b", "path": "/b", "method": "GET", "handler": "b", "module": "m",
+                 "file": "f", "line": 2, "content_types": [], "api_key_required": false,
+                 "cors": {"allow_origin": "*", "allow_headers": [], "expose_headers": [], "allow_credentials": false}}
+            ]
+        }))
+        .unwrap();
+        config.apply_cors(&mut manifest);
+        assert_eq!(
+            manifest.routes[0].cors.as_ref().unwrap().allow_origin,
+            "https://app.example"
+        );
+        assert_eq!(manifest.routes[1].cors.as_ref().unwrap().allow_origin, "*");
+        assert!(load_text(r#"{"cors": false}"#, "dev")
+            .unwrap()
+            .cors
+            .is_none());
+        let err = load_text(r#"{"cors": {"allow_origins": "*"}}"#, "dev").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`cors`: unknown field `allow_origins`"),
+            "{err}"
+        );
+        let err = load_text(r#"{"cors": {"max_age": 90000}}"#, "dev").unwrap_err();
+        assert!(err.to_string().contains("86400"), "{err}");
+        let err = load_text(r#"{"cors": "yes"}"#, "dev").unwrap_err();
+        assert!(err.to_string().contains("`cors` must be"), "{err}");
     }
 
     #[test]

@@ -173,7 +173,7 @@ fn unmapped_calls(config: &StageConfig) -> Vec<String> {
 /// (the part of [`package`] after the build).
 pub fn write_package(
     binary: &Path,
-    manifest: Manifest,
+    mut manifest: Manifest,
     config: StageConfig,
     arch: Arch,
     out_dir: &Path,
@@ -183,6 +183,7 @@ pub fn write_package(
         path: out_dir.to_owned(),
         source,
     })?;
+    config.apply_cors(&mut manifest);
     let (_, rendered) = template::generate(&manifest, &config, arch, format)?;
     let policy_warnings = unmapped_calls(&config);
     let zip = bundle::write_zip(binary, &out_dir.join(ZIP_NAME))?;

@@ -987,6 +987,32 @@ fn examples_auth_stages_throttle_count_quotas_and_apply_the_resource_policy() {
     });
     drop(limited);
 
+    // `browser` gives every route without its own `cors` the stage's CORS.
+    let browser = Server::start(
+        &auth_dir(),
+        &["--no-autoreload", "--stage", "browser"],
+        None,
+    );
+    block_on(async {
+        let c = client();
+        let preflight = call(&c, "OPTIONS", &browser.url("/me"), &[]).await;
+        assert_eq!(preflight.status, 200, "{}", preflight.text());
+        assert_eq!(
+            preflight.header("access-control-allow-origin"),
+            "https://app.example"
+        );
+        assert_eq!(preflight.header("access-control-max-age"), "600");
+        let open = call(&c, "GET", &browser.url("/"), &[]).await;
+        assert_eq!(
+            open.header("access-control-allow-origin"),
+            "https://app.example"
+        );
+        // A route's own `cors` wins.
+        let own = call(&c, "GET", &browser.url("/cors"), &[]).await;
+        assert_eq!(own.header("access-control-allow-origin"), "*");
+    });
+    drop(browser);
+
     // `office` allows 203.0.113.0/24 only: a loopback caller is refused.
     let office = Server::start(&auth_dir(), &["--no-autoreload", "--stage", "office"], None);
     block_on(async {

@@ -5,6 +5,7 @@
 
 use crate::app::App;
 use crate::error::ChaliceError;
+use crate::manifest::{Cors, APP_CORS_ENV};
 use crate::registry::{registrations, RouteRegistration};
 use crate::request::Request;
 use crate::response::{Body, IntoResponse, Response};
@@ -31,12 +32,41 @@ struct Entry {
     cors_headers: Arc<[(HeaderName, HeaderValue)]>,
 }
 
+/// The headers of the app-wide CORS settings ([`APP_CORS_ENV`], set by the
+/// tool from the config's `cors`); empty when unset or unreadable.
+fn app_cors_headers() -> Vec<(HeaderName, HeaderValue)> {
+    let Ok(json) = std::env::var(APP_CORS_ENV) else {
+        return Vec::new();
+    };
+    match serde_json::from_str::<Cors>(&json) {
+        Ok(cors) => cors
+            .headers()
+            .into_iter()
+            .filter_map(|(name, value)| {
+                Some((
+                    HeaderName::try_from(name).ok()?,
+                    HeaderValue::try_from(value).ok()?,
+                ))
+            })
+            .collect(),
+        Err(error) => {
+            eprintln!("chalice-rs: {APP_CORS_ENV} is not valid CORS settings ({error}); no app-wide CORS headers");
+            Vec::new()
+        }
+    }
+}
+
 impl Dispatcher {
     /// A dispatcher over every route registered in this binary.
     pub fn new(app: App) -> Self {
         let mut table: HashMap<&'static str, Vec<Entry>> = HashMap::new();
+        let app_cors: Arc<[(HeaderName, HeaderValue)]> = app_cors_headers().into();
         for registration in registrations() {
-            let cors_headers: Arc<[(HeaderName, HeaderValue)]> = registration.cors_headers().into();
+            let cors_headers: Arc<[(HeaderName, HeaderValue)]> = if registration.cors {
+                registration.cors_headers().into()
+            } else {
+                app_cors.clone()
+            };
             let methods = table.entry(registration.resource_path).or_default();
             for method in registration.methods {
                 methods.push(Entry {

@@ -97,6 +97,11 @@ pub struct Cors {
     pub allow_credentials: bool,
 }
 
+/// The environment variable carrying the app-wide CORS settings (the
+/// config's `cors`, as JSON) to the functions: routes without their own
+/// `cors` answer with these headers.
+pub const APP_CORS_ENV: &str = "CHALICE_CORS";
+
 /// The headers Chalice always allows in CORS.
 pub const CORS_DEFAULT_HEADERS: &[&str] = &[
     "Authorization",

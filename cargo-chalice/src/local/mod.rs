@@ -313,7 +313,8 @@ impl Loader {
     async fn load(&mut self) -> Result<(Generation, StageConfig), LocalError> {
         let config = config::load(&self.project.dir, &self.stage, &self.project.package)?;
         let binary = self.build().await?;
-        let manifest = read_manifest(&binary).await?;
+        let mut manifest = read_manifest(&binary).await?;
+        config.apply_cors(&mut manifest);
         let region = std::env::var("AWS_REGION")
             .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
             .unwrap_or_else(|_| "us-east-1".to_owned());
@@ -487,6 +488,7 @@ fn function_spec(
         env.insert(key.to_owned(), value);
     }
     env.extend(config::local_environment(config, &function)?);
+    env.extend(config.cors_environment());
     Ok(FunctionSpec {
         binary: binary.to_owned(),
         env,

@@ -604,13 +604,20 @@ impl<'a> Generator<'a> {
             timeout: f.lambda_timeout,
             role,
             description,
-            environment: (!f.environment_variables.is_empty()).then(|| Environment {
-                variables: f
+            environment: {
+                // The config's variables, and the app-wide CORS settings for the runtime.
+                let variables: BTreeMap<String, Expr> = f
                     .environment_variables
                     .iter()
                     .map(|(name, value)| (name.clone(), resources::env_expr(value)))
-                    .collect(),
-            }),
+                    .chain(
+                        self.config
+                            .cors_environment()
+                            .map(|(name, json)| (name, Expr::Str(json))),
+                    )
+                    .collect();
+                (!variables.is_empty()).then_some(Environment { variables })
+            },
             logging_config: LoggingConfig {
                 log_group: Expr::reference(log_group_id),
             },
@@ -1882,6 +1889,44 @@ mod tests {
 mod model_tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn app_wide_cors_reaches_every_resource_and_the_function() {
+        let mut manifest: Manifest = serde_json::from_value(json!({
+            "version": chalice_rs_runtime::manifest::MANIFEST_VERSION,
+            "routes": [
+                {"resource_path": "/a", "path": "/a", "method": "GET",
+                 "handler": "a", "module": "app", "file": "src/main.rs", "line": 1,
+                 "content_types": ["application/json"], "api_key_required": false}
+            ]
+        }))
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".chalice")).unwrap();
+        std::fs::write(
+            dir.path().join(".chalice/config.json"),
+            r#"{"version": "2.0", "app_name": "app", "autogen_policy": false, "cors": {"allow_origin": "https://app.example"}}"#,
+        )
+        .unwrap();
+        let config = crate::config::load(dir.path(), "dev", "app").unwrap();
+        config.apply_cors(&mut manifest);
+        let (set, _) = generate(&manifest, &config, Arch::Arm64, TemplateFormat::Json).unwrap();
+        let root = set.root.to_value();
+        let options = &root["Resources"]["MethodOptionsA"]["Properties"];
+        assert_eq!(
+            options["Integration"]["IntegrationResponses"][0]["ResponseParameters"]
+                ["method.response.header.Access-Control-Allow-Origin"],
+            "'https://app.example'"
+        );
+        let variables = &root["Resources"][FUNCTION_ID]["Properties"]["Environment"]["Variables"];
+        assert!(
+            variables["CHALICE_CORS"]
+                .as_str()
+                .unwrap()
+                .contains("https://app.example"),
+            "{variables}"
+        );
+    }
 
     #[test]
     fn validated_routes_get_their_model_and_the_validator() {
