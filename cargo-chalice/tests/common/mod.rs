@@ -25,20 +25,26 @@ pub struct Moto {
     pub endpoint: String,
 }
 
-/// The `moto_server` program; panics with "run scripts/test.sh" when absent.
-pub fn moto_binary() -> PathBuf {
+/// A program the test venv provides, from PATH, `$CHALICE_TEST_VENV/bin` or
+/// `<repo>/.venv/bin`; panics with "run scripts/test.sh" when absent.
+fn venv_tool(name: &str) -> PathBuf {
     let mut candidates: Vec<PathBuf> = Vec::new();
     if let Some(path) = std::env::var_os("PATH") {
-        candidates.extend(std::env::split_paths(&path).map(|dir| dir.join("moto_server")));
+        candidates.extend(std::env::split_paths(&path).map(|dir| dir.join(name)));
     }
     if let Some(venv) = std::env::var_os("CHALICE_TEST_VENV") {
-        candidates.push(PathBuf::from(venv).join("bin/moto_server"));
+        candidates.push(PathBuf::from(venv).join("bin").join(name));
     }
-    candidates.push(repo_root().join(".venv/bin/moto_server"));
+    candidates.push(repo_root().join(".venv/bin").join(name));
     candidates
         .into_iter()
         .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("moto_server not found on PATH, in $CHALICE_TEST_VENV/bin or .venv/bin: run scripts/test.sh"))
+        .unwrap_or_else(|| panic!("{name} not found on PATH, in $CHALICE_TEST_VENV/bin or .venv/bin: run scripts/test.sh"))
+}
+
+/// The `moto_server` program.
+pub fn moto_binary() -> PathBuf {
+    venv_tool("moto_server")
 }
 
 impl Moto {
@@ -182,24 +188,9 @@ pub fn sync_file(bytes: &[u8], path: &Path) {
     }
 }
 
-/// The `cfn-lint` program; panics with "run scripts/test.sh" when absent.
+/// The `cfn-lint` program.
 pub fn cfn_lint() -> PathBuf {
-    let mut candidates = Vec::new();
-    if let Some(path) = std::env::var_os("PATH") {
-        candidates.extend(std::env::split_paths(&path).map(|dir| dir.join("cfn-lint")));
-    }
-    if let Some(venv) = std::env::var_os("CHALICE_TEST_VENV") {
-        candidates.push(PathBuf::from(venv).join("bin/cfn-lint"));
-    }
-    candidates.push(repo_root().join(".venv/bin/cfn-lint"));
-    candidates
-        .into_iter()
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "cfn-lint not found (PATH, $CHALICE_TEST_VENV/bin, .venv/bin): run scripts/test.sh"
-            )
-        })
+    venv_tool("cfn-lint")
 }
 
 /// Runs cfn-lint on `templates`; fails on any error (warnings are printed).
