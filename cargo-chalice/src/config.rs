@@ -235,6 +235,16 @@ pub struct Throttling {
     pub routes: BTreeMap<String, ThrottleLimits>,
 }
 
+impl Throttling {
+    /// The stage's own rate and burst: the defaults of every route.
+    pub fn stage_limits(&self) -> ThrottleLimits {
+        ThrottleLimits {
+            rate_limit: self.rate_limit,
+            burst_limit: self.burst_limit,
+        }
+    }
+}
+
 /// One gateway response.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -897,13 +907,7 @@ fn resolve_governance(
     }
     let throttling = pick(section, top, |s| s.throttling.as_ref());
     if let Some(throttling) = &throttling {
-        check_limits(
-            "throttling",
-            &ThrottleLimits {
-                rate_limit: throttling.rate_limit,
-                burst_limit: throttling.burst_limit,
-            },
-        )?;
+        check_limits("throttling", &throttling.stage_limits())?;
         for (route, limits) in &throttling.routes {
             let valid = route
                 .split_once(' ')

@@ -8,7 +8,7 @@
 //! The counts live as long as the build in service: a reload starts them
 //! afresh. Quota periods follow UTC calendar days, ISO weeks and months.
 
-use crate::config::{ThrottleLimits, Throttling, UsagePlan};
+use crate::config::{ThrottleLimits, UsagePlan};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -110,22 +110,19 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// The limits of `throttling` and `usage_plan` (already validated by the config).
-    pub fn new(throttling: Option<&Throttling>, usage_plan: &UsagePlan) -> Self {
-        let (stage, route_limits) = match throttling {
-            Some(throttling) => (
-                ThrottleLimits {
-                    rate_limit: throttling.rate_limit,
-                    burst_limit: throttling.burst_limit,
-                },
-                throttling
-                    .routes
-                    .iter()
-                    .map(|(route, limits)| (normalise_route(route), limits.clone()))
-                    .collect(),
-            ),
-            None => (ThrottleLimits::default(), HashMap::new()),
-        };
+    /// The limits of the stage (`stage`: every route's defaults), of the
+    /// routes `throttling.routes` names (`(method, resource path, limits)`, as
+    /// [`crate::template::throttled_routes`] resolves them) and of
+    /// `usage_plan` (already validated by the config).
+    pub fn new(
+        stage: ThrottleLimits,
+        routes: Vec<(String, String, ThrottleLimits)>,
+        usage_plan: &UsagePlan,
+    ) -> Self {
+        let route_limits = routes
+            .into_iter()
+            .map(|(method, resource_path, limits)| (format!("{method} {resource_path}"), limits))
+            .collect();
         let quota = usage_plan.quota.as_ref().map(|quota| {
             let period = match quota.period.to_ascii_uppercase().as_str() {
                 "DAY" => Period::Day,
@@ -194,18 +191,6 @@ impl Limits {
     }
 }
 
-/// `"get /items/{id}/"` → `"GET /items/{id}"`, as routes are keyed.
-fn normalise_route(route: &str) -> String {
-    let (method, path) = route.trim().split_once(' ').unwrap_or(("", route));
-    let path = path.trim();
-    let path = if path.len() > 1 {
-        path.trim_end_matches('/')
-    } else {
-        path
-    };
-    format!("{} {}", method.to_ascii_uppercase(), path)
-}
-
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
@@ -236,19 +221,19 @@ mod tests {
 
     #[test]
     fn a_routes_limits_replace_the_stage_defaults() {
-        let throttling = Throttling {
+        let stage = ThrottleLimits {
             rate_limit: Some(0.001),
             burst_limit: Some(3),
-            routes: [(
-                "post /items/".to_owned(),
-                ThrottleLimits {
-                    rate_limit: Some(0.001),
-                    burst_limit: Some(1),
-                },
-            )]
-            .into(),
         };
-        let limits = Limits::new(Some(&throttling), &UsagePlan::default());
+        let routes = vec![(
+            "POST".to_owned(),
+            "/items".to_owned(),
+            ThrottleLimits {
+                rate_limit: Some(0.001),
+                burst_limit: Some(1),
+            },
+        )];
+        let limits = Limits::new(stage, routes, &UsagePlan::default());
         assert_eq!(limits.admit_route("POST", "/items"), Ok(()));
         assert_eq!(
             limits.admit_route("POST", "/items"),
@@ -271,7 +256,7 @@ mod tests {
                 period: "DAY".to_owned(),
             }),
         };
-        let limits = Limits::new(None, &plan);
+        let limits = Limits::new(ThrottleLimits::default(), Vec::new(), &plan);
         assert_eq!(limits.admit_key("a"), Ok(()));
         assert_eq!(limits.admit_key("a"), Ok(()));
         assert_eq!(limits.admit_key("a"), Err(Limited::QuotaExceeded));

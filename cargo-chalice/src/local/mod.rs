@@ -374,10 +374,21 @@ impl Loader {
             &config.api_keys,
             std::env::var(API_KEYS_ENV).ok().as_deref(),
         );
-        let limits = (config.throttling.is_some()
+        let limits = if config.throttling.is_some()
             || config.usage_plan.throttle.is_some()
-            || config.usage_plan.quota.is_some())
-        .then(|| Limits::new(config.throttling.as_ref(), &config.usage_plan));
+            || config.usage_plan.quota.is_some()
+        {
+            let routes = crate::template::throttled_routes(manifest, config)
+                .map_err(|e| LocalError::Governance(e.to_string()))?;
+            let stage = config
+                .throttling
+                .as_ref()
+                .map(|t| t.stage_limits())
+                .unwrap_or_default();
+            Some(Limits::new(stage, routes, &config.usage_plan))
+        } else {
+            None
+        };
         let api_arn = format!(
             "arn:aws:execute-api:{region}:{}:{}",
             settings.account_id, settings.api_id

@@ -1531,6 +1531,26 @@ fn route_throttles(
     manifest: &Manifest,
     config: &StageConfig,
 ) -> Result<Vec<(String, String, crate::config::ThrottleLimits)>, TemplateError> {
+    Ok(throttled_routes(manifest, config)?
+        .into_iter()
+        .map(|(method, resource_path, limits)| {
+            (
+                method,
+                format!("/{}", resource_path.replace('/', "~1")),
+                limits,
+            )
+        })
+        .collect())
+}
+
+/// The routes `throttling.routes` names (`METHOD /path`, the path in API
+/// Gateway or `#[route]` form), resolved against the manifest: `(HTTP method,
+/// resource path, limits)`. The template's MethodSettings and the local
+/// server's buckets both read this list; a key that is no route is an error.
+pub fn throttled_routes(
+    manifest: &Manifest,
+    config: &StageConfig,
+) -> Result<Vec<(String, String, crate::config::ThrottleLimits)>, TemplateError> {
     let Some(throttling) = &config.throttling else {
         return Ok(Vec::new());
     };
@@ -1549,7 +1569,7 @@ fn route_throttles(
         };
         out.push((
             route.method.clone(),
-            format!("/{}", route.resource_path.replace('/', "~1")),
+            route.resource_path.clone(),
             limits.clone(),
         ));
     }
