@@ -270,11 +270,7 @@ fn a_failed_stack_names_its_failed_resources() {
         _ => (400, String::new()),
     }
     });
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let error = rt.block_on(async {
+    let error = runtime().block_on(async {
         let aws = fake.aws().await;
         let cf = aws.cloudformation();
         stack::wait(&cf, "app-dev", OLD_ID, None, 3, Duration::from_secs(30))
@@ -386,18 +382,8 @@ fn a_rolled_back_first_create_is_deleted_and_created_again() {
             _ => (400, String::new()),
         }
     });
-    let project = tempfile::tempdir().unwrap();
-    let packaged = small_package(project.path());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let outcome = rt
-        .block_on(async {
-            let aws = fake.aws().await;
-            deploy::deploy_packaged(&aws, project.path(), &packaged).await
-        })
-        .unwrap();
+    let (_project, outcome) = deploy_small(&fake);
+    let outcome = outcome.unwrap();
     assert!(outcome.changed);
     assert_eq!(
         outcome.state.endpoint_url.as_deref(),
@@ -470,6 +456,30 @@ fn small_package(project: &std::path::Path) -> Packaged {
     }
 }
 
+/// A current-thread runtime for one test.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Deploys [`small_package`] of a new project against `fake`; returns the
+/// project (for its state file) and the outcome.
+fn deploy_small(
+    fake: &Fake,
+) -> (
+    tempfile::TempDir,
+    Result<deploy::DeployOutcome, deploy::DeployError>,
+) {
+    let project = tempfile::tempdir().unwrap();
+    let packaged = small_package(project.path());
+    let outcome = runtime().block_on(async {
+        deploy::deploy_packaged(&fake.aws().await, project.path(), &packaged).await
+    });
+    (project, outcome)
+}
+
 /// A stack still busy with an earlier deploy (stopped with Ctrl-C) is waited
 /// for; then an unchanged template means nothing to deploy, and no execution.
 #[test]
@@ -500,17 +510,8 @@ fn a_busy_stack_is_waited_for_then_nothing_to_deploy() {
             _ => (400, String::new()),
         }
     });
-    let project = tempfile::tempdir().unwrap();
-    let packaged = small_package(project.path());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let outcome = rt
-        .block_on(async {
-            deploy::deploy_packaged(&fake.aws().await, project.path(), &packaged).await
-        })
-        .unwrap();
+    let (_project, outcome) = deploy_small(&fake);
+    let outcome = outcome.unwrap();
     assert!(!outcome.changed);
     let actions = fake.actions();
     assert!(
@@ -551,18 +552,8 @@ fn a_refused_change_set_gives_its_reason() {
         _ => (400, String::new()),
     }
     });
-    let project = tempfile::tempdir().unwrap();
-    let packaged = small_package(project.path());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let error = rt
-        .block_on(async {
-            deploy::deploy_packaged(&fake.aws().await, project.path(), &packaged).await
-        })
-        .unwrap_err()
-        .to_string();
+    let (project, outcome) = deploy_small(&fake);
+    let error = outcome.unwrap_err().to_string();
     assert_eq!(
         error,
         "CloudFormation refused the change for stack app-dev: Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template"

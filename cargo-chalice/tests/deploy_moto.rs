@@ -79,20 +79,29 @@ fn hand_package(dir: &Path, app: &str, template: &serde_json::Value, zip_bytes: 
     }
 }
 
-async fn api_paths(
-    config: &aws_config::SdkConfig,
+/// The API's resources (all of them: the tests' APIs have fewer than 500).
+async fn api_resources(
+    apigw: &aws_sdk_apigateway::Client,
     rest_api_id: &str,
-) -> Vec<(String, Vec<String>)> {
-    let apigw = aws_sdk_apigateway::Client::new(config);
-    let resources = apigw
+) -> Vec<aws_sdk_apigateway::types::Resource> {
+    apigw
         .get_resources()
         .rest_api_id(rest_api_id)
         .limit(500)
         .send()
         .await
-        .unwrap();
-    let mut paths: Vec<(String, Vec<String>)> = resources
-        .items()
+        .unwrap()
+        .items
+        .unwrap_or_default()
+}
+
+async fn api_paths(
+    config: &aws_config::SdkConfig,
+    rest_api_id: &str,
+) -> Vec<(String, Vec<String>)> {
+    let apigw = aws_sdk_apigateway::Client::new(config);
+    let mut paths: Vec<(String, Vec<String>)> = api_resources(&apigw, rest_api_id)
+        .await
         .iter()
         .map(|r| {
             let mut methods: Vec<String> = r
@@ -510,15 +519,8 @@ async fn assert_api_matches(
         "API Gateway resources and methods = the manifest's"
     );
     let apigw = aws_sdk_apigateway::Client::new(config);
-    let resources = apigw
-        .get_resources()
-        .rest_api_id(rest_api_id)
-        .limit(500)
-        .send()
-        .await
-        .unwrap();
     let mut integrations = 0;
-    for resource in resources.items() {
+    for resource in &api_resources(&apigw, rest_api_id).await {
         for method in resource
             .resource_methods()
             .map(|m| m.keys().cloned().collect::<Vec<_>>())
@@ -1135,15 +1137,8 @@ fn auth_methods_carry_authorization_types_and_api_keys() {
     let config = runtime().block_on(moto.sdk_config());
     let methods = runtime().block_on(async {
         let apigw = aws_sdk_apigateway::Client::new(&config);
-        let resources = apigw
-            .get_resources()
-            .rest_api_id(&rest_api_id)
-            .limit(500)
-            .send()
-            .await
-            .unwrap();
         let mut methods = std::collections::BTreeMap::new();
-        for resource in resources.items() {
+        for resource in &api_resources(&apigw, &rest_api_id).await {
             let path = resource.path().unwrap_or_default().to_owned();
             for verb in resource
                 .resource_methods()

@@ -81,30 +81,19 @@ fn package_hello(arch: &str, expected: object::Architecture) -> (tempfile::TempD
     let out1 = dir.path().join("out1");
     let out2 = dir.path().join("out2");
     let hello = hello_dir();
-    let (_, first) = cargo_chalice(&[
-        "package",
-        "--project-dir",
-        &hello,
-        "--arch",
-        arch,
-        out1.to_str().unwrap(),
-    ]);
-    let (_, second) = cargo_chalice(&[
-        "package",
-        "--project-dir",
-        &hello,
-        "--arch",
-        arch,
-        out1.to_str().unwrap(),
-    ]);
-    let (output, _) = cargo_chalice(&[
-        "package",
-        "--project-dir",
-        &hello,
-        "--arch",
-        arch,
-        out2.to_str().unwrap(),
-    ]);
+    let package_into = |out: &Path| {
+        cargo_chalice(&[
+            "package",
+            "--project-dir",
+            &hello,
+            "--arch",
+            arch,
+            out.to_str().unwrap(),
+        ])
+    };
+    let (_, first) = package_into(&out1);
+    let (_, second) = package_into(&out1);
+    let (output, _) = package_into(&out2);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains("template.json") && stdout.contains("deployment.zip"),
