@@ -39,16 +39,7 @@ fn app_cors_headers() -> Vec<(HeaderName, HeaderValue)> {
         return Vec::new();
     };
     match serde_json::from_str::<Cors>(&json) {
-        Ok(cors) => cors
-            .headers()
-            .into_iter()
-            .filter_map(|(name, value)| {
-                Some((
-                    HeaderName::try_from(name).ok()?,
-                    HeaderValue::try_from(value).ok()?,
-                ))
-            })
-            .collect(),
+        Ok(cors) => cors.header_values(),
         Err(error) => {
             eprintln!("chalice-rs: {APP_CORS_ENV} is not valid CORS settings ({error}); no app-wide CORS headers");
             Vec::new()

@@ -112,6 +112,20 @@ pub const CORS_DEFAULT_HEADERS: &[&str] = &[
 ];
 
 impl Cors {
+    /// [`Cors::headers`] as HTTP header names and values (an entry that is
+    /// not a valid header is left out).
+    pub fn header_values(&self) -> Vec<(http::HeaderName, http::HeaderValue)> {
+        self.headers()
+            .into_iter()
+            .filter_map(|(name, value)| {
+                Some((
+                    http::HeaderName::try_from(name).ok()?,
+                    http::HeaderValue::try_from(value).ok()?,
+                ))
+            })
+            .collect()
+    }
+
     /// The response headers for these settings (without the preflight's
     /// `Access-Control-Allow-Methods`), sorted by name.
     pub fn headers(&self) -> Vec<(String, String)> {

@@ -43,16 +43,7 @@ impl RouteRegistration {
             Ok(crate::manifest::Fragment::Route(route)) => route.cors,
             _ => None,
         };
-        cors.map(|cors| cors.headers())
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|(name, value)| {
-                Some((
-                    http::HeaderName::try_from(name).ok()?,
-                    http::HeaderValue::try_from(value).ok()?,
-                ))
-            })
-            .collect()
+        cors.map(|cors| cors.header_values()).unwrap_or_default()
     }
 }
 
