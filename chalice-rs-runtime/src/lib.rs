@@ -32,6 +32,7 @@
 //! point; [`test::Client`] calls handlers in `cargo test` exactly as API
 //! Gateway would.
 
+mod allocator;
 pub mod app;
 pub mod authorizer;
 pub mod dispatch;
