@@ -1,29 +1,24 @@
 //! `cargo chalice local` end to end: the real binary serving examples/hello
 //! (or a temporary copy of it) on a free loopback port, driven over HTTP.
 
+mod common;
+
 use bytes::Bytes;
+use common::{repo_root, LocalServer};
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
-use std::io::{BufRead as _, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-chalice");
 
 /// The first build of a fresh copy compiles the app's dependencies.
 const START_TIMEOUT: Duration = Duration::from_secs(900);
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the crate is in the workspace")
-        .to_owned()
-}
 
 fn hello_dir() -> PathBuf {
     repo_root().join("examples/hello")
@@ -81,128 +76,23 @@ impl Copy {
     }
 }
 
-/// A running `cargo chalice local`; dropping it sends SIGINT and waits.
-struct Server {
-    child: Child,
-    base: String,
-    log: Arc<Mutex<String>>,
+/// Starts `cargo chalice local` on `dir` with `extra` arguments, building
+/// into `target_dir` when given.
+fn serve(dir: &Path, extra: &[&str], target_dir: Option<&Path>) -> LocalServer {
+    let mut command = Command::new(BIN);
+    command
+        .args(["local", "--port", "0", "--project-dir"])
+        .arg(dir)
+        .args(extra);
+    if let Some(target_dir) = target_dir {
+        command.env("CARGO_TARGET_DIR", target_dir);
+    }
+    LocalServer::start(&mut command, START_TIMEOUT)
 }
 
-impl Server {
-    fn start(dir: &Path, extra: &[&str], target_dir: Option<&Path>) -> Self {
-        let mut command = Command::new(BIN);
-        command
-            .args(["local", "--port", "0", "--project-dir"])
-            .arg(dir)
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if let Some(target_dir) = target_dir {
-            command.env("CARGO_TARGET_DIR", target_dir);
-        }
-        let mut child = command.spawn().expect("start cargo-chalice");
-        let log = Arc::new(Mutex::new(String::new()));
-        let (url_tx, url_rx) = mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        let stderr = child.stderr.take().unwrap();
-        drain(stdout, log.clone(), Some(url_tx));
-        drain(stderr, log.clone(), None);
-        let deadline = Instant::now() + START_TIMEOUT;
-        let base = loop {
-            if let Ok(url) = url_rx.recv_timeout(Duration::from_millis(200)) {
-                break url;
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!(
-                    "cargo chalice local exited with {status}:\n{}",
-                    log.lock().unwrap()
-                );
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "cargo chalice local did not start:\n{}",
-                    log.lock().unwrap()
-                );
-            }
-        };
-        Self { child, base, log }
-    }
-
-    fn hello() -> Self {
-        Self::start(&hello_dir(), &[], None)
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base.trim_end_matches('/'), path)
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-
-    /// Waits (bounded) until the log satisfies `check`; the log is read
-    /// from a pipe, so a line may land just after the answer it describes.
-    fn log_until(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let log = self.log();
-            if check(&log) {
-                return log;
-            }
-            assert!(Instant::now() < deadline, "{what}; the log:\n{log}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Sends SIGINT, as Ctrl-C does, and waits (bounded) for the exit.
-    fn stop(&mut self) -> Option<std::process::ExitStatus> {
-        let _ = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        None
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            self.stop();
-        }
-        if std::thread::panicking() {
-            eprintln!("--- cargo chalice local output ---\n{}", self.log());
-        }
-    }
-}
-
-fn drain(
-    stream: impl Read + Send + 'static,
-    log: Arc<Mutex<String>>,
-    url: Option<mpsc::Sender<String>>,
-) {
-    std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            if let (Some(url), Some(at)) = (&url, line.find("serving on http://")) {
-                let rest = &line[at + "serving on ".len()..];
-                let _ = url.send(rest.split_whitespace().next().unwrap_or(rest).to_owned());
-            }
-            let mut log = log.lock().unwrap();
-            log.push_str(&line);
-            log.push('\n');
-        }
-    });
+/// `cargo chalice local` on examples/hello.
+fn serve_hello() -> LocalServer {
+    serve(&hello_dir(), &[], None)
 }
 
 /// One HTTP answer.
@@ -285,7 +175,7 @@ fn assert_gateway_error(answer: &Answer, status: u16, error_type: &str, body: Va
 
 #[test]
 fn serves_the_routes_of_examples_hello() {
-    let server = Server::hello();
+    let server = serve_hello();
     assert!(
         server.log().contains("/items/{id}"),
         "the banner lists the routes:\n{}",
@@ -352,7 +242,7 @@ fn serves_the_routes_of_examples_hello() {
 
 #[test]
 fn unknown_path_or_method_is_missing_authentication_token() {
-    let server = Server::hello();
+    let server = serve_hello();
     block_on(async {
         let c = client();
         let body = json!({"message": "Missing Authentication Token"});
@@ -377,7 +267,7 @@ fn unknown_path_or_method_is_missing_authentication_token() {
 
 #[test]
 fn malformed_json_is_400() {
-    let server = Server::hello();
+    let server = serve_hello();
     block_on(async {
         let c = client();
         let answer = send(
@@ -396,7 +286,7 @@ fn malformed_json_is_400() {
 
 #[test]
 fn a_panic_answers_500_and_the_instance_keeps_serving() {
-    let server = Server::hello();
+    let server = serve_hello();
     block_on(async {
         let c = client();
         let answer = get(&c, &server.url("/panic")).await;
@@ -416,7 +306,7 @@ fn a_panic_answers_500_and_the_instance_keeps_serving() {
 
 #[test]
 fn a_crash_answers_502_and_a_new_instance_takes_over() {
-    let server = Server::hello();
+    let server = serve_hello();
     block_on(async {
         let c = client();
         let answer = get(&c, &server.url("/crash")).await;
@@ -448,7 +338,7 @@ fn a_handler_outliving_the_timeout_answers_504() {
         "hello_timeout",
         r#"{"version": "2.0", "app_name": "hello", "stages": {"dev": {"lambda_timeout": 2}}}"#,
     );
-    let server = Server::start(copy.path(), &["--no-autoreload"], Some(&Copy::target_dir()));
+    let server = serve(copy.path(), &["--no-autoreload"], Some(&Copy::target_dir()));
     block_on(async {
         let c = client();
         let quick = get(&c, &server.url("/sleep/10")).await;
@@ -470,7 +360,7 @@ fn a_handler_outliving_the_timeout_answers_504() {
 
 #[test]
 fn a_body_over_10_mb_answers_413() {
-    let server = Server::hello();
+    let server = serve_hello();
     block_on(async {
         let c = client();
         let big = vec![7_u8; 10 * 1024 * 1024 + 1];
@@ -506,7 +396,7 @@ fn a_body_over_10_mb_answers_413() {
 
 #[test]
 fn binary_bodies_round_trip() {
-    let server = Server::hello();
+    let server = serve_hello();
     block_on(async {
         let c = client();
         let image = get(&c, &server.url("/image")).await;
@@ -527,7 +417,7 @@ fn binary_bodies_round_trip() {
 
 #[test]
 fn answers_64_concurrent_requests() {
-    let server = Server::start(&hello_dir(), &["--max-instances", "8"], None);
+    let server = serve(&hello_dir(), &["--max-instances", "8"], None);
     block_on(async {
         let c = client();
         let mut tasks = Vec::new();
@@ -590,7 +480,7 @@ fn is_alive(pid: u32) -> bool {
 
 #[test]
 fn ctrl_c_stops_and_leaves_no_child_process() {
-    let mut server = Server::hello();
+    let mut server = serve_hello();
     block_on(async {
         let c = client();
         let mut tasks = Vec::new();
@@ -605,7 +495,7 @@ fn ctrl_c_stops_and_leaves_no_child_process() {
             assert_eq!(task.await.unwrap().unwrap().status, 200);
         }
     });
-    let children = children_of(server.child.id());
+    let children = children_of(server.pid());
     assert!(
         children.len() >= 2,
         "instances: {children:?}\n{}",
@@ -626,7 +516,7 @@ fn ctrl_c_stops_and_leaves_no_child_process() {
 #[test]
 fn reloads_on_change_without_failing_requests() {
     let copy = Copy::new("hello_reload", r#"{"version": "2.0", "app_name": "hello"}"#);
-    let server = Server::start(copy.path(), &[], Some(&Copy::target_dir()));
+    let server = serve(copy.path(), &[], Some(&Copy::target_dir()));
     let main_rs = copy.path().join("src/main.rs");
     let source = std::fs::read_to_string(&main_rs).unwrap();
     assert!(source.contains("greeting: \"world\""));
@@ -771,7 +661,7 @@ fn jwt(claims: Value) -> String {
 
 #[test]
 fn examples_auth_enforces_authorizers_api_keys_and_cors() {
-    let server = Server::start(&auth_dir(), &["--no-autoreload"], None);
+    let server = serve(&auth_dir(), &["--no-autoreload"], None);
     let banner = server.log();
     assert!(banner.contains("[authorizer bearer]"), "{banner}");
     assert!(
@@ -951,7 +841,7 @@ fn examples_auth_enforces_authorizers_api_keys_and_cors() {
 
 #[test]
 fn examples_auth_stages_throttle_count_quotas_and_apply_the_resource_policy() {
-    let limited = Server::start(
+    let limited = serve(
         &auth_dir(),
         &["--no-autoreload", "--stage", "limited"],
         None,
@@ -988,7 +878,7 @@ fn examples_auth_stages_throttle_count_quotas_and_apply_the_resource_policy() {
     drop(limited);
 
     // `browser` gives every route without its own `cors` the stage's CORS.
-    let browser = Server::start(
+    let browser = serve(
         &auth_dir(),
         &["--no-autoreload", "--stage", "browser"],
         None,
@@ -1014,7 +904,7 @@ fn examples_auth_stages_throttle_count_quotas_and_apply_the_resource_policy() {
     drop(browser);
 
     // `office` allows 203.0.113.0/24 only: a loopback caller is refused.
-    let office = Server::start(&auth_dir(), &["--no-autoreload", "--stage", "office"], None);
+    let office = serve(&auth_dir(), &["--no-autoreload", "--stage", "office"], None);
     block_on(async {
         let refused = call(&client(), "GET", &office.url("/"), &[]).await;
         assert_eq!(refused.status, 403, "{}", refused.text());

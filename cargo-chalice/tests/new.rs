@@ -6,19 +6,15 @@
 //! `$CHALICE_NEW_TEST_TARGET_DIR`) with the workspace's Cargo.lock copied in,
 //! so they reuse what the workspace already compiled.
 
+mod common;
+
+use common::{http, LocalServer};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
 
 /// One nested cargo at a time: they share a target directory anyway.
 static CARGO: Mutex<()> = Mutex::new(());
-
-fn checkout() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .expect("checkout")
-}
 
 fn cargo_chalice(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cargo-chalice"))
@@ -81,7 +77,7 @@ fn text(output: &Output) -> String {
 fn new_project_passes_its_tests(template: &str) {
     let root = tempfile::tempdir().expect("temp dir");
     let name = format!("new-{template}-app");
-    let checkout = checkout();
+    let checkout = common::repo_root();
     let output = cargo_chalice(
         &[
             "chalice",
@@ -238,72 +234,12 @@ fn bad_names_and_templates_are_refused() {
     assert!(left.is_empty(), "something was written: {left:?}");
 }
 
-/// `cargo chalice local` in a child process; SIGINT then kill on drop.
-struct Local {
-    child: std::process::Child,
-}
-
-impl Drop for Local {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while std::time::Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A plain HTTP/1.1 GET on loopback: the status line and the body.
-fn http_get(address: &str, path: &str) -> (String, String) {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(address).expect("connect to local");
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
-        .expect("timeout");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("read answer");
-    let status = answer.lines().next().unwrap_or_default().to_owned();
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
-
-fn cfn_lint() -> PathBuf {
-    let mut candidates = Vec::new();
-    if let Some(venv) = std::env::var_os("CHALICE_TEST_VENV") {
-        candidates.push(PathBuf::from(venv).join("bin/cfn-lint"));
-    }
-    candidates.push(checkout().join(".venv/bin/cfn-lint"));
-    if let Some(path) = std::env::var_os("PATH") {
-        candidates.extend(std::env::split_paths(&path).map(|dir| dir.join("cfn-lint")));
-    }
-    candidates
-        .into_iter()
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| panic!("cfn-lint not found: run scripts/test.sh"))
-}
-
 /// A fresh `hello` project serves with `cargo chalice local` and packages
 /// with `cargo chalice package` (its template passes cfn-lint).
 #[test]
 fn fresh_project_serves_locally_and_packages() {
-    use std::io::BufRead;
     let root = tempfile::tempdir().expect("temp dir");
-    let checkout = checkout();
+    let checkout = common::repo_root();
     let output = cargo_chalice(
         &[
             "new",
@@ -321,37 +257,18 @@ fn fresh_project_serves_locally_and_packages() {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
 
     // local: the banner gives the address; GET / answers the template's greeting.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-chalice"))
-        .args(["local", "--port", "0", "--no-autoreload", "--project-dir"])
-        .arg(&project)
-        .env("CARGO_TARGET_DIR", checkout.join("target"))
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .expect("start cargo chalice local");
-    let stdout = child.stdout.take().expect("stdout");
-    let local = Local { child };
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if let Some(rest) = line.split("serving on http://").nth(1) {
-                let address = rest.split('/').next().unwrap_or_default().to_owned();
-                let _ = tx.send(address);
-            }
-        }
-    });
-    let address = rx
-        .recv_timeout(std::time::Duration::from_secs(600))
-        .expect("cargo chalice local prints `serving on http://...` (built and started)");
-    let (status, body) = http_get(&address, "/");
-    assert!(status.contains(" 200 "), "{status}\n{body}");
+    let local = LocalServer::start(
+        Command::new(env!("CARGO_BIN_EXE_cargo-chalice"))
+            .args(["local", "--port", "0", "--no-autoreload", "--project-dir"])
+            .arg(&project)
+            .env("CARGO_TARGET_DIR", checkout.join("target")),
+        std::time::Duration::from_secs(600),
+    );
+    let (status, body) = http(&local.address, "GET", "/", &[], "");
+    assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"hello\":\"world\""), "{body}");
-    let (status, _) = http_get(&address, "/hello/ferris");
-    assert!(status.contains(" 200 "), "{status}");
+    let (status, body) = http(&local.address, "GET", "/hello/ferris", &[], "");
+    assert_eq!(status, 200, "{body}");
     drop(local);
 
     // package: template.json and deployment.zip, lint-clean.
@@ -375,16 +292,5 @@ fn fresh_project_serves_locally_and_packages() {
             .is_some_and(|r| r.values().any(|v| v["Type"] == "AWS::Lambda::Function")),
         "{template}"
     );
-    let lint = Command::new(cfn_lint())
-        .arg("--")
-        .arg(out.join("template.json"))
-        .output()
-        .expect("cfn-lint runs");
-    let code = lint.status.code().unwrap_or(-1);
-    // cfn-lint: 2 = errors; 4 (warnings) and 8 (informational) are accepted.
-    assert!(
-        code >= 0 && code & !(4 | 8) == 0,
-        "cfn-lint: {}",
-        text(&lint)
-    );
+    common::lint(&[&out.join("template.json")]);
 }

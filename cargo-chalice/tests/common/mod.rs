@@ -217,3 +217,192 @@ pub fn lint(templates: &[&Path]) {
         eprintln!("cfn-lint notes:\n{text}");
     }
 }
+
+/// A running `cargo chalice local`: its output is collected into a log, the
+/// address is read off the banner; dropping it sends SIGINT (as Ctrl-C does,
+/// so it stops its own instances) and waits, then kills.
+pub struct LocalServer {
+    child: Child,
+    /// `127.0.0.1:<port>`, from the banner's `serving on http://...`.
+    pub address: String,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl LocalServer {
+    /// Starts `command` (a `cargo-chalice local ...`) and waits until the
+    /// banner shows the address, for `limit` at most (the first start builds
+    /// the app). Panics with the output if it exits or does not start.
+    pub fn start(command: &mut Command, limit: Duration) -> Self {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start cargo chalice local");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (address_tx, address_rx) = std::sync::mpsc::channel();
+        collect_lines(child.stdout.take().expect("stdout"), &log, Some(address_tx));
+        collect_lines(child.stderr.take().expect("stderr"), &log, None);
+        let deadline = Instant::now() + limit;
+        let address = loop {
+            if let Ok(address) = address_rx.recv_timeout(Duration::from_millis(200)) {
+                break address;
+            }
+            let exited = child.try_wait().ok().flatten();
+            if exited.is_some() || Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "cargo chalice local did not start ({}):\n{}",
+                    exited.map_or("no banner in time".to_owned(), |s| format!(
+                        "exited with {s}"
+                    )),
+                    log.lock().unwrap()
+                );
+            }
+        };
+        Self {
+            child,
+            address,
+            log,
+        }
+    }
+
+    /// `http://<address><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// The output so far (stdout and stderr, line by line).
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits (20 s at most) until the log satisfies `check`; the log is read
+    /// from a pipe, so a line may land just after the answer it describes.
+    pub fn log_until(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let log = self.log();
+            if check(&log) {
+                return log;
+            }
+            assert!(Instant::now() < deadline, "{what}; the log:\n{log}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGINT, as Ctrl-C does, and waits (20 s at most) for the exit;
+    /// `None` when it had to be killed.
+    pub fn stop(&mut self) -> Option<std::process::ExitStatus> {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        None
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            self.stop();
+        }
+        if std::thread::panicking() {
+            eprintln!("--- cargo chalice local output ---\n{}", self.log());
+        }
+    }
+}
+
+/// Appends the lines of `stream` to `log` on a thread; sends the banner's
+/// address to `address` when given.
+fn collect_lines(
+    stream: impl Read + Send + 'static,
+    log: &std::sync::Arc<std::sync::Mutex<String>>,
+    address: Option<std::sync::mpsc::Sender<String>>,
+) {
+    use std::io::BufRead as _;
+    let log = log.clone();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if let (Some(address), Some(rest)) = (&address, line.split("serving on http://").nth(1))
+            {
+                let _ = address.send(rest.split('/').next().unwrap_or_default().to_owned());
+            }
+            let mut log = log.lock().unwrap();
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
+}
+
+/// One HTTP/1.1 request on loopback with `Connection: close` (60 s at most): the status and the body.
+pub fn http(
+    address: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).expect("read");
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {answer:?}"));
+    let chunked = head.lines().any(|line| {
+        line.to_ascii_lowercase().starts_with("transfer-encoding:") && line.contains("chunked")
+    });
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    (status, body)
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}
