@@ -35,39 +35,21 @@ gateway="$bench_target/release/floor-gateway"
 function="$bench_target/release/floor-function"
 event="$root/bench/runtime-api-floor/event.json"
 
-pids=()
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+out="$(mktemp -d)"
 cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    stop_servers
+    rm -rf "$out"
 }
 trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-wait_for() {
-    for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done
-    echo "error: nothing answers on $1" >&2
-    return 1
-}
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-children_ticks() {
-    local total=0 child
-    for child in $(pgrep -P "$1" || true); do total=$((total + $(ticks "$child"))); done
-    echo "$total"
-}
-rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
-failures() {
-    awk '/Socket errors/ {gsub(",", ""); e = $4 + $6 + $8 + $10} /Non-2xx/ {n = $5} END {print e + n}' "$1"
-}
 
 bare_port="$(free_port)"
 "$bare" "$bare_port" >/dev/null 2>&1 &
 pids+=($!)
 bare_url="http://127.0.0.1:$bare_port/items/1"
-wait_for "$bare_url"
+wait_for_answer "$bare_url"
 hz="$(getconf CLK_TCK)"
-out="$(mktemp -d)"
 
 echo
 echo "GET /items/1, $connections connections, ${seconds} s (wrk -t2), $(nproc) cores"
@@ -80,22 +62,21 @@ for config in "multi_thread 10 apigw" "multi_thread 2 apigw" "current_thread 2 a
     gateway_pid=$!
     pids+=("$gateway_pid")
     url="http://127.0.0.1:$port/items/1"
-    wait_for "$url"
+    wait_for_answer "$url"
     wrk -t2 -c"$connections" -d2s "$url" >/dev/null
-    g0="$(ticks "$gateway_pid")"
-    i0="$(children_ticks "$gateway_pid")"
+    read -r g0 i0 <<<"$(process_ticks "$gateway_pid")"
     wrk -t2 -c"$connections" -d"${seconds}s" "$url" >"$out/floor.txt"
-    g1="$(ticks "$gateway_pid")"
-    i1="$(children_ticks "$gateway_pid")"
+    read -r g1 i1 <<<"$(process_ticks "$gateway_pid")"
     wrk -t2 -c"$connections" -d"${seconds}s" "$bare_url" >"$out/bare.txt"
     kill -INT "$gateway_pid"
     wait "$gateway_pid" 2>/dev/null || true
+    read -r f_rps _ f_err f_non <<<"$(wrk_summary "$out/floor.txt")"
+    read -r b_rps _ _ _ <<<"$(wrk_summary "$out/bare.txt")"
     requests="$(awk '/requests in/ {print $1}' "$out/floor.txt")"
-    awk -v c="$scheduler, $instances instances, event $read_event" -v f="$(rps "$out/floor.txt")" \
-        -v b="$(rps "$out/bare.txt")" -v e="$(failures "$out/floor.txt")" -v g=$((g1 - g0)) \
+    awk -v c="$scheduler, $instances instances, event $read_event" -v f="$f_rps" \
+        -v b="$b_rps" -v e=$((f_err + f_non)) -v g=$((g1 - g0)) \
         -v i=$((i1 - i0)) -v n="${requests:-0}" -v hz="$hz" 'BEGIN {
             printf "  %-42s %10.0f %10.0f %6.1f%% %9d %8.0f us %6.0f us\n", c, f, b,
                 (b > 0 ? 100 * f / b : 0), e, (n > 0 ? 1e6 * g / hz / n : 0), (n > 0 ? 1e6 * i / hz / n : 0)
         }'
 done
-rm -rf "$out"

@@ -45,21 +45,13 @@ chalice="$bench_target/release/cargo-chalice"
 bare="$bench_target/release/bare-axum"
 
 work="$(mktemp -d)"
-pids=()
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 cleanup() {
-    for pid in "${pids[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
+    stop_servers
     rm -rf "$work"
 }
 trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
 
 # Waits until $1 (a log file) shows the banner's URL; prints the URL.
 wait_for_url() {
@@ -91,7 +83,7 @@ bare_port="$(free_port)"
 "$bare" "$bare_port" >"$work/bare.log" 2>&1 &
 pids+=($!)
 bare_url="http://127.0.0.1:$bare_port/"
-for _ in $(seq 100); do curl -s -o /dev/null "$bare_url" && break; sleep 0.1; done
+wait_for_answer "$bare_url"
 
 # Every instance has its own in-memory store: seed item 1 with wrk sending PUTs
 # at the measured concurrency, so that the pool grows to its full size and
@@ -111,23 +103,6 @@ cold_after_seed="$(grep -c ' cold$' "$work/local.log" || true)"
 run_wrk() {
     wrk -t2 -c"$connections" -d"${seconds}s" --latency "${1}items/1" >"$2"
 }
-summary() {
-    local file="$1" rps p99 errors non2xx
-    rps="$(awk '/Requests\/sec/ {print $2}' "$file")"
-    p99="$(awk '$1 == "99%" {print $2}' "$file")"
-    errors="$(awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}' "$file")"
-    non2xx="$(awk '/Non-2xx/ {print $5}' "$file")"
-    echo "${rps:-0} ${p99:-?} ${errors:-0} ${non2xx:-0}"
-}
-# CPU time (clock ticks) of the local server ($1) and of its instances (its children).
-local_ticks() {
-    local server_ticks children_ticks=0 child
-    server_ticks="$(awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0)"
-    for child in $(pgrep -P "$1" || true); do
-        children_ticks=$((children_ticks + $(awk '{print $14 + $15}' "/proc/$child/stat" 2>/dev/null || echo 0)))
-    done
-    echo "$server_ticks $children_ticks"
-}
 local_pid="${pids[0]}"
 hz="$(getconf CLK_TCK)"
 # Both get a short warm-up, then the measured runs, alternating (the machine
@@ -141,12 +116,12 @@ echo "GET /items/1, $connections connections, ${seconds} s (wrk -t2), $(nproc) c
 printf '  %-26s %12s %10s %14s %8s\n' server req/s p99 socket-errors non-2xx
 total_err=0
 for round in $(seq "$rounds"); do
-    read -r server0 instances0 <<<"$(local_ticks "$local_pid")"
+    read -r server0 instances0 <<<"$(process_ticks "$local_pid")"
     run_wrk "$local_url" "$work/wrk-local.txt"
-    read -r server1 instances1 <<<"$(local_ticks "$local_pid")"
+    read -r server1 instances1 <<<"$(process_ticks "$local_pid")"
     run_wrk "$bare_url" "$work/wrk-bare.txt"
-    read -r l_rps l_p99 l_err l_non <<<"$(summary "$work/wrk-local.txt")"
-    read -r b_rps b_p99 b_err b_non <<<"$(summary "$work/wrk-bare.txt")"
+    read -r l_rps l_p99 l_err l_non <<<"$(wrk_summary "$work/wrk-local.txt")"
+    read -r b_rps b_p99 b_err b_non <<<"$(wrk_summary "$work/wrk-bare.txt")"
     total_err=$((total_err + l_err + l_non))
     requests="$(awk '/requests in/ {print $1}' "$work/wrk-local.txt")"
     printf '  %-26s %12s %10s %14s %8s\n' "cargo chalice local ($round)" "$l_rps" "$l_p99" "$l_err" "$l_non"
@@ -161,7 +136,7 @@ if [[ "$total_err" != 0 ]]; then
     echo "  WARNING: cargo chalice local had errors or non-2xx answers: the figure does not meet the goal"
 fi
 cold_total="$(grep -c ' cold$' "$work/local.log" || true)"
-read -r s_rps _ s_err s_non <<<"$(summary "$work/seed-local.txt")"
+read -r s_rps _ s_err s_non <<<"$(wrk_summary "$work/seed-local.txt")"
 echo "  seeding (PUT /items/1, 2 s): $s_rps req/s, $s_err socket errors, $s_non non-2xx;" \
     "instances started: $cold_after_seed (plus the pre-started one)"
 echo "  cold starts after seeding (warm-ups and measured runs): $((cold_total - cold_after_seed))"

@@ -8,9 +8,10 @@
 
 use aws_lambda_events::apigw::ApiGatewayProxyRequest;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use serde::de::IgnoredAny;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::{json, Value};
 
+/// The constant proxy response.
 fn answer() -> Value {
     json!({
         "statusCode": 200,
@@ -27,15 +28,17 @@ fn main() -> Result<(), Error> {
         .build()?;
     runtime.block_on(async move {
         if read_event {
-            lambda_runtime::run(service_fn(|_: LambdaEvent<ApiGatewayProxyRequest>| async {
-                Ok::<_, Error>(answer())
-            }))
-            .await
+            answer_each::<ApiGatewayProxyRequest>().await
         } else {
-            lambda_runtime::run(service_fn(|_: LambdaEvent<IgnoredAny>| async {
-                Ok::<_, Error>(answer())
-            }))
-            .await
+            answer_each::<IgnoredAny>().await
         }
     })
+}
+
+/// Serves events of type `E` until the Runtime API goes away, answering each with [`answer`].
+async fn answer_each<E: DeserializeOwned + Send + 'static>() -> Result<(), Error> {
+    lambda_runtime::run(service_fn(|_: LambdaEvent<E>| async {
+        Ok::<_, Error>(answer())
+    }))
+    .await
 }
