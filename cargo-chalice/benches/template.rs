@@ -1,8 +1,8 @@
-//! Template generation time for apps of 10, 100 and 1,000 routes (synthetic
+//! Template generation time (resolving the app included) for apps of 10, 100 and 1,000 routes (synthetic
 //! manifests: no compile). Run: `cargo bench -p cargo-chalice --bench template`.
 
 use cargo_chalice::artifact::Arch;
-use cargo_chalice::template::{generate, TemplateFormat};
+use cargo_chalice::template::{resolve_and_generate, TemplateFormat};
 use chalice_rs_runtime::manifest::Manifest;
 use std::time::{Duration, Instant};
 
@@ -50,7 +50,8 @@ fn main() {
             {
                 let start = Instant::now();
                 let (set, rendered) =
-                    generate(&manifest, &config, Arch::Arm64, format).expect("template");
+                    resolve_and_generate(manifest.clone(), config.clone(), Arch::Arm64, format)
+                        .expect("template");
                 times.push(start.elapsed());
                 templates = 1 + set.nested.len();
                 std::hint::black_box(rendered);

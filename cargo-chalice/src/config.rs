@@ -34,10 +34,6 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
-    /// `.chalice/resources.json` is invalid, or an environment variable
-    /// cannot be resolved.
-    #[error(transparent)]
-    Resources(#[from] crate::template::resources::ResourcesError),
     /// The stage asked for is not in `stages`.
     #[error("{path}: no stage `{stage}`; the stages are: {known}")]
     UnknownStage {
@@ -444,21 +440,6 @@ impl StageConfig {
     }
 }
 
-/// The environment of `function` (of the stage of `config`) for a run on this
-/// machine: see [`crate::template::resources::local_environment`]; a
-/// `Ref`/`Fn::GetAtt` variable set in this process's environment keeps that
-/// value.
-pub fn local_environment(
-    config: &StageConfig,
-    function: &FunctionConfig,
-) -> Result<BTreeMap<String, String>, ConfigError> {
-    Ok(crate::template::resources::local_environment(
-        config,
-        function,
-        &|name| std::env::var(name).ok(),
-    )?)
-}
-
 /// Loads `.chalice/config.json` of `project_dir` for `stage`.
 ///
 /// A missing file means defaults (app name `default_app_name`). A present file
@@ -586,7 +567,7 @@ fn check_environment(path: &Path, text: &str, value: &Value) -> Result<(), Confi
 fn check_env_value(value: &Value) -> Result<(), (Option<String>, String)> {
     const EXPECTED: &str =
         r#"expected a string, {"Ref": "LogicalId"} or {"Fn::GetAtt": ["LogicalId", "Attribute"]}"#;
-    let logical_id = |id: &str| crate::template::ids::is_valid_logical_id(id);
+    let logical_id = |id: &str| crate::cfn::ids::is_valid_logical_id(id);
     let Some(object) = value.as_object() else {
         return match value {
             Value::String(_) => Ok(()),

@@ -2,10 +2,12 @@
 //!
 //! The binary (`src/main.rs`) only parses the command line and reports errors.
 
+pub mod app;
 pub mod app_manifest;
 pub mod artifact;
 pub mod aws;
 pub mod bundle;
+pub mod cfn;
 pub mod cli;
 pub mod config;
 pub mod deploy;

@@ -6,6 +6,7 @@
 //! large apps, one template per nested stack. Files whose bytes do not change
 //! are not rewritten.
 
+use crate::app::{App, AppError};
 use crate::app_manifest::{self, AppManifestError};
 use crate::artifact::{self, Arch, ArtifactError, BuildOptions};
 use crate::bundle::{self, BundleError};
@@ -79,6 +80,9 @@ pub enum PackageError {
     /// No valid template can be made.
     #[error(transparent)]
     Template(#[from] TemplateError),
+    /// The app cannot be resolved: what AWS would refuse.
+    #[error(transparent)]
+    App(#[from] AppError),
     /// The artifact is not for the architecture asked for.
     #[error("{path} is not a Linux {expected} executable (found {found}); was it built by another tool?")]
     WrongArch {
@@ -148,32 +152,11 @@ pub fn package(options: &PackageOptions) -> Result<PackageOutput, PackageError> 
     )
 }
 
-/// What the generated policy leaves out: the calls gen-policy lists as not
-/// granted, never silently allowed.
-fn unmapped_calls(config: &StageConfig) -> Vec<String> {
-    let function = config.function("api");
-    if !function.autogen_policy || !function.manage_iam_role || function.iam_policy_file.is_some() {
-        return Vec::new();
-    }
-    match crate::policy::policy_for(&config.project_dir, &function) {
-        Ok(outcome) => outcome
-            .unmapped
-            .iter()
-            .map(|call| {
-                format!(
-                    "the generated IAM policy does not grant {call}; grant it with iam_policy_file"
-                )
-            })
-            .collect(),
-        Err(_) => Vec::new(),
-    }
-}
-
 /// Writes the zip of `binary` and the templates for `manifest` into `out_dir`
 /// (the part of [`package`] after the build).
 pub fn write_package(
     binary: &Path,
-    mut manifest: Manifest,
+    manifest: Manifest,
     config: StageConfig,
     arch: Arch,
     out_dir: &Path,
@@ -183,9 +166,8 @@ pub fn write_package(
         path: out_dir.to_owned(),
         source,
     })?;
-    config.apply_cors(&mut manifest);
-    let (_, rendered) = template::generate(&manifest, &config, arch, format)?;
-    let policy_warnings = unmapped_calls(&config);
+    let app = App::resolve(manifest, config)?;
+    let (_, rendered) = template::generate(&app, arch, format)?;
     let zip = bundle::write_zip(binary, &out_dir.join(ZIP_NAME))?;
     let template_path = out_dir.join(format!("{TEMPLATE_STEM}.{}", format.extension()));
     bundle::write_if_changed(&template_path, rendered.root.as_bytes())?;
@@ -200,9 +182,9 @@ pub fn write_package(
         nested_templates,
         zip_path: zip.path,
         zip_sha256: zip.sha256,
-        manifest,
-        config,
-        policy_warnings,
+        policy_warnings: app.policy_warnings,
+        manifest: app.manifest,
+        config: app.config,
     })
 }
 
@@ -259,6 +241,19 @@ pub fn build(
 mod tests {
     use super::*;
 
+    /// What `package` warns about for the app of one route in `config`.
+    fn unmapped_calls(config: &StageConfig) -> Vec<String> {
+        let route = serde_json::json!({
+            "kind": "route", "handler": "h", "module": "m", "file": "f.rs", "line": 1,
+            "path": "/", "resource_path": "/", "methods": ["GET"],
+        })
+        .to_string();
+        let manifest = Manifest::from_fragments([route.as_bytes()]).expect("manifest");
+        App::resolve(manifest, config.clone())
+            .expect("app")
+            .policy_warnings
+    }
+
     #[test]
     fn calls_the_generated_policy_cannot_grant_are_reported() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -279,6 +274,11 @@ mod tests {
             "{warnings:?}"
         );
         // With a policy file, the file is the policy: nothing to report.
+        std::fs::write(
+            dir.path().join(".chalice/policy.json"),
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}"#,
+        )
+        .expect("policy");
         std::fs::write(
             &config_file,
             r#"{"version": "2.0", "app_name": "app", "iam_policy_file": "policy.json"}"#,

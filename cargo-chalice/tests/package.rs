@@ -510,9 +510,9 @@ fn deployment_id_follows_the_api_shape() {
 fn bad_settings_are_reported() {
     let project = project_with_config(Some(r#"{"log_retention_in_days": 13}"#));
     let config = config::load(project.path(), "dev", "x").unwrap();
-    let err = cargo_chalice::template::generate(
-        &synthetic_manifest(2),
-        &config,
+    let err = cargo_chalice::template::resolve_and_generate(
+        synthetic_manifest(2),
+        config,
         Arch::Arm64,
         TemplateFormat::Json,
     )
@@ -521,9 +521,9 @@ fn bad_settings_are_reported() {
 
     let project = project_with_config(Some(r#"{"iam_policy_file": "missing.json"}"#));
     let config = config::load(project.path(), "dev", "x").unwrap();
-    let err = cargo_chalice::template::generate(
-        &synthetic_manifest(2),
-        &config,
+    let err = cargo_chalice::template::resolve_and_generate(
+        synthetic_manifest(2),
+        config,
         Arch::Arm64,
         TemplateFormat::Json,
     )
@@ -759,11 +759,9 @@ fn authorizers_keys_cors_and_policies_reach_the_template() {
             .find(|route| {
                 id.starts_with(&format!(
                     "Method{}",
-                    cargo_chalice::template::ids::method_name(&route.method)
+                    cargo_chalice::cfn::ids::method_name(&route.method)
                 )) && p["HttpMethod"] == route.method.as_str()
-                    && id.ends_with(&cargo_chalice::template::ids::path_name(
-                        &route.resource_path,
-                    ))
+                    && id.ends_with(&cargo_chalice::cfn::ids::path_name(&route.resource_path))
             })
             .unwrap_or_else(|| panic!("no route for {id}"));
         let (kind, authorizer) = match route.authorizer.as_deref() {
@@ -1010,9 +1008,9 @@ fn governance_settings_are_checked() {
     let generate = |text: &str| {
         let project = project_with_config(Some(text));
         let config = config::load(project.path(), "dev", "x").unwrap();
-        cargo_chalice::template::generate(
-            &synthetic_manifest(3),
-            &config,
+        cargo_chalice::template::resolve_and_generate(
+            synthetic_manifest(3),
+            config,
             Arch::Arm64,
             TemplateFormat::Json,
         )

@@ -5,6 +5,7 @@
 use super::governance::{self, Governance, Refusal};
 use super::pool::{Outcome, Pool};
 use super::proxy_response;
+use crate::app::rest_api::RestApi;
 use bytes::{Bytes, BytesMut};
 use chalice_rs_runtime::gateway::{
     self, EventSettings, GatewayResponse, HttpRequest, Router, MAX_BODY_BYTES,
@@ -45,14 +46,16 @@ pub struct Generation {
 }
 
 impl Generation {
-    /// A generation serving `routes` with `pool`, checked by `governance`.
+    /// A generation serving the routes of `api` with `pool`, checked by
+    /// `governance`.
     pub fn new(
-        routes: Vec<Route>,
+        api: &RestApi,
         settings: EventSettings,
         pool: Arc<Pool>,
         governance: Governance,
     ) -> Self {
-        let preflights = governance::preflights(&routes);
+        let routes = api.routes.clone();
+        let preflights = governance::preflights(&api.resources);
         let router = Router::new(
             routes
                 .iter()

@@ -14,6 +14,7 @@ use super::gateway_responses::GatewayResponses;
 use super::limits::{Limited, Limits};
 use super::request_models::RequestModels;
 use super::resource_policy::{ResourcePolicy, Verdict};
+use crate::app::rest_api::ApiResource;
 use aws_lambda_events::apigw::ApiGatewayProxyRequest;
 use chalice_rs_runtime::gateway::{GatewayResponse, HttpRequest};
 use chalice_rs_runtime::manifest::{preflight_headers, Route};
@@ -184,23 +185,15 @@ fn limited(limited: Limited) -> Refusal {
 }
 
 /// The CORS preflight headers by resource path, for the resources that have
-/// a CORS route and no `OPTIONS` route of the app's own (as the template
-/// makes its MOCK `OPTIONS` methods).
-pub fn preflights(routes: &[Route]) -> HashMap<String, Vec<(String, String)>> {
-    let mut by_resource: HashMap<&str, Vec<&Route>> = HashMap::new();
-    for route in routes {
-        by_resource
-            .entry(route.resource_path.as_str())
-            .or_default()
-            .push(route);
-    }
-    by_resource
-        .into_iter()
-        .filter(|(_, routes)| !routes.iter().any(|r| r.method == "OPTIONS"))
-        .filter_map(|(resource, routes)| {
-            let cors = routes.iter().find_map(|r| r.cors.as_ref())?;
-            let headers = preflight_headers(cors, routes.iter().map(|r| r.method.as_str()));
-            Some((resource.to_owned(), headers))
+/// one in the model (a CORS route, no `OPTIONS` route of the app's own), as
+/// the template makes its MOCK `OPTIONS` methods.
+pub fn preflights(resources: &[ApiResource]) -> HashMap<String, Vec<(String, String)>> {
+    resources
+        .iter()
+        .filter_map(|resource| {
+            let cors = resource.cors.as_ref()?;
+            let methods = resource.routes.iter().map(|r| r.method.as_str());
+            Some((resource.path.clone(), preflight_headers(cors, methods)))
         })
         .collect()
 }

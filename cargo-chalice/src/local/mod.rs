@@ -19,12 +19,17 @@ pub mod request_models;
 pub mod resource_policy;
 pub mod runtime_api;
 
-use crate::config::{self, ConfigError, StageConfig};
+use crate::app::environment::local_environment;
+use crate::app::function::Function;
+use crate::app::resources::ResourcesError;
+use crate::app::rest_api::RestApi;
+use crate::app::{App, AppError};
+use crate::config::{self, ConfigError};
 use crate::project::{Project, ProjectError};
 use api_keys::{ApiKeys, API_KEYS_ENV};
 use authorizers::{Authorizers, AuthorizersError};
 use chalice_rs_runtime::gateway::EventSettings;
-use chalice_rs_runtime::manifest::{Manifest, Route};
+use chalice_rs_runtime::manifest::{Authorizer, Manifest, Route};
 use clap::Args;
 use gateway_responses::GatewayResponses;
 use gateway_server::{Gateway, Generation};
@@ -113,9 +118,15 @@ pub enum LocalError {
     /// A request model's schema cannot be compiled.
     #[error(transparent)]
     RequestModel(#[from] ModelError),
-    /// The stage's resource policy cannot be read.
-    #[error("{0}")]
-    Governance(String),
+    /// The app cannot be resolved: `package` refuses it too, with this message.
+    #[error(transparent)]
+    App(#[from] AppError),
+    /// An environment variable cannot be resolved on this machine.
+    #[error(transparent)]
+    Environment(#[from] ResourcesError),
+    /// The app has no routes: nothing for the local API Gateway to serve.
+    #[error("the app has no routes: `cargo chalice local` serves the REST API (add a `#[route]` handler)")]
+    NothingToServe,
 }
 
 /// Cargo settings of the local build: the dev profile, with dependencies
@@ -147,7 +158,7 @@ async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
         .await
         .map_err(|e| LocalError::Io(std::io::Error::other(e)))??;
     let mut loader = Loader::new(project, args.stage.clone(), usize::from(args.max_instances))?;
-    let (generation, config) = loader.load().await?;
+    let (generation, app) = loader.load().await?;
     let address = format!("{}:{}", args.host, args.port);
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
         .await
@@ -157,7 +168,7 @@ async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
         })?;
     let local = listener.local_addr().map_err(LocalError::Io)?;
     print_banner(
-        &config,
+        &app,
         &generation.routes,
         &generation.governance.api_keys,
         local,
@@ -207,17 +218,21 @@ async fn wait_for_shutdown_signal() {
 }
 
 fn print_banner(
-    config: &StageConfig,
+    app: &App,
     routes: &[Route],
     api_keys: &ApiKeys,
     address: std::net::SocketAddr,
     args: &LocalArgs,
     project: &Project,
 ) {
-    let api = config.function("api");
+    let Some(function) = app.api_function() else {
+        return;
+    };
+    let api = &function.settings;
+    let stage_name = app.rest_api.as_ref().map_or("", |a| a.stage_name.as_str());
     println!(
-        "chalice local: {} (stage {}, API Gateway stage {}, function {}-{})",
-        config.app_name, config.stage, config.api_gateway_stage, config.app_name, config.stage
+        "chalice local: {} (stage {}, API Gateway stage {stage_name}, function {})",
+        app.name, app.stage, function.function_name
     );
     print_routes(routes);
     if routes.iter().any(|route| route.api_key_required) {
@@ -308,114 +323,102 @@ impl Loader {
         })
     }
 
-    /// Reads the config, builds, reads the manifest and starts one instance
-    /// of the function and of each Lambda authorizer.
-    async fn load(&mut self) -> Result<(Generation, StageConfig), LocalError> {
+    /// Reads the config, builds, reads the manifest, resolves the app (with
+    /// the checks `package` makes) and starts one instance of the API
+    /// function and of each Lambda authorizer.
+    async fn load(&mut self) -> Result<(Generation, App), LocalError> {
         let config = config::load(&self.project.dir, &self.stage, &self.project.package)?;
         let binary = self.build().await?;
-        let mut manifest = read_manifest(&binary).await?;
-        config.apply_cors(&mut manifest);
+        let manifest = read_manifest(&binary).await?;
+        let app = tokio::task::block_in_place(|| App::resolve(manifest, config))?;
+        let (Some(api), Some(function)) = (&app.rest_api, app.api_function()) else {
+            return Err(LocalError::NothingToServe);
+        };
         let region = std::env::var("AWS_REGION")
             .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
             .unwrap_or_else(|_| "us-east-1".to_owned());
-        let spec = function_spec(
-            &config,
-            &binary,
-            "api",
-            chalice_rs_runtime::lambda::API_HANDLER,
-            &region,
-        )?;
+        let spec = function_spec(&app, function, &binary, &region)?;
         let settings = EventSettings {
-            stage: config.api_gateway_stage.clone(),
-            stage_variables: config
+            stage: api.stage_name.clone(),
+            stage_variables: api
                 .stage_variables
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
-            binary_media_types: config.binary_media_types.clone(),
+            binary_media_types: api.binary_media_types.clone(),
             ..EventSettings::default()
         };
-        let governance = self.governance(&config, &manifest, &binary, &settings, &region)?;
+        let governance = self.governance(&app, api, &binary, &settings, &region)?;
         let pool = Pool::new(spec, self.max_instances);
         pool.prewarm().await?;
         governance.authorizers.prewarm().await?;
-        Ok((
-            Generation::new(manifest.routes, settings, pool, governance),
-            config,
-        ))
+        let generation = Generation::new(api, settings, pool, governance);
+        Ok((generation, app))
     }
 
     /// The stage's checks: authorizers (each its own pool of `binary`), API
     /// keys, throttling and quotas, gateway responses, resource policy.
     fn governance(
         &self,
-        config: &StageConfig,
-        manifest: &Manifest,
+        app: &App,
+        api: &RestApi,
         binary: &Path,
         settings: &EventSettings,
         region: &str,
     ) -> Result<Governance, LocalError> {
         let mut specs = BTreeMap::new();
-        for authorizer in manifest.authorizers.iter().filter(|a| a.has_function()) {
-            let handler = format!(
-                "{}{}",
-                chalice_rs_runtime::lambda::AUTHORIZER_HANDLER_PREFIX,
-                authorizer.name
-            );
-            let spec = function_spec(config, binary, &authorizer.name, &handler, region)?;
-            specs.insert(authorizer.name.clone(), spec);
+        for authorizer in api.authorizers.values() {
+            let name = &authorizer.definition.name;
+            if let Some(function) = app.authorizer_function(name) {
+                specs.insert(name.clone(), function_spec(app, function, binary, region)?);
+            }
         }
+        let definitions: Vec<Authorizer> = api
+            .authorizers
+            .values()
+            .map(|a| a.definition.clone())
+            .collect();
         let authorizers = Authorizers::new(
-            &manifest.authorizers,
+            &definitions,
             |authorizer| specs[&authorizer.name].clone(),
             self.max_instances,
         )?;
-        let api_keys = ApiKeys::new(
-            &config.api_keys,
-            std::env::var(API_KEYS_ENV).ok().as_deref(),
-        );
-        let limits = if config.throttling.is_some()
-            || config.usage_plan.throttle.is_some()
-            || config.usage_plan.quota.is_some()
-        {
-            let routes = crate::template::throttled_routes(manifest, config)
-                .map_err(|e| LocalError::Governance(e.to_string()))?;
-            let stage = config
-                .throttling
-                .as_ref()
-                .map(|t| t.stage_limits())
-                .unwrap_or_default();
-            Some(Limits::new(stage, routes, &config.usage_plan))
-        } else {
-            None
-        };
+        let key_names: Vec<String> = api.api_keys.iter().map(|k| k.name.clone()).collect();
+        let api_keys = ApiKeys::new(&key_names, std::env::var(API_KEYS_ENV).ok().as_deref());
+        let limits = (api.stage_throttle.is_some()
+            || api.usage_plan.throttle.is_some()
+            || api.usage_plan.quota.is_some())
+        .then(|| {
+            let routes = api
+                .route_throttles
+                .iter()
+                .map(|t| (t.method.clone(), t.resource_path.clone(), t.limits.clone()))
+                .collect();
+            Limits::new(
+                api.stage_throttle.clone().unwrap_or_default(),
+                routes,
+                &api.usage_plan,
+            )
+        });
         let api_arn = format!(
             "arn:aws:execute-api:{region}:{}:{}",
             settings.account_id, settings.api_id
         );
-        let resource_policy = match crate::template::resource_policy(config)
-            .map_err(|e| LocalError::Governance(e.to_string()))?
-        {
-            Some(document) => {
-                let (policy, warnings) = ResourcePolicy::new(&document, &api_arn);
-                for warning in warnings {
-                    eprintln!("chalice local: {warning}");
-                }
-                Some(policy)
+        let resource_policy = api.resource_policy.as_ref().map(|document| {
+            let (policy, warnings) = ResourcePolicy::new(document, &api_arn);
+            for warning in warnings {
+                eprintln!("chalice local: {warning}");
             }
-            None => None,
-        };
+            policy
+        });
         Ok(Governance {
             authorizers,
             api_keys,
             limits,
-            responses: GatewayResponses::new(
-                config.gateway_responses.clone(),
-                config.api_gateway_stage.clone(),
-            ),
+            responses: GatewayResponses::new(api.gateway_responses.clone(), api.stage_name.clone()),
             resource_policy,
-            request_models: RequestModels::new(&manifest.models)?,
-            stage_arn: format!("{api_arn}/{}", config.api_gateway_stage),
+            request_models: RequestModels::new(&api.models)?,
+            stage_arn: format!("{api_arn}/{}", api.stage_name),
         })
     }
 
@@ -463,34 +466,26 @@ impl Loader {
     }
 }
 
-/// How to start function `name` (`api`, or an authorizer) of the app: its
-/// settings from the config, the Lambda environment, `_HANDLER` = `handler`.
+/// How to start `function` of the app: its settings, the Lambda
+/// environment with its name, and its own environment resolved locally.
 fn function_spec(
-    config: &StageConfig,
+    app: &App,
+    function: &Function,
     binary: &Path,
-    name: &str,
-    handler: &str,
     region: &str,
 ) -> Result<FunctionSpec, LocalError> {
-    let function = config.function(name);
-    let function_name = if name == "api" {
-        format!("{}-{}", config.app_name, config.stage)
-    } else {
-        format!("{}-{}-{name}", config.app_name, config.stage)
-    };
+    let settings = &function.settings;
+    let function_name = &function.function_name;
     let mut env = BTreeMap::new();
     for (key, value) in [
         ("AWS_LAMBDA_FUNCTION_NAME", function_name.clone()),
-        ("_HANDLER", handler.to_owned()),
+        ("_HANDLER", function.handler.clone()),
         (
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-            function.lambda_memory_size.to_string(),
+            settings.lambda_memory_size.to_string(),
         ),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-        (
-            "AWS_LAMBDA_LOG_GROUP_NAME",
-            format!("/aws/lambda/{function_name}"),
-        ),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", function.log_group_name()),
         ("AWS_REGION", region.to_owned()),
         ("AWS_DEFAULT_REGION", region.to_owned()),
         ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".to_owned()),
@@ -498,12 +493,13 @@ fn function_spec(
     ] {
         env.insert(key.to_owned(), value);
     }
-    env.extend(config::local_environment(config, &function)?);
-    env.extend(config.cors_environment());
+    env.extend(local_environment(app, function, &|name| {
+        std::env::var(name).ok()
+    })?);
     Ok(FunctionSpec {
         binary: binary.to_owned(),
         env,
-        timeout: Duration::from_secs(u64::from(function.lambda_timeout)).min(GATEWAY_TIMEOUT),
+        timeout: Duration::from_secs(u64::from(settings.lambda_timeout)).min(GATEWAY_TIMEOUT),
         function_arn: format!("arn:aws:lambda:{region}:123456789012:function:{function_name}"),
     })
 }

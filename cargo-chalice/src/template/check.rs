@@ -22,7 +22,7 @@
 //!   `TemplateBody`) and 1 MB for nested templates (read from S3);
 //! - no generated policy statement grants the `*` action.
 
-use super::ids::is_valid_logical_id;
+use crate::cfn::ids::is_valid_logical_id;
 use serde_json::Value;
 use std::collections::BTreeSet;
 

@@ -430,6 +430,9 @@ pub struct FunctionProps {
     pub role: Expr,
     /// Description.
     pub description: String,
+    /// The function's name: `<app>-<stage>[-<function>]`, as `cargo chalice
+    /// local` names it too.
+    pub function_name: String,
     /// Environment variables.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub environment: Option<Environment>,

@@ -1,0 +1,49 @@
+//! One Lambda function of the app: every function runs the same `bootstrap`
+//! and is told apart by its `_HANDLER`.
+
+use crate::config::{EnvValue, FunctionConfig};
+use std::collections::BTreeMap;
+
+/// What invokes a function. A new kind of function (an event source) is a new
+/// variant here, resolved in [`super::resolve`] and written by every reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// The REST API's Lambda proxy integration (every route).
+    RestApi,
+    /// API Gateway, as the Lambda authorizer `name`.
+    Authorizer {
+        /// The authorizer's name.
+        name: String,
+    },
+}
+
+/// A Lambda function of the app, resolved for one stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    /// Its key in the config's `lambda_functions` (`api`, or the authorizer's name).
+    pub name: String,
+    /// The Lambda function's name: [`super::names::function_name`].
+    pub function_name: String,
+    /// Its `_HANDLER`, which tells the shared `bootstrap` what to run.
+    pub handler: String,
+    /// What invokes it.
+    pub trigger: Trigger,
+    /// The template's logical ID of the function.
+    pub logical_id: String,
+    /// The template's logical ID of its log group.
+    pub log_group_id: String,
+    /// A one-line description (the function's `Description`).
+    pub description: String,
+    /// Memory, timeout, role, tags, VPC, tracing, retention.
+    pub settings: FunctionConfig,
+    /// Its environment: the config's variables and, when the config sets
+    /// app-wide CORS, the variable carrying it to the runtime.
+    pub environment: BTreeMap<String, EnvValue>,
+}
+
+impl Function {
+    /// The Lambda log group's name: `/aws/lambda/<function name>`.
+    pub fn log_group_name(&self) -> String {
+        format!("/aws/lambda/{}", self.function_name)
+    }
+}

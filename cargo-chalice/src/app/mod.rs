@@ -1,0 +1,244 @@
+//! The resolved application: everything the app will be on AWS, built once
+//! from the manifest (what the code declares), the stage's
+//! `.chalice/config.json`, `.chalice/resources.json` and the IAM policy scan
+//! of the sources, and checked while it is built.
+//!
+//! It is the only thing `package` (through [`crate::template`]), `deploy`,
+//! `local`, `routes` and `gen-policy` read, so that what `local` serves is
+//! what `package` writes, and `local` refuses exactly what `package` refuses,
+//! with the same message. See ARCHITECTURE.md for where a new kind of
+//! function or API goes.
+
+pub mod environment;
+pub mod function;
+pub mod names;
+pub mod resources;
+pub mod rest_api;
+pub mod role;
+
+use crate::config::{EnvValue, FunctionConfig, StageConfig};
+use chalice_rs_runtime::manifest::{Manifest, APP_CORS_ENV};
+use function::{Function, Trigger};
+use resources::{Declared, ResourcesError};
+use rest_api::RestApi;
+use role::Role;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The retention periods CloudWatch Logs accepts, in days.
+pub const RETENTION_DAYS: &[u32] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// Why the app cannot be resolved: what AWS would refuse, found before any
+/// build of a template or start of a local server.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The stage's `iam_policy_file` cannot be used.
+    #[error("iam_policy_file {path}: {message}")]
+    PolicyFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The app's sources cannot be read to generate its IAM policy.
+    #[error("cannot generate the IAM policy from the code (set `autogen_policy` to false or give an `iam_policy_file`): {0}")]
+    GeneratedPolicy(Box<crate::policy::PolicyError>),
+    /// The stage's `resource_policy_file` cannot be used.
+    #[error("resource_policy_file {path}: {message}")]
+    ResourcePolicyFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A setting has a value AWS would reject.
+    #[error("{0}")]
+    Config(String),
+    /// The app uses something AWS (or this tool) does not support.
+    #[error("{0}")]
+    Unsupported(String),
+    /// `.chalice/resources.json` cannot be used, or an environment variable
+    /// refers to a resource the stack does not have.
+    #[error(transparent)]
+    Resources(#[from] ResourcesError),
+}
+
+/// An app resolved for one stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    /// The app's name (`app_name`).
+    pub name: String,
+    /// The chalice stage (`dev`).
+    pub stage: String,
+    /// The project directory.
+    pub project_dir: PathBuf,
+    /// Every Lambda function, the API function first.
+    pub functions: Vec<Function>,
+    /// The REST API, when the app has routes.
+    pub rest_api: Option<RestApi>,
+    /// The functions' role.
+    pub role: Role,
+    /// What the generated IAM policy cannot grant (for `package` and `deploy`
+    /// to warn about).
+    pub policy_warnings: Vec<String>,
+    /// `.chalice/resources.json`.
+    pub resources: Declared,
+    /// The manifest it was resolved from (app-wide CORS applied).
+    pub manifest: Manifest,
+    /// The stage's configuration, for the stage-level settings the model
+    /// does not lift (deployment bucket, architecture).
+    pub config: StageConfig,
+}
+
+impl App {
+    /// Resolves and checks the app of `manifest` in the stage of `config`.
+    pub fn resolve(manifest: Manifest, config: StageConfig) -> Result<Self, AppError> {
+        let mut manifest = manifest;
+        config.apply_cors(&mut manifest);
+        let rest_api = rest_api::resolve(&manifest, &config)?;
+        let mut functions = Vec::new();
+        if rest_api.is_some() {
+            functions.push(function(
+                &config,
+                names::API_HANDLER,
+                chalice_rs_runtime::lambda::API_HANDLER.to_owned(),
+                Trigger::RestApi,
+                names::FUNCTION_ID.to_owned(),
+                names::LOG_GROUP_ID.to_owned(),
+                "HTTP API handler".to_owned(),
+            )?);
+        }
+        if let Some(api) = &rest_api {
+            for authorizer in api.authorizers.values() {
+                let definition = &authorizer.definition;
+                if !definition.has_function() {
+                    continue;
+                }
+                functions.push(function(
+                    &config,
+                    &definition.name,
+                    format!(
+                        "{}{}",
+                        chalice_rs_runtime::lambda::AUTHORIZER_HANDLER_PREFIX,
+                        definition.name
+                    ),
+                    Trigger::Authorizer {
+                        name: definition.name.clone(),
+                    },
+                    names::authorizer_function_id(&authorizer.stem),
+                    names::authorizer_log_group_id(&authorizer.stem),
+                    format!("authorizer {}", definition.name),
+                )?);
+            }
+        }
+        if functions.is_empty() {
+            return Err(AppError::Unsupported(
+                "the app has no routes and no other functions; add a `#[route]` handler".to_owned(),
+            ));
+        }
+        let role = role::resolve(&config, &config.function(names::API_HANDLER))?;
+        let resources = Declared::load(&config.project_dir)?;
+        Ok(Self {
+            name: config.app_name.clone(),
+            stage: config.stage.clone(),
+            project_dir: config.project_dir.clone(),
+            functions,
+            rest_api,
+            role: role.role,
+            policy_warnings: role.warnings,
+            resources,
+            manifest,
+            config,
+        })
+    }
+
+    /// The function whose `lambda_functions` key is `name`.
+    pub fn function(&self, name: &str) -> Option<&Function> {
+        self.functions.iter().find(|f| f.name == name)
+    }
+
+    /// The REST API's function (every route's integration).
+    pub fn api_function(&self) -> Option<&Function> {
+        self.functions
+            .iter()
+            .find(|f| f.trigger == Trigger::RestApi)
+    }
+
+    /// The function of the Lambda authorizer `name`.
+    pub fn authorizer_function(&self, name: &str) -> Option<&Function> {
+        self.functions
+            .iter()
+            .find(|f| matches!(&f.trigger, Trigger::Authorizer { name: n } if n == name))
+    }
+
+    /// The CloudFormation stack's name.
+    pub fn stack_name(&self) -> String {
+        names::stack_name(&self.name, &self.stage)
+    }
+
+    /// A description of the app's stage, for the template and its resources.
+    pub fn description(&self) -> String {
+        format!("chalice-rs app {}, stage {}", self.name, self.stage)
+    }
+}
+
+/// Resolves and checks one function's settings.
+fn function(
+    config: &StageConfig,
+    name: &str,
+    handler: String,
+    trigger: Trigger,
+    logical_id: String,
+    log_group_id: String,
+    role_in_app: String,
+) -> Result<Function, AppError> {
+    let settings: FunctionConfig = config.function(name);
+    let which = if name == names::API_HANDLER {
+        String::new()
+    } else {
+        format!(" of the function `{name}`")
+    };
+    if !RETENTION_DAYS.contains(&settings.log_retention_in_days) {
+        return Err(AppError::Config(format!(
+            "`log_retention_in_days`{which} is {}; CloudWatch Logs accepts {}",
+            settings.log_retention_in_days,
+            RETENTION_DAYS
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let function_name = names::function_name(&config.app_name, &config.stage, name);
+    if function_name.len() > names::MAX_FUNCTION_NAME {
+        return Err(AppError::Config(format!(
+            "the Lambda function name `{function_name}` (`<app_name>-<stage>[-<function>]`) is {} characters; Lambda allows {}: shorten `app_name`, the stage or the function's name",
+            function_name.len(),
+            names::MAX_FUNCTION_NAME
+        )));
+    }
+    let mut environment: BTreeMap<String, EnvValue> = settings.environment_variables.clone();
+    if let Some((variable, json)) = config.cors_environment() {
+        environment.insert(variable, EnvValue::Literal(json));
+    }
+    debug_assert!(environment
+        .keys()
+        .all(|k| k != APP_CORS_ENV || config.cors.is_some()));
+    Ok(Function {
+        name: name.to_owned(),
+        function_name,
+        handler,
+        trigger,
+        logical_id,
+        log_group_id,
+        description: format!(
+            "chalice-rs app {}, stage {}: {role_in_app}",
+            config.app_name, config.stage
+        ),
+        settings,
+        environment,
+    })
+}

@@ -1,0 +1,73 @@
+//! The names an app's pieces get: the stack, the Lambda functions, and the
+//! fixed logical IDs of the resources every app has. The template writes
+//! them, `deploy` and `logs` read them back from the stack's outputs, and
+//! `.chalice/resources.json` may refer to them.
+
+/// The API function's logical ID.
+pub const FUNCTION_ID: &str = "APIHandler";
+/// The functions' role's logical ID.
+pub const ROLE_ID: &str = "APIHandlerRole";
+/// The request validator's logical ID (validated routes only).
+pub const REQUEST_VALIDATOR_ID: &str = "RequestValidatorBody";
+/// The API function's log group's logical ID.
+pub const LOG_GROUP_ID: &str = "APIHandlerLogGroup";
+/// The permission letting API Gateway invoke the API function.
+pub const PERMISSION_ID: &str = "APIHandlerInvokePermission";
+/// The REST API's logical ID.
+pub const REST_API_ID: &str = "RestAPI";
+/// The API stage's logical ID.
+pub const STAGE_ID: &str = "RestAPIStage";
+/// The prefix of the deployment's logical ID (followed by the API's shape hash).
+pub const DEPLOYMENT_PREFIX: &str = "RestAPIDeployment";
+/// The name of the role's inline policy holding the user's (or the generated)
+/// statements.
+pub const USER_POLICY_NAME: &str = "AppPolicy";
+/// The usage plan's logical ID (when a route requires an API key).
+pub const USAGE_PLAN_ID: &str = "APIUsagePlan";
+/// The config name (`lambda_functions` key) and `_HANDLER` of the API function.
+pub const API_HANDLER: &str = "api";
+/// The longest name Lambda accepts for a function.
+pub const MAX_FUNCTION_NAME: usize = 64;
+
+/// The CloudFormation stack of `app_name` in `stage`: `<app>-<stage>`.
+pub fn stack_name(app_name: &str, stage: &str) -> String {
+    format!("{app_name}-{stage}")
+}
+
+/// The Lambda function name of the function `name` of the app (its key in
+/// `lambda_functions`): `<app>-<stage>` for the API function,
+/// `<app>-<stage>-<name>` for the others, as Chalice names them.
+pub fn function_name(app_name: &str, stage: &str, name: &str) -> String {
+    if name == API_HANDLER {
+        stack_name(app_name, stage)
+    } else {
+        format!("{}-{name}", stack_name(app_name, stage))
+    }
+}
+
+/// The API Gateway authorizer's logical ID for an authorizer's stem.
+pub fn authorizer_id(stem: &str) -> String {
+    format!("{stem}Authorizer")
+}
+
+/// The logical ID of an authorizer's function.
+pub fn authorizer_function_id(stem: &str) -> String {
+    format!("{stem}AuthorizerHandler")
+}
+
+/// The logical ID of an authorizer function's log group.
+pub fn authorizer_log_group_id(stem: &str) -> String {
+    format!("{stem}AuthorizerLogGroup")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_api_function_is_named_after_the_stack_and_others_after_their_key() {
+        assert_eq!(stack_name("shop", "prod"), "shop-prod");
+        assert_eq!(function_name("shop", "prod", API_HANDLER), "shop-prod");
+        assert_eq!(function_name("shop", "prod", "token"), "shop-prod-token");
+    }
+}

@@ -1,0 +1,323 @@
+//! The REST API in the template: the API, its stage and the permission to
+//! invoke the API function; each resource with its methods and CORS
+//! preflight; the deployment, whose logical ID carries the API's shape hash.
+
+use super::governance::model_id;
+use super::{Generator, FUNCTION_ID, PERMISSION_ID, REQUEST_VALIDATOR_ID, REST_API_ID, STAGE_ID};
+use crate::app::names::{self, DEPLOYMENT_PREFIX};
+use crate::app::rest_api::{ApiResource, RestApi};
+use crate::cfn::ids;
+use crate::cfn::model::*;
+use chalice_rs_runtime::manifest::{preflight_headers, AuthorizerKind, Route, IAM_AUTHORIZER};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Where a template finds the API, the function and a resource's parent.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scope {
+    /// The root template: everything is local.
+    Root,
+    /// A nested template: the API, the function and outside parents are parameters.
+    Nested,
+}
+
+/// Names of the nested templates' parameters.
+pub(super) const PARAM_REST_API: &str = "RestApiId";
+pub(super) const PARAM_ROOT_RESOURCE: &str = "RootResourceId";
+pub(super) const PARAM_FUNCTION_ARN: &str = "FunctionArn";
+
+impl Generator<'_> {
+    /// The API, its stage, the API function's invoke permission, outputs.
+    pub(super) fn write_api_core(&self, template: &mut Template, api: &RestApi) {
+        let xray = self.app.api_function().is_some_and(|f| f.settings.xray);
+        let mut put = |id: &str, resource: Resource| {
+            template.resources.insert(id.to_owned(), resource);
+        };
+        put(
+            PERMISSION_ID,
+            ResourceKind::Permission(PermissionProps {
+                action: "lambda:InvokeFunction".to_owned(),
+                function_name: Expr::get_att(FUNCTION_ID, "Arn"),
+                principal: "apigateway.amazonaws.com".to_owned(),
+                source_arn: Expr::sub(format!(
+                    "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{REST_API_ID}}}/*"
+                )),
+            })
+            .into(),
+        );
+        put(
+            REST_API_ID,
+            ResourceKind::RestApi(RestApiProps {
+                name: self.app.name.clone(),
+                description: self.app.description(),
+                endpoint_configuration: EndpointConfiguration {
+                    types: vec![api.endpoint_type.clone()],
+                },
+                binary_media_types: api.binary_media_types.clone(),
+                minimum_compression_size: api.minimum_compression_size,
+                policy: api.resource_policy.clone(),
+            })
+            .into(),
+        );
+        put(
+            STAGE_ID,
+            ResourceKind::Stage(StageProps {
+                stage_name: api.stage_name.clone(),
+                deployment_id: Expr::reference(self.deployment_id(api)),
+                rest_api_id: Expr::reference(REST_API_ID),
+                tracing_enabled: xray,
+                method_settings: method_settings(api),
+                variables: api.stage_variables.clone(),
+            })
+            .into(),
+        );
+        template.outputs.insert(
+            "EndpointURL".to_owned(),
+            Output {
+                description: "The API's URL".to_owned(),
+                value: Expr::sub(format!(
+                    "https://${{{REST_API_ID}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{}/",
+                    api.stage_name
+                )),
+            },
+        );
+        template.outputs.insert(
+            "RestAPIId".to_owned(),
+            Output {
+                description: "The REST API's ID".to_owned(),
+                value: Expr::reference(REST_API_ID),
+            },
+        );
+    }
+
+    /// `(AuthorizationType, AuthorizerId)` of a route's method.
+    /// In a nested template the authorizer's ID is a parameter of the same name.
+    fn authorization(&self, api: &RestApi, route: &Route) -> (String, Option<Expr>) {
+        match route.authorizer.as_deref() {
+            None => ("NONE".to_owned(), None),
+            Some(IAM_AUTHORIZER) => ("AWS_IAM".to_owned(), None),
+            Some(name) => match api.authorizer(name) {
+                Some(authorizer) => {
+                    let kind = match authorizer.definition.kind {
+                        AuthorizerKind::CognitoUserPools { .. } => "COGNITO_USER_POOLS",
+                        _ => "CUSTOM",
+                    };
+                    (
+                        kind.to_owned(),
+                        Some(Expr::reference(names::authorizer_id(&authorizer.stem))),
+                    )
+                }
+                // Refused when the app is resolved.
+                None => ("NONE".to_owned(), None),
+            },
+        }
+    }
+
+    /// The authorizers of the routes of `unit` (logical IDs).
+    pub(super) fn unit_authorizers(&self, api: &RestApi, unit: &ApiResource) -> BTreeSet<String> {
+        unit.routes
+            .iter()
+            .filter_map(|r| r.authorizer.as_deref())
+            .filter_map(|name| api.authorizer(name))
+            .map(|a| names::authorizer_id(&a.stem))
+            .collect()
+    }
+
+    /// The logical ID of an API resource (`None` for `/`, the API's root).
+    pub(super) fn resource_id(&self, unit: &ApiResource) -> Option<String> {
+        unit.parent
+            .as_ref()
+            .map(|_| format!("Resource{}", self.names[&unit.path]))
+    }
+
+    /// The logical ID of the API resource at `path`.
+    pub(super) fn resource_id_of(&self, api: &RestApi, path: &str) -> Option<String> {
+        let index = *self.by_path.get(path)?;
+        self.resource_id(&api.resources[index])
+    }
+
+    fn rest_api(&self, scope: Scope) -> Expr {
+        match scope {
+            Scope::Root => Expr::reference(REST_API_ID),
+            Scope::Nested => Expr::reference(PARAM_REST_API),
+        }
+    }
+
+    fn method_id(&self, route: &Route) -> String {
+        format!(
+            "Method{}{}",
+            ids::method_name(&route.method),
+            self.names[&route.resource_path]
+        )
+    }
+
+    /// The deployment's logical ID: it changes with the API's shape.
+    pub(super) fn deployment_id(&self, api: &RestApi) -> String {
+        format!(
+            "{DEPLOYMENT_PREFIX}{}",
+            super::shape::api_shape_hash(self.app, api)
+        )
+    }
+
+    /// The deployment, after `depends_on` (the methods or the stacks holding them).
+    pub(super) fn deployment(&self, api: &RestApi, depends_on: Vec<String>) -> Resource {
+        let mut depends_on = depends_on;
+        // Gateway responses take effect with a deployment made after them.
+        depends_on.extend(
+            api.gateway_responses
+                .keys()
+                .map(|k| super::governance::gateway_response_id(k)),
+        );
+        depends_on.sort();
+        Resource {
+            kind: ResourceKind::Deployment(DeploymentProps {
+                rest_api_id: Expr::reference(REST_API_ID),
+                description: format!(
+                    "{}, API shape {}",
+                    self.app.description(),
+                    super::shape::api_shape_hash(self.app, api)
+                ),
+            }),
+            depends_on,
+            metadata: None,
+        }
+    }
+
+    /// The template resources of one API resource: its
+    /// `AWS::ApiGateway::Resource`, its methods and its CORS preflight.
+    pub(super) fn api_resource(
+        &self,
+        api: &RestApi,
+        unit: &ApiResource,
+        scope: Scope,
+    ) -> Vec<(String, Resource)> {
+        let root_id = match scope {
+            Scope::Root => Expr::get_att(REST_API_ID, "RootResourceId"),
+            Scope::Nested => Expr::reference(PARAM_ROOT_RESOURCE),
+        };
+        let id_of = |path: &str| -> Expr {
+            match self.resource_id_of(api, path) {
+                Some(id) => Expr::reference(id),
+                None => root_id.clone(),
+            }
+        };
+        let mut out = Vec::new();
+        if let (Some(id), Some(parent)) = (self.resource_id(unit), &unit.parent) {
+            out.push((
+                id,
+                ResourceKind::ApiResource(ApiResourceProps {
+                    parent_id: id_of(parent),
+                    path_part: unit.path_part.clone(),
+                    rest_api_id: self.rest_api(scope),
+                })
+                .into(),
+            ));
+        }
+        let function_arn = match scope {
+            Scope::Root => format!("${{{FUNCTION_ID}.Arn}}"),
+            Scope::Nested => format!("${{{PARAM_FUNCTION_ARN}}}"),
+        };
+        for route in &unit.routes {
+            let (authorization_type, authorizer_id) = self.authorization(api, route);
+            out.push((
+                self.method_id(route),
+                ResourceKind::Method(Box::new(MethodProps {
+                    authorization_type,
+                    authorizer_id,
+                    api_key_required: route.api_key_required,
+                    http_method: route.method.clone(),
+                    // In a nested template the model and the validator are
+                    // parameters of the same names.
+                    request_models: route
+                        .model
+                        .iter()
+                        .map(|model| ("application/json".to_owned(), Expr::reference(model_id(model))))
+                        .collect(),
+                    request_validator_id: route
+                        .model
+                        .as_ref()
+                        .map(|_| Expr::reference(REQUEST_VALIDATOR_ID)),
+                    integration: Integration {
+                        integration_http_method: Some("POST".to_owned()),
+                        kind: "AWS_PROXY".to_owned(),
+                        uri: Some(Expr::sub(format!(
+                            "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+                        ))),
+                        request_templates: BTreeMap::new(),
+                        integration_responses: Vec::new(),
+                    },
+                    method_responses: Vec::new(),
+                    resource_id: id_of(&unit.path),
+                    rest_api_id: self.rest_api(scope),
+                }))
+                .into(),
+            ));
+        }
+        if let Some(cors) = &unit.cors {
+            let headers = preflight_headers(cors, unit.routes.iter().map(|r| r.method.as_str()));
+            let name = |header: &str| format!("method.response.header.{header}");
+            out.push((
+                format!("MethodOptions{}", self.names[&unit.path]),
+                ResourceKind::Method(Box::new(MethodProps {
+                    authorization_type: "NONE".to_owned(),
+                    authorizer_id: None,
+                    api_key_required: false,
+                    http_method: "OPTIONS".to_owned(),
+                    request_models: BTreeMap::new(),
+                    request_validator_id: None,
+                    integration: Integration {
+                        integration_http_method: None,
+                        kind: "MOCK".to_owned(),
+                        uri: None,
+                        request_templates: [(
+                            "application/json".to_owned(),
+                            "{\"statusCode\": 200}".to_owned(),
+                        )]
+                        .into(),
+                        integration_responses: vec![IntegrationResponse {
+                            status_code: "200".to_owned(),
+                            response_parameters: headers
+                                .iter()
+                                .map(|(header, value)| (name(header), format!("'{value}'")))
+                                .collect(),
+                        }],
+                    },
+                    method_responses: vec![MethodResponse {
+                        status_code: "200".to_owned(),
+                        response_parameters: headers
+                            .iter()
+                            .map(|(header, _)| (name(header), true))
+                            .collect(),
+                    }],
+                    resource_id: id_of(&unit.path),
+                    rest_api_id: self.rest_api(scope),
+                }))
+                .into(),
+            ));
+        }
+        out
+    }
+}
+
+/// The stage's method settings: stage-wide, then per route.
+fn method_settings(api: &RestApi) -> Vec<MethodSetting> {
+    let stage = api.stage_throttle.clone().unwrap_or_default();
+    let mut out = vec![MethodSetting {
+        http_method: "*".to_owned(),
+        resource_path: "/*".to_owned(),
+        metrics_enabled: false,
+        data_trace_enabled: false,
+        throttling_burst_limit: stage.burst_limit,
+        throttling_rate_limit: stage.rate_limit,
+    }];
+    for throttle in &api.route_throttles {
+        out.push(MethodSetting {
+            http_method: throttle.method.clone(),
+            resource_path: format!("/{}", throttle.resource_path.replace('/', "~1")),
+            metrics_enabled: false,
+            data_trace_enabled: false,
+            throttling_burst_limit: throttle.limits.burst_limit,
+            throttling_rate_limit: throttle.limits.rate_limit,
+        });
+    }
+    out
+}
