@@ -16,4 +16,5 @@ pub mod package;
 pub mod policy;
 pub mod project;
 pub mod routes;
+pub mod suggest;
 pub mod template;

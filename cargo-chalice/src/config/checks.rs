@@ -1,5 +1,5 @@
-//! The file's checks beyond its types: unknown keys,
-//! environment variables' values, and the line and column of a key.
+//! The file's checks beyond its types: unknown keys (with a "did you
+//! mean"), environment variables' values, and the line and column of a key.
 
 use super::{invalid, ConfigError};
 use serde_json::Value;
@@ -139,7 +139,8 @@ fn check_env_value(value: &Value) -> Result<(), (Option<String>, String)> {
 }
 
 /// Checks that every key is one the place it is in knows; an unknown key is
-/// named in full, with the line and column of its first occurrence.
+/// named in full, with the line and column of its first occurrence and the
+/// known key it was probably meant to be.
 pub(super) fn check_keys(path: &Path, text: &str, value: &Value) -> Result<(), ConfigError> {
     let unknown = |key: &str, full: String, allowed: &[&[&str]]| {
         let (line, column) = locate(text, key);
@@ -148,11 +149,18 @@ pub(super) fn check_keys(path: &Path, text: &str, value: &Value) -> Result<(), C
             .flat_map(|keys| keys.iter().copied())
             .collect();
         all.sort_unstable();
+        let suggestion = crate::suggest::closest(key, all.iter().copied())
+            .or_else(|| crate::suggest::completion(key, all.iter().copied()))
+            .map(|known| format!(" (did you mean `{known}`?)"))
+            .unwrap_or_default();
         ConfigError::Invalid {
             path: path.to_owned(),
             line,
             column,
-            message: format!("unknown key `{full}`; known keys here: {}", all.join(", ")),
+            message: format!(
+                "unknown key `{full}`{suggestion}; known keys here: {}",
+                all.join(", ")
+            ),
         }
     };
     let check = |object: &Value, prefix: &str, allowed: &[&[&str]]| -> Result<(), ConfigError> {
@@ -222,5 +230,33 @@ mod tests {
         );
         let err = load_text(r#"{"colour": 1}"#, "dev").unwrap_err();
         assert!(err.to_string().contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_suggests_the_known_one() {
+        // A typo, at the top level: the nearest key.
+        let err = load_text(r#"{"lambda_memroy_size": 256}"#, "dev").unwrap_err();
+        assert!(
+            err.to_string().contains(
+                "config.json:1:2: unknown key `lambda_memroy_size` (did you mean `lambda_memory_size`?); known keys here: "
+            ),
+            "{err}"
+        );
+        // A key cut short, in a stage's function: the only key it begins.
+        let err = load_text(
+            "{\"stages\": {\"prod\": {\"lambda_functions\": {\"api\": {\n  \"lambda_memory\": 256}}}}}",
+            "prod",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains(
+                "config.json:2:3: unknown key `stages.prod.lambda_functions.api.lambda_memory` (did you mean `lambda_memory_size`?)"
+            ),
+            "{err}"
+        );
+        // Nothing close: no guess, the known keys only.
+        let err = load_text(r#"{"colour": 1}"#, "dev").unwrap_err();
+        assert!(!err.to_string().contains("did you mean"), "{err}");
+        assert!(err.to_string().contains("known keys here: "), "{err}");
     }
 }
