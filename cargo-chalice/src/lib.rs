@@ -18,4 +18,5 @@ pub mod package;
 pub mod policy;
 pub mod project;
 pub mod routes;
+pub mod suggest;
 pub mod template;

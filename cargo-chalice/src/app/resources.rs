@@ -443,12 +443,8 @@ impl Declared {
         if self.resources.is_empty() {
             return format!(" (`{RESOURCES_PATH}` declares no resources)");
         }
-        let lower = target.to_ascii_lowercase();
-        if let Some(close) = self
-            .resources
-            .keys()
-            .min_by_key(|id| edit_distance(&id.to_ascii_lowercase(), &lower))
-            .filter(|id| edit_distance(&id.to_ascii_lowercase(), &lower) <= 2)
+        if let Some(close) =
+            crate::suggest::closest(target, self.resources.keys().map(String::as_str))
         {
             return format!(" (did you mean `{close}`?)");
         }
@@ -569,21 +565,6 @@ fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>>
     graph
         .keys()
         .find_map(|node| visit(node, graph, &mut Vec::new(), &mut done))
-}
-
-/// The Levenshtein distance between `a` and `b` (for "did you mean").
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 /// Whether `kind` looks like a resource type: `AWS::Service::Type`,
