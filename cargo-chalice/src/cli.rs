@@ -106,8 +106,14 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::New(args) => Ok(crate::new::run(&args)?),
         Command::GenPolicy(args) => {
-            let outcome = crate::policy::policy_for_stage(&cli.project_dir, &args.stage)?;
-            let (document, warnings) = crate::policy::render(&outcome);
+            let app = crate::routes::load(&cli.project_dir, &args.stage)?;
+            let Some(outcome) = &app.policy else {
+                anyhow::bail!(
+                    "stage `{}` uses an existing role (`manage_iam_role` is false): chalice-rs writes no policy for it",
+                    app.stage
+                );
+            };
+            let (document, warnings) = crate::policy::render(outcome);
             print!("{document}");
             for warning in warnings {
                 eprintln!("warning: {warning}");
@@ -120,8 +126,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Url(args) => Ok(crate::deploy::commands::url(&cli.project_dir, &args)?),
         Command::Logs(args) => Ok(crate::deploy::commands::logs(&cli.project_dir, &args)?),
         Command::Routes(args) => {
-            let manifest = crate::routes::load(&cli.project_dir, &args.stage)?;
-            print!("{}", crate::routes::table(&manifest));
+            let app = crate::routes::load(&cli.project_dir, &args.stage)?;
+            print!("{}", crate::routes::table(&app));
             Ok(())
         }
         Command::Build(args) => {

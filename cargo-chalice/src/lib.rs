@@ -6,6 +6,7 @@ pub mod app;
 pub mod app_manifest;
 pub mod artifact;
 pub mod aws;
+pub mod build;
 pub mod bundle;
 pub mod cfn;
 pub mod cli;

@@ -7,8 +7,8 @@
 //! are not rewritten.
 
 use crate::app::{App, AppError};
-use crate::app_manifest::{self, AppManifestError};
-use crate::artifact::{self, Arch, ArtifactError, BuildOptions};
+use crate::artifact::Arch;
+use crate::build::{self, BuildError, Target};
 use crate::bundle::{self, BundleError};
 use crate::config::{self, ConfigError, StageConfig};
 use crate::project::{Project, ProjectError};
@@ -68,12 +68,9 @@ pub enum PackageError {
     /// `.chalice/config.json` is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// The build failed.
+    /// The build failed, or its manifest cannot be read.
     #[error(transparent)]
-    Artifact(#[from] ArtifactError),
-    /// The manifest cannot be read from the artifact.
-    #[error(transparent)]
-    Manifest(#[from] AppManifestError),
+    Build(#[from] BuildError),
     /// The zip cannot be written.
     #[error(transparent)]
     Bundle(#[from] BundleError),
@@ -83,16 +80,6 @@ pub enum PackageError {
     /// The app cannot be resolved: what AWS would refuse.
     #[error(transparent)]
     App(#[from] AppError),
-    /// The artifact is not for the architecture asked for.
-    #[error("{path} is not a Linux {expected} executable (found {found}); was it built by another tool?")]
-    WrongArch {
-        /// The binary.
-        path: PathBuf,
-        /// The architecture asked for.
-        expected: Arch,
-        /// What the binary is.
-        found: String,
-    },
     /// OUT_DIR cannot be created.
     #[error("cannot create {path}: {source}")]
     OutDir {
@@ -114,34 +101,8 @@ pub fn package(options: &PackageOptions) -> Result<PackageOutput, PackageError> 
     let project = Project::discover(&options.project_dir)?;
     let config = config::load(&project.dir, &options.stage, &project.package)?;
     let arch = resolve_arch(options.arch, &config);
-    let built = artifact::build(
-        &project,
-        &BuildOptions {
-            arch,
-            progress: true,
-        },
-    )?;
-    let app = app_manifest::read(&built.binary)?;
-    if app.arch != Some(arch) {
-        return Err(PackageError::WrongArch {
-            path: built.binary,
-            expected: arch,
-            found: app
-                .arch
-                .map_or_else(|| "another architecture".to_owned(), |a| a.to_string()),
-        });
-    }
-    let mut manifest = app.manifest;
-    if manifest.routes.iter().any(|route| route.model.is_some()) {
-        // The schemas are computed by running the app: the Lambda build when
-        // it runs here, else a build for this machine.
-        let runnable = if arch.runs_here() {
-            built.binary.clone()
-        } else {
-            project.build_host()?
-        };
-        manifest.models = app_manifest::models_by_running(&runnable, &manifest)?;
-    }
+    let built = build::build(&project, Target::Lambda(arch), true)?;
+    let manifest = built.manifest;
     write_package(
         &built.binary,
         manifest,
@@ -211,14 +172,7 @@ pub fn build(
     let project = Project::discover(project_dir)?;
     let config = config::load(&project.dir, stage, &project.package)?;
     let arch = resolve_arch(arch, &config);
-    let built = artifact::build(
-        &project,
-        &BuildOptions {
-            arch,
-            progress: true,
-        },
-    )?;
-    let app = app_manifest::read(&built.binary)?;
+    let built = build::build(&project, Target::Lambda(arch), true)?;
     let dir = project
         .target_dir
         .join("chalice")
@@ -233,7 +187,7 @@ pub fn build(
         binary: built.binary,
         arch,
         zip,
-        manifest: app.manifest,
+        manifest: built.manifest,
     })
 }
 

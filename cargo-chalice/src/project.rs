@@ -33,6 +33,19 @@ pub enum ProjectError {
     },
 }
 
+/// Cargo settings of host builds: the dev profile, with dependencies (and
+/// the runtime, a workspace member in this repository) optimised, so that an
+/// app served locally is not slowed by debug builds of serde, hyper and
+/// tokio, while the app's own crate rebuilds quickly.
+pub const HOST_PROFILE: &[&str] = &[
+    "profile.dev.package.\"*\".opt-level=2",
+    "profile.dev.package.\"*\".debug-assertions=false",
+    "profile.dev.package.\"*\".overflow-checks=false",
+    "profile.dev.package.chalice-rs-runtime.opt-level=2",
+    "profile.dev.package.chalice-rs-runtime.debug-assertions=false",
+    "profile.dev.package.chalice-rs-runtime.overflow-checks=false",
+];
+
 /// A chalice-rs app's Cargo package.
 #[derive(Debug, Clone)]
 pub struct Project {
@@ -123,10 +136,22 @@ impl Project {
         path
     }
 
-    /// Builds the binary for the host (debug profile) and returns its path.
+    /// The `cargo build` command of the host build: the dev profile with the
+    /// dependencies optimised ([`HOST_PROFILE`]), the one host profile that
+    /// `local`, `routes`, `gen-policy` and the models' schemas share.
+    pub fn host_build_command(&self) -> Command {
+        let mut command = self.cargo_build(None, false);
+        for setting in HOST_PROFILE {
+            command.arg("--config").arg(setting);
+        }
+        command
+    }
+
+    /// Builds the binary for the host ([`Project::host_build_command`]) and
+    /// returns its path.
     pub fn build_host(&self) -> Result<PathBuf, ProjectError> {
         let status = self
-            .cargo_build(None, false)
+            .host_build_command()
             .status()
             .map_err(ProjectError::Spawn)?;
         if !status.success() {

@@ -1,12 +1,12 @@
-//! `cargo chalice routes`: the route table from the app's manifest.
+//! `cargo chalice routes`: the route table of the resolved app.
 //!
-//! The manifest is read from a host build of the app (debug profile), the
-//! same section the Lambda artifact carries; no user code runs.
+//! The app is built for the host ([`crate::build`]) and resolved
+//! ([`crate::app`]) as `package` and `local` resolve it.
 
-use crate::app_manifest::{self, AppManifestError};
+use crate::app::{App, AppError};
+use crate::build::{self, BuildError, Target};
 use crate::config::{self, ConfigError};
 use crate::project::{Project, ProjectError};
-use chalice_rs_runtime::manifest::Manifest;
 use std::path::Path;
 
 /// Why the routes cannot be listed.
@@ -18,18 +18,21 @@ pub enum RoutesError {
     /// `.chalice/config.json` is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// The manifest cannot be read.
+    /// The app cannot be built or its manifest read.
     #[error(transparent)]
-    Manifest(#[from] AppManifestError),
+    Build(#[from] BuildError),
+    /// The app cannot be resolved (what `package` and `local` refuse too).
+    #[error(transparent)]
+    App(#[from] AppError),
 }
 
-/// Builds the app for the host and reads its manifest.
-pub fn load(project_dir: &Path, stage: &str) -> Result<Manifest, RoutesError> {
+/// Builds the app for the host and resolves it in `stage`: what `routes`
+/// and `gen-policy` read.
+pub fn load(project_dir: &Path, stage: &str) -> Result<App, RoutesError> {
     let project = Project::discover(project_dir)?;
-    // Validates the stage, as every command does.
-    config::load(&project.dir, stage, &project.package)?;
-    let binary = project.build_host()?;
-    Ok(app_manifest::read(&binary)?.manifest)
+    let config = config::load(&project.dir, stage, &project.package)?;
+    let built = build::build(&project, Target::Host, false)?;
+    Ok(App::resolve(built.manifest, config)?)
 }
 
 /// What protects a route: `NONE`, `API key`, the authorizer, or both.
@@ -42,11 +45,12 @@ pub fn authorization(route: &chalice_rs_runtime::manifest::Route) -> String {
     }
 }
 
-/// The route table: one line per method, columns aligned.
-pub fn table(manifest: &Manifest) -> String {
+/// The route table of the app: one line per method, columns aligned.
+pub fn table(app: &App) -> String {
+    let routes = app.rest_api.as_ref().map_or(&[][..], |api| &api.routes);
     let header = ["METHOD", "PATH", "HANDLER", "AUTHORIZATION"].map(str::to_owned);
     let mut rows = vec![header];
-    for route in &manifest.routes {
+    for route in routes {
         rows.push([
             route.method.clone(),
             route.resource_path.clone(),
@@ -86,9 +90,15 @@ mod tests {
             r#"{"kind":"route","handler":"index","module":"app","file":"src/main.rs","line":1,"path":"/","resource_path":"/","methods":["GET"]}"#,
             r#"{"kind":"route","handler":"item","module":"app","file":"src/main.rs","line":2,"path":"/items/<id>","resource_path":"/items/{id}","methods":["DELETE"],"api_key_required":true}"#,
         ];
-        let manifest = Manifest::from_fragments(fragments.iter().map(|f| f.as_bytes())).unwrap();
+        let manifest = chalice_rs_runtime::manifest::Manifest::from_fragments(
+            fragments.iter().map(|f| f.as_bytes()),
+        )
+        .unwrap();
+        let dir = std::env::temp_dir().join("chalice-routes-test-no-config");
+        let config = crate::config::load(&dir, "dev", "app").unwrap();
+        let app = App::resolve(manifest, config).unwrap();
         assert_eq!(
-            table(&manifest),
+            table(&app),
             "METHOD  PATH         HANDLER     AUTHORIZATION\n\
              GET     /            app::index  NONE\n\
              DELETE  /items/{id}  app::item   API key\n"

@@ -314,7 +314,8 @@ fn resource_id(resource_path: &str) -> String {
     format!("{:06x}", hash & 0xff_ffff)
 }
 
-/// The responses API Gateway itself answers with (DESIGN.md §6).
+/// The responses API Gateway itself answers with (before or instead of the
+/// function), as the deployed API sends them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum GatewayResponse {

@@ -81,6 +81,9 @@ pub struct App {
     pub rest_api: Option<RestApi>,
     /// The functions' role.
     pub role: Role,
+    /// The role's policy: its source, the SDK calls found in the sources and
+    /// what the generated policy cannot grant (`None` for an existing role).
+    pub policy: Option<crate::policy::PolicyOutcome>,
     /// What the generated IAM policy cannot grant (for `package` and `deploy`
     /// to warn about).
     pub policy_warnings: Vec<String>,
@@ -148,7 +151,8 @@ impl App {
             functions,
             rest_api,
             role: role.role,
-            policy_warnings: role.warnings,
+            policy_warnings: role::warnings(role.policy.as_ref()),
+            policy: role.policy,
             resources,
             manifest,
             config,

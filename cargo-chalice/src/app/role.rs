@@ -4,6 +4,7 @@
 
 use super::AppError;
 use crate::config::{FunctionConfig, StageConfig};
+use crate::policy::{policy_for, PolicyError, PolicyOutcome};
 use serde_json::Value;
 
 /// The functions' role.
@@ -26,14 +27,15 @@ pub enum Role {
     },
 }
 
-/// The role and what the generated policy could not grant.
+/// The role and the policy outcome (its source, the calls found, what the
+/// generated policy cannot grant).
 pub(super) struct Resolved {
     pub role: Role,
-    pub warnings: Vec<String>,
+    pub policy: Option<PolicyOutcome>,
 }
 
 /// Resolves the role from the API function's settings (the role's settings
-/// are the app's, as in Chalice).
+/// are the app's, as in Chalice): the sources are scanned here, once.
 pub(super) fn resolve(config: &StageConfig, f: &FunctionConfig) -> Result<Resolved, AppError> {
     if !f.manage_iam_role {
         let Some(arn) = f.iam_role_arn.clone() else {
@@ -43,43 +45,54 @@ pub(super) fn resolve(config: &StageConfig, f: &FunctionConfig) -> Result<Resolv
         };
         return Ok(Resolved {
             role: Role::Existing { arn },
-            warnings: Vec::new(),
+            policy: None,
         });
     }
-    let mut warnings = Vec::new();
-    let policy = match &f.iam_policy_file {
-        Some(file) => Some(read_policy(config, file)?),
-        None if f.autogen_policy => {
-            match crate::policy::policy_for(&config.project_dir, f) {
-                Ok(outcome) => {
-                    warnings = outcome
-                        .unmapped
-                        .iter()
-                        .map(|call| format!("the generated IAM policy does not grant {call}; grant it with iam_policy_file"))
-                        .collect();
-                    outcome.document
-                }
-                // A manifest without sources (generated test apps).
-                Err(crate::policy::PolicyError::NoSources { .. }) => None,
-                Err(error) => return Err(AppError::GeneratedPolicy(Box::new(error))),
-            }
+    let outcome = match &f.iam_policy_file {
+        Some(file) => {
+            // Read with the same checks, and the file named in the error.
+            read_policy(config, file)?;
+            Some(
+                policy_for(&config.project_dir, f)
+                    .map_err(|e| AppError::GeneratedPolicy(Box::new(e)))?,
+            )
         }
-        None => None,
+        None => match policy_for(&config.project_dir, f) {
+            Ok(outcome) => Some(outcome),
+            // A manifest without sources (generated test apps).
+            Err(PolicyError::NoSources { .. }) => None,
+            Err(error) => return Err(AppError::GeneratedPolicy(Box::new(error))),
+        },
     };
     Ok(Resolved {
         role: Role::Managed {
-            policy,
+            policy: outcome.as_ref().and_then(|o| o.document.clone()),
             xray: f.xray,
             vpc: !f.subnet_ids.is_empty() || !f.security_group_ids.is_empty(),
         },
-        warnings,
+        policy: outcome,
     })
+}
+
+/// What `package` and `deploy` warn about: the calls the generated policy
+/// cannot grant.
+pub fn warnings(outcome: Option<&PolicyOutcome>) -> Vec<String> {
+    outcome
+        .map(|o| {
+            o.unmapped
+                .iter()
+                .map(|call| {
+                    format!("the generated IAM policy does not grant {call}; grant it with iam_policy_file")
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Reads a policy file of the stage (relative to `.chalice/`), with the
 /// checks `gen-policy` applies.
 pub(super) fn read_policy(config: &StageConfig, file: &str) -> Result<Value, AppError> {
-    use crate::policy::{read_policy_file, PolicyError};
+    use crate::policy::read_policy_file;
     let path = config.project_dir.join(".chalice").join(file);
     read_policy_file(&path).map_err(|error| {
         let message = match error {

@@ -1,5 +1,5 @@
 //! What the stage checks between routing and the integration, in the order
-//! the deployed API applies it (DESIGN.md §6): the resource policy on the
+//! the deployed API applies it (see ARCHITECTURE.md): the resource policy on the
 //! caller's address, the route's throttling, the route's authorizer, the
 //! API key and its usage plan, then the request body against the route's
 //! request model. Each refusal is a gateway response,

@@ -129,16 +129,8 @@ pub enum LocalError {
     NothingToServe,
 }
 
-/// Cargo settings of the local build: the dev profile, with dependencies
-/// (and the runtime, a workspace member in this repository) optimised.
-pub const DEPENDENCY_PROFILE: &[&str] = &[
-    "profile.dev.package.\"*\".opt-level=2",
-    "profile.dev.package.\"*\".debug-assertions=false",
-    "profile.dev.package.\"*\".overflow-checks=false",
-    "profile.dev.package.chalice-rs-runtime.opt-level=2",
-    "profile.dev.package.chalice-rs-runtime.debug-assertions=false",
-    "profile.dev.package.chalice-rs-runtime.overflow-checks=false",
-];
+/// The host build's settings (see [`crate::project::HOST_PROFILE`]).
+pub use crate::project::HOST_PROFILE as DEPENDENCY_PROFILE;
 
 /// Runs the local server for the project in `project_dir` until Ctrl-C.
 pub fn run(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
@@ -424,13 +416,8 @@ impl Loader {
 
     /// Runs `cargo build` for the host and copies the binary aside.
     async fn build(&mut self) -> Result<PathBuf, LocalError> {
-        let mut command = tokio::process::Command::from(self.project.cargo_build(None, false));
-        // The app's own crate stays unoptimised (quick incremental rebuilds);
-        // its dependencies and the runtime are optimised once, so that serving
-        // is not slowed by debug builds of serde, hyper and tokio.
-        for setting in DEPENDENCY_PROFILE {
-            command.arg("--config").arg(setting);
-        }
+        // The pipeline's host build, run here so that a reload can cancel it.
+        let mut command = tokio::process::Command::from(self.project.host_build_command());
         command.kill_on_drop(true);
         let status = command.status().await.map_err(LocalError::Cargo)?;
         if !status.success() {
@@ -504,13 +491,13 @@ fn function_spec(
     })
 }
 
-/// Runs `binary --manifest` and parses its output.
+/// Reads the manifest of the host build `binary` (see [`crate::build`]).
 async fn read_manifest(binary: &Path) -> Result<Manifest, LocalError> {
     let path = binary.to_owned();
-    let printed = tokio::task::spawn_blocking(move || crate::app_manifest::by_running(&path))
+    let read = tokio::task::spawn_blocking(move || crate::build::manifest_of_runnable(&path))
         .await
         .map_err(|e| LocalError::Io(std::io::Error::other(e)))?;
-    printed.map_err(|error| LocalError::Manifest {
+    read.map_err(|error| LocalError::Manifest {
         binary: binary.to_owned(),
         message: match error {
             crate::app_manifest::AppManifestError::Run { message, .. } => message,
