@@ -17,7 +17,9 @@ pub mod rest_api;
 pub mod role;
 
 use crate::config::{EnvValue, FunctionConfig, StageConfig};
-use chalice_rs_runtime::manifest::{Manifest, APP_CORS_ENV};
+use chalice_rs_runtime::manifest::Manifest;
+#[cfg(test)]
+use chalice_rs_runtime::manifest::APP_CORS_ENV;
 use function::{Function, Trigger};
 use resources::{Declared, ResourcesError};
 use rest_api::RestApi;
@@ -245,4 +247,124 @@ fn function(
         settings,
         environment,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A manifest of `routes`: `(method, path, cors)`.
+    fn manifest(routes: &[(&str, &str, Option<&str>)]) -> Manifest {
+        let routes: Vec<_> = routes
+            .iter()
+            .enumerate()
+            .map(|(line, (method, path, origin))| {
+                let mut route = json!({
+                    "resource_path": path, "path": path, "method": method,
+                    "handler": format!("h{line}"), "module": "app", "file": "src/main.rs",
+                    "line": line + 1, "content_types": ["application/json"],
+                    "api_key_required": false,
+                });
+                if let Some(origin) = origin {
+                    route["cors"] = json!({"allow_origin": origin, "allow_headers": [],
+                        "expose_headers": [], "allow_credentials": false});
+                }
+                route
+            })
+            .collect();
+        serde_json::from_value(json!({
+            "version": chalice_rs_runtime::manifest::MANIFEST_VERSION, "routes": routes,
+        }))
+        .expect("manifest")
+    }
+
+    /// The stage `dev` of a project whose config is `config`.
+    fn config(config: &str) -> (tempfile::TempDir, StageConfig) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join(".chalice")).expect(".chalice");
+        std::fs::write(dir.path().join(".chalice/config.json"), config).expect("config");
+        let stage = crate::config::load(dir.path(), "dev", "app").expect("config");
+        (dir, stage)
+    }
+
+    fn refusal(routes: &[(&str, &str, Option<&str>)], config_text: &str) -> String {
+        let (_dir, stage) = config(config_text);
+        App::resolve(manifest(routes), stage)
+            .expect_err("refused")
+            .to_string()
+    }
+
+    // The drifts `local` once served and `package` refused: both read the
+    // app through `App::resolve`, so they now refuse them with one message.
+    #[test]
+    fn routes_of_one_resource_with_different_cors_are_refused() {
+        let message = refusal(
+            &[("GET", "/a", Some("https://x")), ("PUT", "/a", Some("*"))],
+            r#"{"app_name": "app", "autogen_policy": false}"#,
+        );
+        assert!(
+            message.starts_with("`/a` has routes with different CORS settings (src/main.rs:1")
+                && message.contains("one preflight per resource"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_options_route_on_a_cors_resource_is_refused() {
+        let message = refusal(
+            &[("GET", "/a", Some("*")), ("OPTIONS", "/a", None)],
+            r#"{"app_name": "app", "autogen_policy": false}"#,
+        );
+        assert!(
+            message.starts_with("`/a` routes OPTIONS (")
+                && message.contains("the CORS preflight is the OPTIONS method"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_private_endpoint_without_a_resource_policy_is_refused() {
+        let message = refusal(
+            &[("GET", "/", None)],
+            r#"{"app_name": "app", "autogen_policy": false, "api_gateway_endpoint_type": "PRIVATE"}"#,
+        );
+        assert!(
+            message.contains("PRIVATE but no `resource_policy`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn functions_are_named_once_for_the_template_and_local() {
+        let (_dir, stage) = config(
+            r#"{"app_name": "shop", "autogen_policy": false, "cors": true,
+                "environment_variables": {"A": "1"}}"#,
+        );
+        let app = App::resolve(manifest(&[("GET", "/", None)]), stage).expect("app");
+        let api = app.api_function().expect("api function");
+        assert_eq!(api.function_name, "shop-dev");
+        assert_eq!(api.log_group_name(), "/aws/lambda/shop-dev");
+        assert_eq!(api.handler, "api");
+        // The config's variables and the app-wide CORS, for both readers.
+        assert_eq!(api.environment["A"], EnvValue::Literal("1".to_owned()));
+        assert!(api.environment.contains_key(APP_CORS_ENV));
+        let long = "x".repeat(61);
+        let (_dir, stage) = config(&format!(
+            r#"{{"app_name": "{long}", "autogen_policy": false}}"#
+        ));
+        let message = App::resolve(manifest(&[("GET", "/", None)]), stage)
+            .expect_err("too long")
+            .to_string();
+        assert!(message.contains("Lambda allows 64"), "{message}");
+    }
+
+    #[test]
+    fn an_app_without_functions_is_refused_with_what_to_add() {
+        let (_dir, stage) = config(r#"{"app_name": "app"}"#);
+        let message = App::resolve(manifest(&[]), stage)
+            .expect_err("nothing")
+            .to_string();
+        assert!(message.contains("add a `#[route]` handler"), "{message}");
+    }
 }
