@@ -104,10 +104,7 @@ pub struct DeployOutcome {
     pub changed: bool,
 }
 
-/// The stack name of a stage.
-pub fn stack_name(app_name: &str, stage: &str) -> String {
-    format!("{app_name}-{stage}")
-}
+pub use crate::app::names::stack_name;
 
 /// Runs `future` on a fresh single-threaded runtime.
 pub fn block_on<T>(future: impl Future<Output = Result<T, DeployError>>) -> Result<T, DeployError> {
