@@ -230,9 +230,6 @@ fn function(
     if let Some((variable, json)) = config.cors_environment() {
         environment.insert(variable, EnvValue::Literal(json));
     }
-    debug_assert!(environment
-        .keys()
-        .all(|k| k != APP_CORS_ENV || config.cors.is_some()));
     Ok(Function {
         name: name.to_owned(),
         function_name,
