@@ -446,6 +446,64 @@ mod tests {
         );
     }
 
+    /// The wire format, key for key: a field renamed or retyped here changes
+    /// what tools built against an earlier version read, so it must fail
+    /// this test (and bump `MANIFEST_VERSION` if its meaning changes).
+    #[test]
+    fn the_wire_format_is_pinned() {
+        let route = serde_json::to_value(Fragment::Route(full_route())).unwrap();
+        assert_eq!(
+            route,
+            serde_json::json!({
+                "kind": "route", "handler": "item", "module": "app::items",
+                "file": "src/items.rs", "line": 42, "path": "/items/<id>",
+                "resource_path": "/items/{id}", "methods": ["GET", "PUT"],
+                "content_types": ["text/plain"], "api_key_required": true,
+                "authorizer": "bearer",
+                "cors": {
+                    "allow_origin": "https://example.com", "allow_headers": ["X-In"],
+                    "expose_headers": ["X-Out"], "max_age": 600, "allow_credentials": true,
+                },
+                "model": "NewItem",
+            })
+        );
+        let kinds = [
+            (
+                AuthorizerKind::Token {
+                    header: "Authorization".into(),
+                    validation_expression: Some("^B .+$".into()),
+                },
+                serde_json::json!({
+                    "type": "token", "header": "Authorization", "validation_expression": "^B .+$",
+                }),
+            ),
+            (
+                AuthorizerKind::Request {
+                    identity_sources: vec!["stageVariables.env".into()],
+                },
+                serde_json::json!({"type": "request", "identity_sources": ["stageVariables.env"]}),
+            ),
+            (
+                AuthorizerKind::CognitoUserPools {
+                    provider_arns: vec!["arn".into()],
+                    header: "Authorization".into(),
+                },
+                serde_json::json!({
+                    "type": "cognito_user_pools", "provider_arns": ["arn"], "header": "Authorization",
+                }),
+            ),
+        ];
+        for (kind, json) in kinds {
+            assert_eq!(
+                serde_json::to_value(Fragment::Authorizer(authorizer(kind))).unwrap(),
+                serde_json::json!({
+                    "kind": "authorizer", "name": "bearer", "module": "app::auth",
+                    "file": "src/auth.rs", "line": 7, "authorizer": json, "ttl_seconds": 60,
+                })
+            );
+        }
+    }
+
     /// The shape of the JSON the tools of earlier builds read: the tag, the
     /// key names and the defaults of the optional fields.
     #[test]
