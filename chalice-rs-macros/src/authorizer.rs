@@ -5,6 +5,7 @@
 use crate::diagnostics::Errors;
 use crate::fragment;
 use crate::options::{self, KeyValue};
+use chalice_rs_manifest::{Authorizer, AuthorizerKind, Fragment};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::parse::{Parse, ParseStream, Parser};
@@ -46,7 +47,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             Punctuated::new()
         }
     };
-    let kind = lambda_kind(&options, &mut errors);
+    let (kind, ttl) = lambda_kind(&options, &mut errors);
     if function.sig.inputs.len() != 1 {
         errors.push(syn::Error::new(
             function.sig.inputs.span(),
@@ -56,14 +57,8 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     if let Err(compile_errors) = errors.finish() {
         return quote! { #function #compile_errors };
     }
-    let (kind, ttl) = kind.unwrap_or_default();
     let name = function.sig.ident.clone();
-    let fields = serde_json::json!({
-        "kind": "authorizer",
-        "name": name.to_string(),
-        "authorizer": kind,
-        "ttl_seconds": ttl,
-    });
+    let fragment = authorizer_fragment(&name, kind, ttl);
     let implementation = format_ident!("__chalice_authorizer_impl_{}", name);
     let wrapper = format_ident!("__chalice_authorizer_wrapper_{}", name);
     let mut renamed = function.clone();
@@ -86,7 +81,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let definition = define(
         &name,
         &function.vis,
-        &fields,
+        &fragment,
         quote! { ::core::option::Option::Some(#wrapper) },
     );
     quote! {
@@ -97,14 +92,27 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
+/// The fragment of the authorizer `name` (module, file and line are the
+/// compiler's, filled in by `fragment::embed`).
+fn authorizer_fragment(name: &Ident, kind: AuthorizerKind, ttl_seconds: u32) -> Fragment {
+    Fragment::Authorizer(Authorizer {
+        name: name.to_string(),
+        module: String::new(),
+        file: String::new(),
+        line: 0,
+        kind,
+        ttl_seconds,
+    })
+}
+
 /// The const `name` and the registration of its fragment.
 fn define(
     name: &Ident,
     vis: &syn::Visibility,
-    fields: &serde_json::Value,
+    fragment: &Fragment,
     handler: TokenStream,
 ) -> TokenStream {
-    let embedded = fragment::embed(fields);
+    let embedded = fragment::embed(fragment);
     let name_text = name.to_string();
     let doc = format!(
         "The `{name_text}` authorizer: name it in `#[route(.., authorizer = {name_text})]`."
@@ -131,7 +139,7 @@ fn define(
 fn lambda_kind(
     options: &Punctuated<KeyValue, Token![,]>,
     errors: &mut Errors,
-) -> Option<(serde_json::Value, u32)> {
+) -> (AuthorizerKind, u32) {
     let mut seen = Vec::new();
     let mut request = false;
     let mut header = None;
@@ -218,10 +226,12 @@ fn lambda_kind(
                 "a cached REQUEST authorizer needs identity sources: `headers = [..]`, `query = [..]` or `stage_variables = [..]` (or `ttl = 0`)",
             ));
         }
-        Some((
-            serde_json::json!({"type": "request", "identity_sources": sources}),
+        (
+            AuthorizerKind::Request {
+                identity_sources: sources,
+            },
             ttl,
-        ))
+        )
     } else {
         for key in request_only {
             errors.push(syn::Error::new(
@@ -229,14 +239,11 @@ fn lambda_kind(
                 format!("`{key}` is for REQUEST authorizers: add `kind = request`"),
             ));
         }
-        let mut kind = serde_json::json!({
-            "type": "token",
-            "header": header.unwrap_or_else(|| "Authorization".to_owned()),
-        });
-        if let Some(validation) = validation {
-            kind["validation_expression"] = serde_json::Value::from(validation);
-        }
-        Some((kind, ttl))
+        let kind = AuthorizerKind::Token {
+            header: header.unwrap_or_else(|| "Authorization".to_owned()),
+            validation_expression: validation,
+        };
+        (kind, ttl)
     }
 }
 
@@ -323,16 +330,15 @@ pub fn expand_cognito(input: TokenStream) -> TokenStream {
     if let Err(compile_errors) = errors.finish() {
         return compile_errors;
     }
-    let fields = serde_json::json!({
-        "kind": "authorizer",
-        "name": input.name.to_string(),
-        "authorizer": {"type": "cognito_user_pools", "provider_arns": provider_arns, "header": header},
-        "ttl_seconds": ttl,
-    });
+    let kind = AuthorizerKind::CognitoUserPools {
+        provider_arns,
+        header,
+    };
+    let fragment = authorizer_fragment(&input.name, kind, ttl);
     define(
         &input.name,
         &input.vis,
-        &fields,
+        &fragment,
         quote! { ::core::option::Option::None },
     )
 }

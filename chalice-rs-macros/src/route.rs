@@ -5,6 +5,7 @@ use crate::diagnostics::Errors;
 use crate::fragment;
 use crate::options::{self, KeyValue};
 use crate::path::RoutePath;
+use chalice_rs_manifest::{Cors, Fragment, RouteFragment};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
@@ -71,7 +72,7 @@ struct Route {
     name: Option<String>,
     api_key_required: bool,
     authorizer: Option<AuthorizerChoice>,
-    cors: Option<serde_json::Value>,
+    cors: Option<Cors>,
     /// `validate = true`, with the key's span.
     validate: Option<Span>,
 }
@@ -159,7 +160,7 @@ fn check_attr(attr: RouteAttr, errors: &mut Errors) -> Option<Route> {
         methods.push("GET".to_owned());
     }
     if content_types.is_empty() && !seen.iter().any(|k| k == "content_types") {
-        content_types.push("application/json".to_owned());
+        content_types = chalice_rs_manifest::default_content_types();
     }
     Some(Route {
         path: attr.path,
@@ -243,8 +244,14 @@ fn parse_authorizer(value: &Expr, errors: &mut Errors) -> Option<AuthorizerChoic
     })
 }
 
-fn parse_cors(value: &Expr, errors: &mut Errors) -> Option<serde_json::Value> {
-    let mut cors = serde_json::json!({ "allow_origin": "*" });
+fn parse_cors(value: &Expr, errors: &mut Errors) -> Option<Cors> {
+    let mut cors = Cors {
+        allow_origin: "*".to_owned(),
+        allow_headers: Vec::new(),
+        expose_headers: Vec::new(),
+        max_age: None,
+        allow_credentials: false,
+    };
     match value {
         Expr::Lit(syn::ExprLit {
             lit: Lit::Bool(b), ..
@@ -259,19 +266,36 @@ fn parse_cors(value: &Expr, errors: &mut Errors) -> Option<serde_json::Value> {
                     continue;
                 }
                 let value = &field.expr;
-                let entry = match key.to_string().as_str() {
-                    "allow_origin" => options::string(value, "expected an origin string", errors)
-                        .map(serde_json::Value::from),
-                    "allow_headers" | "expose_headers" => Some(serde_json::Value::from(
-                        options::strings(value, "expected a list of header names", errors),
-                    )),
+                match key.to_string().as_str() {
+                    "allow_origin" => {
+                        if let Some(origin) =
+                            options::string(value, "expected an origin string", errors)
+                        {
+                            cors.allow_origin = origin;
+                        }
+                    }
+                    "allow_headers" => {
+                        cors.allow_headers =
+                            options::strings(value, "expected a list of header names", errors);
+                    }
+                    "expose_headers" => {
+                        cors.expose_headers =
+                            options::strings(value, "expected a list of header names", errors);
+                    }
                     "max_age" => {
-                        options::integer(value, 0..=86400, "expected seconds (0 to 86400)", errors)
-                            .map(serde_json::Value::from)
+                        cors.max_age = options::integer(
+                            value,
+                            0..=86400,
+                            "expected seconds (0 to 86400)",
+                            errors,
+                        );
                     }
                     "allow_credentials" => {
-                        options::boolean(value, "expected `true` or `false`", errors)
-                            .map(serde_json::Value::from)
+                        if let Some(allow) =
+                            options::boolean(value, "expected `true` or `false`", errors)
+                        {
+                            cors.allow_credentials = allow;
+                        }
                     }
                     other => {
                         errors.push(syn::Error::new(
@@ -281,11 +305,7 @@ fn parse_cors(value: &Expr, errors: &mut Errors) -> Option<serde_json::Value> {
                                 CORS_FIELDS.join(", ")
                             ),
                         ));
-                        None
                     }
-                };
-                if let Some(entry) = entry {
-                    cors[key.to_string()] = entry;
                 }
             }
             Some(cors)
@@ -505,25 +525,22 @@ fn generate(
     let ident = &function.sig.ident;
     let handler_name = route.name.clone().unwrap_or_else(|| ident.to_string());
     let resource_path = route.route_path.resource_path();
-    let mut fields = serde_json::json!({
-        "kind": "route",
-        "handler": handler_name,
-        "path": route.path.value(),
-        "resource_path": resource_path,
-        "methods": route.methods,
-        "content_types": route.content_types,
-        "api_key_required": route.api_key_required,
+    // Module, file and line are the compiler's, filled in by `fragment::embed`.
+    let fragment = Fragment::Route(RouteFragment {
+        handler: handler_name,
+        module: String::new(),
+        file: String::new(),
+        line: 0,
+        path: route.path.value(),
+        resource_path: resource_path.clone(),
+        methods: route.methods.clone(),
+        content_types: route.content_types.clone(),
+        api_key_required: route.api_key_required,
+        authorizer: route.authorizer.as_ref().map(|a| a.name.clone()),
+        cors: route.cors.clone(),
+        model: model.map(|m| m.name.clone()),
     });
-    if let Some(authorizer) = &route.authorizer {
-        fields["authorizer"] = serde_json::Value::from(authorizer.name.clone());
-    }
-    if let Some(cors) = &route.cors {
-        fields["cors"] = cors.clone();
-    }
-    if let Some(model) = model {
-        fields["model"] = serde_json::Value::from(model.name.clone());
-    }
-    let embedded = fragment::embed(&fields);
+    let embedded = fragment::embed(&fragment);
     // The model's schema is computed when the manifest is printed; a type
     // that is not `JsonSchema` is an error at the type.
     let model_registration = model.map(|model| {

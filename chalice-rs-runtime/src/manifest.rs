@@ -6,165 +6,26 @@
 //! manifest in manifest mode; neither runs user code. [`Manifest::from_fragments`]
 //! turns the fragments into the sorted, validated [`Manifest`], the one contract
 //! between an app and `cargo-chalice`.
+//!
+//! The fragment types ([`Fragment`], [`RouteFragment`], [`Authorizer`],
+//! [`Cors`], ...) are defined once in the `chalice-rs-manifest` crate, which
+//! the macros that write the fragments use too, and are re-exported here.
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Version of the manifest format; bumped when a field changes meaning.
-pub const MANIFEST_VERSION: u32 = 1;
-
-/// The name of the link section holding the fragments (ELF; Mach-O uses `__DATA,__chalice`).
-pub const SECTION_NAME: &str = "chalice_manifest";
-
-/// What one attribute in the user's code registers, as embedded in the binary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Fragment {
-    /// A `#[route]` attribute: one handler for one path and one or more methods.
-    Route(RouteFragment),
-    /// An `#[authorizer]` function or a `cognito_authorizer!`.
-    Authorizer(Authorizer),
-}
-
-impl Fragment {
-    /// Parses one embedded fragment (its trailing NUL, if any, ignored).
-    pub fn parse(bytes: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(fragment_text(bytes))
-    }
-}
-
-/// A fragment's JSON text: the bytes before the first NUL.
-fn fragment_text(bytes: &[u8]) -> &[u8] {
-    let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
-    &bytes[..end]
-}
-
-/// A `#[route]` attribute as the macro saw it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RouteFragment {
-    /// Name of the handler (the function name, or the `name` key).
-    pub handler: String,
-    /// `module_path!()` of the handler.
-    pub module: String,
-    /// `file!()` of the handler.
-    pub file: String,
-    /// Line of the attribute.
-    pub line: u32,
-    /// The path as the user wrote it: `/items/<id>`.
-    pub path: String,
-    /// The path in API Gateway form: `/items/{id}`.
-    pub resource_path: String,
-    /// HTTP methods, upper case.
-    pub methods: Vec<String>,
-    /// Accepted request content types.
-    #[serde(default = "default_content_types")]
-    pub content_types: Vec<String>,
-    /// Whether an API key is required (`api_key_required = true`).
-    #[serde(default)]
-    pub api_key_required: bool,
-    /// Name of the authorizer protecting the route, if any (`iam` for AWS_IAM).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authorizer: Option<String>,
-    /// CORS settings of the route, if it allows cross-origin calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cors: Option<Cors>,
-    /// The request model's name (`validate = true`): the type of its `Json<T>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
-}
-
-/// The authorizer name that means IAM (SigV4) authorization.
-pub const IAM_AUTHORIZER: &str = "iam";
-
-/// CORS settings: the headers API Gateway's preflight and the handler's
-/// responses carry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cors {
-    /// `Access-Control-Allow-Origin` (default `*`).
-    pub allow_origin: String,
-    /// `Access-Control-Allow-Headers`, added to Chalice's defaults.
-    #[serde(default)]
-    pub allow_headers: Vec<String>,
-    /// `Access-Control-Expose-Headers`.
-    #[serde(default)]
-    pub expose_headers: Vec<String>,
-    /// `Access-Control-Max-Age` in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_age: Option<u32>,
-    /// `Access-Control-Allow-Credentials: true`.
-    #[serde(default)]
-    pub allow_credentials: bool,
-}
+// The fragments are defined once, in `chalice-rs-manifest`, for the macros
+// that write them and for the readers here and in `cargo-chalice`.
+use chalice_rs_manifest::fragment_text;
+pub use chalice_rs_manifest::{
+    Authorizer, AuthorizerKind, Cors, Fragment, RouteFragment, CORS_DEFAULT_HEADERS,
+    IAM_AUTHORIZER, MANIFEST_VERSION, SECTION_NAME,
+};
 
 /// The environment variable carrying the app-wide CORS settings (the
 /// config's `cors`, as JSON) to the functions: routes without their own
 /// `cors` answer with these headers.
 pub const APP_CORS_ENV: &str = "CHALICE_CORS";
-
-/// The headers Chalice always allows in CORS.
-pub const CORS_DEFAULT_HEADERS: &[&str] = &[
-    "Authorization",
-    "Content-Type",
-    "X-Amz-Date",
-    "X-Amz-Security-Token",
-    "X-Api-Key",
-];
-
-impl Cors {
-    /// [`Cors::headers`] as HTTP header names and values (an entry that is
-    /// not a valid header is left out).
-    pub fn header_values(&self) -> Vec<(http::HeaderName, http::HeaderValue)> {
-        self.headers()
-            .into_iter()
-            .filter_map(|(name, value)| {
-                Some((
-                    http::HeaderName::try_from(name).ok()?,
-                    http::HeaderValue::try_from(value).ok()?,
-                ))
-            })
-            .collect()
-    }
-
-    /// The response headers for these settings (without the preflight's
-    /// `Access-Control-Allow-Methods`), sorted by name.
-    pub fn headers(&self) -> Vec<(String, String)> {
-        let mut allow: Vec<String> = CORS_DEFAULT_HEADERS
-            .iter()
-            .map(|h| (*h).to_owned())
-            .collect();
-        for header in &self.allow_headers {
-            if !allow.iter().any(|h| h.eq_ignore_ascii_case(header)) {
-                allow.push(header.clone());
-            }
-        }
-        allow.sort();
-        let mut out = vec![
-            ("Access-Control-Allow-Headers".to_owned(), allow.join(",")),
-            (
-                "Access-Control-Allow-Origin".to_owned(),
-                self.allow_origin.clone(),
-            ),
-        ];
-        if !self.expose_headers.is_empty() {
-            out.push((
-                "Access-Control-Expose-Headers".to_owned(),
-                self.expose_headers.join(","),
-            ));
-        }
-        if let Some(max_age) = self.max_age {
-            out.push(("Access-Control-Max-Age".to_owned(), max_age.to_string()));
-        }
-        if self.allow_credentials {
-            out.push((
-                "Access-Control-Allow-Credentials".to_owned(),
-                "true".to_owned(),
-            ));
-        }
-        out.sort();
-        out
-    }
-}
 
 /// The headers of the CORS preflight (`OPTIONS`) of a resource whose routes
 /// have `cors` set to `cors` and use `methods`: [`Cors::headers`] plus
@@ -181,62 +42,6 @@ pub fn preflight_headers<'a>(
     let mut headers = cors.headers();
     headers.push(("Access-Control-Allow-Methods".to_owned(), methods.join(",")));
     headers
-}
-
-/// What kind of authorizer, and where its identity comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum AuthorizerKind {
-    /// A TOKEN Lambda authorizer: one header carries the token.
-    Token {
-        /// The header (`Authorization` by default).
-        header: String,
-        /// A regular expression the token must match, checked by API Gateway.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        validation_expression: Option<String>,
-    },
-    /// A REQUEST Lambda authorizer: identity from headers, query strings and stage variables.
-    Request {
-        /// Identity sources in API Gateway form
-        /// (`method.request.header.X`, `method.request.querystring.q`, `stageVariables.v`).
-        identity_sources: Vec<String>,
-    },
-    /// A Cognito user pool authorizer.
-    CognitoUserPools {
-        /// The user pool ARNs.
-        provider_arns: Vec<String>,
-        /// The header carrying the token.
-        header: String,
-    },
-}
-
-/// An authorizer of the app.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Authorizer {
-    /// Its name (the function's name); routes name it.
-    pub name: String,
-    /// Module of the definition.
-    pub module: String,
-    /// Source file of the definition.
-    pub file: String,
-    /// Line of the definition.
-    pub line: u32,
-    /// The kind and identity sources.
-    #[serde(rename = "authorizer")]
-    pub kind: AuthorizerKind,
-    /// How long API Gateway caches a decision per identity (0 to 3600 s).
-    pub ttl_seconds: u32,
-}
-
-impl Authorizer {
-    /// Whether a Lambda function runs this authorizer (not Cognito).
-    pub fn has_function(&self) -> bool {
-        !matches!(self.kind, AuthorizerKind::CognitoUserPools { .. })
-    }
-}
-
-fn default_content_types() -> Vec<String> {
-    vec!["application/json".to_owned()]
 }
 
 /// The whole app, sorted deterministically.
@@ -459,6 +264,17 @@ impl Manifest {
                     }
                 }
                 Fragment::Authorizer(authorizer) => authorizers.push(authorizer),
+                // `Fragment` is non-exhaustive: a kind added to
+                // `chalice-rs-manifest` and not handled here is an error, not
+                // a registration silently left out.
+                _ => {
+                    return Err(ManifestError::Malformed {
+                        fragment: String::from_utf8_lossy(fragment_text(bytes)).into_owned(),
+                        source: serde::de::Error::custom(
+                            "a kind of fragment this manifest reader does not handle",
+                        ),
+                    });
+                }
             }
         }
         authorizers.sort_by(|a, b| (&a.name, &a.module).cmp(&(&b.name, &b.module)));

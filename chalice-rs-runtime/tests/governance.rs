@@ -89,6 +89,14 @@ fn manifest_lists_authorizers_and_route_settings() {
     assert!(!manifest.authorizer("users").unwrap().has_function());
 
     let route = |path: &str| manifest.routes.iter().find(|r| r.path == path).unwrap();
+    // The call-site values the compiler spliced into the macro's fragment.
+    let secret = route("/secret");
+    assert_eq!(
+        (secret.module.as_str(), secret.file.as_str()),
+        ("governance", file!())
+    );
+    assert!(secret.line > 1);
+    assert_eq!(token.module, "governance");
     assert_eq!(route("/secret").authorizer.as_deref(), Some("token_auth"));
     assert!(route("/by-request").api_key_required);
     assert_eq!(route("/signed").authorizer.as_deref(), Some(IAM_AUTHORIZER));
