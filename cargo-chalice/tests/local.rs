@@ -513,6 +513,72 @@ fn ctrl_c_stops_and_leaves_no_child_process() {
     }
 }
 
+/// Runs `command` to its end, killed after `limit`: (stderr, whether it exited).
+fn run_bounded(command: &mut Command, limit: Duration) -> (String, bool) {
+    let mut child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let exited = loop {
+        if child.try_wait().unwrap().is_some() {
+            break true;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let output = child.wait_with_output().unwrap();
+    (String::from_utf8_lossy(&output.stderr).into_owned(), exited)
+}
+
+#[test]
+fn local_and_routes_refuse_what_package_refuses_with_its_message() {
+    // A PRIVATE API without a resource policy: API Gateway refuses it, so
+    // package does; local used to serve it.
+    let config = r#"{"version": "2.0", "app_name": "hello", "api_gateway_endpoint_type": "PRIVATE"}"#;
+    let copy = Copy::new("hello_refused", config);
+    let target = Copy::target_dir();
+    let (local, exited) = run_bounded(
+        Command::new(BIN)
+            .args(["local", "--port", "0", "--no-autoreload", "--project-dir"])
+            .arg(copy.path())
+            .env("CARGO_TARGET_DIR", &target),
+        START_TIMEOUT,
+    );
+    assert!(exited, "local served an app package refuses: {local}");
+    let (routes, exited) = run_bounded(
+        Command::new(BIN)
+            .args(["routes", "--project-dir"])
+            .arg(copy.path())
+            .env("CARGO_TARGET_DIR", &target),
+        START_TIMEOUT,
+    );
+    assert!(exited, "{routes}");
+    // What package says after its build, from the same binary's manifest.
+    let binary = target.join("debug").join("hello_refused");
+    let manifest = cargo_chalice::build::manifest_of_runnable(&binary).unwrap();
+    let stage = cargo_chalice::config::load(copy.path(), "dev", "hello_refused").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let package = cargo_chalice::package::write_package(
+        &binary,
+        manifest,
+        stage,
+        cargo_chalice::artifact::Arch::X86_64,
+        out.path(),
+        cargo_chalice::package::TemplateFormat::Json,
+    )
+    .expect_err("package refuses a PRIVATE API without a resource policy")
+    .to_string();
+    assert!(package.contains("PRIVATE but no `resource_policy`"), "{package}");
+    let said = format!("error: {package}");
+    assert!(local.lines().any(|line| line == said), "local: {local}\npackage: {package}");
+    assert!(routes.lines().any(|line| line == said), "routes: {routes}\npackage: {package}");
+}
+
 #[test]
 fn reloads_on_change_without_failing_requests() {
     let copy = Copy::new("hello_reload", r#"{"version": "2.0", "app_name": "hello"}"#);
