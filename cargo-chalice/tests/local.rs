@@ -539,7 +539,8 @@ fn run_bounded(command: &mut Command, limit: Duration) -> (String, bool) {
 fn local_and_routes_refuse_what_package_refuses_with_its_message() {
     // A PRIVATE API without a resource policy: API Gateway refuses it, so
     // package does; local used to serve it.
-    let config = r#"{"version": "2.0", "app_name": "hello", "api_gateway_endpoint_type": "PRIVATE"}"#;
+    let config =
+        r#"{"version": "2.0", "app_name": "hello", "api_gateway_endpoint_type": "PRIVATE"}"#;
     let copy = Copy::new("hello_refused", config);
     let target = Copy::target_dir();
     let (local, exited) = run_bounded(
@@ -573,10 +574,19 @@ fn local_and_routes_refuse_what_package_refuses_with_its_message() {
     )
     .expect_err("package refuses a PRIVATE API without a resource policy")
     .to_string();
-    assert!(package.contains("PRIVATE but no `resource_policy`"), "{package}");
+    assert!(
+        package.contains("PRIVATE but no `resource_policy`"),
+        "{package}"
+    );
     let said = format!("error: {package}");
-    assert!(local.lines().any(|line| line == said), "local: {local}\npackage: {package}");
-    assert!(routes.lines().any(|line| line == said), "routes: {routes}\npackage: {package}");
+    assert!(
+        local.lines().any(|line| line == said),
+        "local: {local}\npackage: {package}"
+    );
+    assert!(
+        routes.lines().any(|line| line == said),
+        "routes: {routes}\npackage: {package}"
+    );
 }
 
 #[test]

@@ -172,7 +172,7 @@ pub fn url(project_dir: &Path, args: &StackArgs) -> Result<(), DeployError> {
 
 /// `cargo chalice logs`.
 pub fn logs(project_dir: &Path, args: &LogsArgs) -> Result<(), DeployError> {
-    let since = crate::logs::parse_since(&args.since)?;
+    let since = super::logs::parse_since(&args.since)?;
     let target = Target::find(project_dir, &args.stage)?;
     let aws = &target.aws_options(&args.aws);
     let name = args.name.as_deref();
@@ -190,9 +190,9 @@ pub fn logs(project_dir: &Path, args: &LogsArgs) -> Result<(), DeployError> {
                 list_resources(&cf, &info.stack_id).await?
             }
         };
-        let sources = crate::logs::select_functions(&resources, name)?;
+        let sources = super::logs::select_functions(&resources, name)?;
         let mut out = std::io::stdout().lock();
-        crate::logs::show(&aws, sources, since, follow, &mut out).await?;
+        super::logs::show(&aws, sources, since, follow, &mut out).await?;
         Ok(())
     })
 }

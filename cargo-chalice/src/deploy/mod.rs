@@ -1,5 +1,6 @@
-//! `cargo chalice deploy`, `delete` and `url`: the packaged app through S3 and
-//! CloudFormation, as a pipeline of plain steps.
+//! `cargo chalice deploy`, `delete`, `url` and `logs`: the packaged app
+//! through S3 and CloudFormation, as a pipeline of plain steps, and the
+//! deployed stage read back.
 //!
 //! deploy = package ─► deployment bucket ─► upload (skipped when the content
 //! hash is already there) ─► template rewritten to the S3 locations ─► change
@@ -9,6 +10,7 @@
 pub mod api_keys;
 pub mod bucket;
 pub mod commands;
+pub mod logs;
 pub mod rewrite;
 pub mod stack;
 pub mod state;
@@ -70,7 +72,7 @@ pub enum DeployError {
     },
     /// Logs cannot be shown.
     #[error(transparent)]
-    Logs(#[from] crate::logs::LogsError),
+    Logs(#[from] logs::LogsError),
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),

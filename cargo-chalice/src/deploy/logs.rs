@@ -1,7 +1,7 @@
 //! `cargo chalice logs`: the deployed functions' CloudWatch Logs, once or followed.
 
+use super::state::DeployedResource;
 use crate::aws::{call_error, error_code, Aws, AwsError};
-use crate::deploy::state::DeployedResource;
 use std::collections::HashSet;
 use std::io::Write;
 use std::time::Duration;
