@@ -112,7 +112,7 @@ pub struct Limits {
 impl Limits {
     /// The limits of the stage (`stage`: every route's defaults), of the
     /// routes `throttling.routes` names (`(method, resource path, limits)`, as
-    /// [`crate::template::throttled_routes`] resolves them) and of
+    /// the resolved app's [`crate::app::rest_api::RestApi::route_throttles`]) and of
     /// `usage_plan` (already validated by the config).
     pub fn new(
         stage: ThrottleLimits,
