@@ -289,10 +289,12 @@ impl<'a> Generator<'a> {
 
     /// Adds `.chalice/resources.json` to the root template.
     fn merge_declared(&self, root: &mut Template) -> Result<(), TemplateError> {
-        let generated = matches!(&self.app.role, Role::Managed { .. }) && {
-            let api = self.app.config.function(API_HANDLER);
-            api.iam_policy_file.is_none() && api.autogen_policy
-        };
+        let generated = matches!(&self.app.role, Role::Managed { .. })
+            && self
+                .app
+                .policy
+                .as_ref()
+                .is_some_and(|p| p.source == crate::policy::PolicySource::Generated);
         self.app.resources.merge(root, &self.app.stage, generated)?;
         Ok(())
     }
