@@ -10,7 +10,7 @@
 //! API Gateway resources removed by an update, and keeps the RestApi after a
 //! stack is deleted. The tests assert what moto does model.
 
-mod common;
+use crate::common;
 
 use cargo_chalice::deploy::{self, state, Packaged};
 use common::{aws_env, repo_root, runtime, sync_dir, sync_file, tests_target_dir, Moto};

@@ -1,7 +1,7 @@
 //! `cargo chalice local` end to end: the real binary serving examples/hello
 //! (or a temporary copy of it) on a free loopback port, driven over HTTP.
 
-mod common;
+use crate::common;
 
 use bytes::Bytes;
 use common::{repo_root, LocalServer};

@@ -6,7 +6,7 @@
 //! `$CHALICE_NEW_TEST_TARGET_DIR`) with the workspace's Cargo.lock copied in,
 //! so they reuse what the workspace already compiled.
 
-mod common;
+use crate::common;
 
 use common::{http, LocalServer};
 use std::path::{Path, PathBuf};

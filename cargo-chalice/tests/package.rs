@@ -5,7 +5,7 @@
 //! cfn-lint comes from `scripts/test.sh` (PATH, `$CHALICE_TEST_VENV/bin` or
 //! `<repo>/.venv/bin`); without it these tests fail and say so.
 
-mod common;
+use crate::common;
 
 use cargo_chalice::artifact::Arch;
 use cargo_chalice::config;

@@ -4,7 +4,7 @@
 //!
 //! HTTP is spoken over plain `TcpStream`s on loopback (no client crate).
 
-mod common;
+use crate::common;
 
 use common::{http, LocalServer, Moto};
 use serde_json::{json, Value};

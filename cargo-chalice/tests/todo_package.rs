@@ -10,7 +10,7 @@
 //! the test environment does not install. The build uses the tests' shared
 //! target directory.
 
-mod common;
+use crate::common;
 
 use cargo_chalice::artifact::Arch;
 use cargo_chalice::deploy::{self, Packaged};
