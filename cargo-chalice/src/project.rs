@@ -124,11 +124,15 @@ impl Project {
     }
 
     /// Builds the binary for the host (debug profile) and returns its path.
+    /// The dependencies get `cargo chalice local`'s settings, so that `routes`,
+    /// `package` and `local` share one dependency build and one binary
+    /// instead of rebuilding the app each time another of them runs.
     pub fn build_host(&self) -> Result<PathBuf, ProjectError> {
-        let status = self
-            .cargo_build(None, false)
-            .status()
-            .map_err(ProjectError::Spawn)?;
+        let mut command = self.cargo_build(None, false);
+        for setting in crate::local::DEPENDENCY_PROFILE {
+            command.arg("--config").arg(setting);
+        }
+        let status = command.status().map_err(ProjectError::Spawn)?;
         if !status.success() {
             return Err(ProjectError::BuildFailed {
                 package: self.package.clone(),
