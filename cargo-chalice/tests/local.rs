@@ -4,7 +4,7 @@
 use crate::common;
 
 use bytes::Bytes;
-use common::{repo_root, LocalServer};
+use common::{repo_root, LocalServer, SharedBuild as _};
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -83,7 +83,8 @@ fn serve(dir: &Path, extra: &[&str], target_dir: Option<&Path>) -> LocalServer {
     command
         .args(["local", "--port", "0", "--project-dir"])
         .arg(dir)
-        .args(extra);
+        .args(extra)
+        .shared_build();
     if let Some(target_dir) = target_dir {
         command.env("CARGO_TARGET_DIR", target_dir);
     }
