@@ -7,9 +7,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 # shellcheck source=scripts/test-env.sh
 . "$root/scripts/test-env.sh"
-# The nested projects the tests build (copies of examples, new projects) get
-# the workspace's lean debug info too; CI's fresh clone has no use for
-# incremental state, which is most of a target dir's size.
+# trybuild's projects (chalice-rs-macros' UI tests) get the workspace's lean
+# debug info too (the builds cargo-chalice's tests start set their own
+# profile: cargo-chalice/tests/common, SharedBuild); CI's fresh clone has no
+# use for incremental state, which is most of a target dir's size.
 export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
 if [ "${CI:-}" = true ]; then
   export CARGO_INCREMENTAL=0

@@ -10,10 +10,10 @@
 //! API Gateway resources removed by an update, and keeps the RestApi after a
 //! stack is deleted. The tests assert what moto does model.
 
-mod common;
+use crate::common;
 
 use cargo_chalice::deploy::{self, state, Packaged};
-use common::{aws_env, repo_root, runtime, sync_dir, sync_file, tests_target_dir, Moto};
+use common::{aws_env, repo_root, runtime, sync_dir, sync_file, Moto, SharedBuild as _};
 use serde_json::json;
 use std::io::Read;
 use std::net::TcpListener;
@@ -361,6 +361,13 @@ impl<'a> AppCopy<'a> {
         let runtime = repo_root().join("chalice-rs-runtime");
         let manifest = std::fs::read_to_string(source.join("Cargo.toml"))
             .unwrap()
+            // Its own package name: its binary in the shared target directory
+            // is not the one package.rs reads for examples/hello.
+            .replacen(
+                &format!("name = \"{example}\""),
+                &format!("name = \"{example}-deploy-copy\""),
+                1,
+            )
             .replace(
                 "path = \"../../chalice-rs-runtime\"",
                 &format!("path = {:?}", runtime.display().to_string()),
@@ -392,7 +399,7 @@ impl<'a> AppCopy<'a> {
         command
             .args(args)
             .current_dir(self.path())
-            .env("CARGO_TARGET_DIR", tests_target_dir())
+            .shared_build()
             .env("CARGO_TERM_COLOR", "never")
             .stdin(Stdio::null());
         aws_env(&mut command, self.moto);

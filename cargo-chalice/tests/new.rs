@@ -2,13 +2,14 @@
 //! passes (depending on this checkout's runtime by path); an existing
 //! directory and a bad name are refused without writing anything.
 //!
-//! The generated projects build in this checkout's target directory (or
-//! `$CHALICE_NEW_TEST_TARGET_DIR`) with the workspace's Cargo.lock copied in,
-//! so they reuse what the workspace already compiled.
+//! The generated projects build in the tests' shared target directory (or
+//! `$CHALICE_NEW_TEST_TARGET_DIR`) with the workspace's Cargo.lock copied in
+//! and the other tests' build settings (`common::SharedBuild`), so they reuse
+//! what the other tests' builds of the examples compiled.
 
-mod common;
+use crate::common;
 
-use common::{http, LocalServer};
+use common::{http, LocalServer, SharedBuild as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
@@ -145,14 +146,16 @@ fn new_project_passes_its_tests(template: &str) {
 
     let target_dir = std::env::var_os("CHALICE_NEW_TEST_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| checkout.join("target"));
+        .unwrap_or_else(common::tests_target_dir);
     let _guard = CARGO
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let test = output_bounded(
         Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
             .args(["test", "--quiet"])
+            .args(common::dependency_profile_args())
             .current_dir(&project)
+            .shared_build()
             .env("CARGO_TARGET_DIR", &target_dir),
     );
     assert!(
@@ -261,7 +264,7 @@ fn fresh_project_serves_locally_and_packages() {
         Command::new(env!("CARGO_BIN_EXE_cargo-chalice"))
             .args(["local", "--port", "0", "--no-autoreload", "--project-dir"])
             .arg(&project)
-            .env("CARGO_TARGET_DIR", checkout.join("target")),
+            .shared_build(),
         std::time::Duration::from_secs(600),
     );
     let (status, body) = http(&local.address, "GET", "/", &[], "");
@@ -278,7 +281,7 @@ fn fresh_project_serves_locally_and_packages() {
             .args(["package", "--arch", "x86_64", "--project-dir"])
             .arg(&project)
             .arg(&out)
-            .env("CARGO_TARGET_DIR", checkout.join("target/chalice-tests")),
+            .shared_build(),
     );
     assert!(package.status.success(), "{}", text(&package));
     assert!(out.join("deployment.zip").is_file());

@@ -5,7 +5,7 @@
 //! cfn-lint comes from `scripts/test.sh` (PATH, `$CHALICE_TEST_VENV/bin` or
 //! `<repo>/.venv/bin`); without it these tests fail and say so.
 
-mod common;
+use crate::common;
 
 use cargo_chalice::artifact::Arch;
 use cargo_chalice::config;
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use common::{repo_root, tests_target_dir as test_target_dir};
+use common::{repo_root, tests_target_dir as test_target_dir, SharedBuild as _};
 
 /// Runs cfn-lint on the templates; fails on any error (warnings are printed).
 fn lint(templates: &[PathBuf]) {
@@ -31,7 +31,7 @@ fn cargo_chalice(args: &[&str]) -> (std::process::Output, std::time::Duration) {
     let start = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_cargo-chalice"))
         .args(args)
-        .env("CARGO_TARGET_DIR", test_target_dir())
+        .shared_build()
         .output()
         .expect("run cargo-chalice");
     let elapsed = start.elapsed();
@@ -573,7 +573,7 @@ fn errors_name_the_problem() {
             "x86_64",
         ])
         .arg(empty.path().join("out"))
-        .env("CARGO_TARGET_DIR", test_target_dir())
+        .shared_build()
         .output()
         .unwrap();
     assert!(!output.status.success());

@@ -4,9 +4,9 @@
 //!
 //! HTTP is spoken over plain `TcpStream`s on loopback (no client crate).
 
-mod common;
+use crate::common;
 
-use common::{http, LocalServer, Moto};
+use common::{http, LocalServer, Moto, SharedBuild as _};
 use serde_json::{json, Value};
 use std::process::Command;
 use std::time::Duration;
@@ -56,7 +56,8 @@ fn todo_serves_through_local_against_moto() {
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env_remove("AWS_PROFILE"),
+            .env_remove("AWS_PROFILE")
+            .shared_build(),
         LOCAL_START,
     );
     let address = local.address.clone();

@@ -10,13 +10,13 @@
 //! the test environment does not install. The build uses the tests' shared
 //! target directory.
 
-mod common;
+use crate::common;
 
 use cargo_chalice::artifact::Arch;
 use cargo_chalice::deploy::{self, Packaged};
 use cargo_chalice::package::{self, PackageOutput, TemplateFormat};
 use chalice_rs_runtime::manifest::Manifest;
-use common::{lint, repo_root, runtime, tests_target_dir, Moto};
+use common::{lint, repo_root, runtime, tests_target_dir, Moto, SharedBuild as _};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -36,7 +36,8 @@ fn todo_build() -> &'static (PathBuf, Manifest) {
         let status = Command::new(env!("CARGO"))
             .args(["build", "--locked", "--bin", "todo", "--manifest-path"])
             .arg(todo_dir().join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", tests_target_dir())
+            .args(common::dependency_profile_args())
+            .shared_build()
             .env("CARGO_TERM_COLOR", "never")
             .stdin(Stdio::null())
             .status()

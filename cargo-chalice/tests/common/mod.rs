@@ -167,6 +167,89 @@ pub fn tests_target_dir() -> PathBuf {
     repo_root().join("target/chalice-tests")
 }
 
+/// `command.shared_build()` makes a command (a `cargo-chalice` that builds, or
+/// a `cargo build`/`cargo test` of an app) build as every other build of the
+/// tests does, so
+/// that each target has one dependency build, in [`tests_target_dir`]:
+///
+/// - host builds: the dev profile with `cargo chalice local`'s dependency
+///   settings (cargo-chalice passes them itself; a direct cargo command adds
+///   [`dependency_profile_args`]) and no debug info, so that an example built
+///   inside the workspace (whose root Cargo.toml builds dependencies without
+///   debug info) and a copy or new project outside it build the same
+///   dependencies;
+/// - Lambda builds: `cargo build` runs through [`lambda_cargo`], which keeps
+///   cargo-chalice's release profile but without fat LTO and with 16 codegen
+///   units: no test measures an artifact's size, and LTO over one codegen
+///   unit is most of a Lambda build's time.
+pub trait SharedBuild {
+    /// Sets the environment described at [`SharedBuild`].
+    fn shared_build(&mut self) -> &mut Self;
+}
+
+impl SharedBuild for Command {
+    fn shared_build(&mut self) -> &mut Self {
+        self.env("CARGO_TARGET_DIR", tests_target_dir())
+            .env("CARGO_PROFILE_DEV_DEBUG", "false")
+            .env("CARGO", lambda_cargo())
+            .env(REAL_CARGO, real_cargo())
+    }
+}
+
+/// `--config` arguments giving a direct cargo command the dependency
+/// settings that `cargo chalice local` passes to its builds.
+pub fn dependency_profile_args() -> Vec<String> {
+    cargo_chalice::local::DEPENDENCY_PROFILE
+        .iter()
+        .flat_map(|setting| ["--config".to_owned(), (*setting).to_owned()])
+        .collect()
+}
+
+/// The environment variable naming the cargo that [`lambda_cargo`] runs
+/// (its script spells it out).
+const REAL_CARGO: &str = "CHALICE_TESTS_REAL_CARGO";
+
+/// The cargo that ran the tests (`$CARGO`), else `cargo` from PATH.
+fn real_cargo() -> std::ffi::OsString {
+    std::env::var_os(REAL_CARGO)
+        .or_else(|| std::env::var_os("CARGO"))
+        .unwrap_or_else(|| "cargo".into())
+}
+
+/// The script of [`lambda_cargo`].
+const LAMBDA_CARGO: &str = r#"#!/bin/sh
+# Written by cargo-chalice's tests (tests/common/mod.rs): cargo, with the
+# release profile of Lambda builds lighter than cargo-chalice's (no LTO).
+if [ "$1" = build ] || [ "$1" = zigbuild ]; then
+  exec "$CHALICE_TESTS_REAL_CARGO" "$@" --config 'profile.release.lto="off"' --config profile.release.codegen-units=16
+fi
+exec "$CHALICE_TESTS_REAL_CARGO" "$@"
+"#;
+
+/// A cargo for cargo-chalice (which runs `$CARGO`): `cargo build` gets
+/// `--config` settings after cargo-chalice's own, which they override (the
+/// last `--config` of a key wins; the environment's `CARGO_PROFILE_*` would
+/// not, as `--config` comes first): no LTO and 16 codegen units in the
+/// release profile. Everything else runs unchanged. Written once per run.
+pub fn lambda_cargo() -> PathBuf {
+    static PATH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let dir = tests_target_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("lambda-cargo.sh");
+        let temporary = dir.join(format!("lambda-cargo.sh.{}", std::process::id()));
+        std::fs::write(&temporary, LAMBDA_CARGO).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        std::fs::rename(&temporary, &path).unwrap();
+        path
+    })
+    .clone()
+}
+
 /// Makes `to` hold the files of `from` (recursively), writing only those that differ.
 pub fn sync_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

@@ -1,0 +1,17 @@
+//! The integration tests of cargo-chalice, in one binary: one compile and
+//! link instead of one per file, and one process, so that what the tests
+//! build (the examples, for the host and for Lambda) is built once per run
+//! and shared (see `common`).
+//!
+//! Each file is a module; run one with `cargo test --test integration <file>::`.
+
+mod common;
+
+mod deploy_failures;
+mod deploy_moto;
+mod docs;
+mod local;
+mod new;
+mod package;
+mod todo_local;
+mod todo_package;
