@@ -173,8 +173,10 @@ pub fn tests_target_dir() -> PathBuf {
 /// that each target has one dependency build, in [`tests_target_dir`]:
 ///
 /// - host builds: the dev profile with `cargo chalice local`'s dependency
-///   settings (cargo-chalice passes them itself; a direct cargo command adds
-///   [`dependency_profile_args`]) and no debug info, so that an example built
+///   settings but unoptimised dependencies (cargo-chalice passes its
+///   settings and [`lambda_cargo`] appends the overrides; a direct cargo
+///   command adds [`dependency_profile_args`]) and no debug info: the tests
+///   check behaviour, and optimising the AWS SDK took most of a run; an example built
 ///   inside the workspace (whose root Cargo.toml builds dependencies without
 ///   debug info) and a copy or new project outside it build the same
 ///   dependencies;
@@ -196,11 +198,20 @@ impl SharedBuild for Command {
     }
 }
 
+/// The tests' host builds: `cargo chalice local`'s settings with the
+/// dependencies left unoptimised, as [`lambda_cargo`] makes cargo-chalice's
+/// own host builds (the same profile, so one dependency build serves both).
+const TEST_HOST_OVERRIDES: &[&str] = &[
+    "profile.dev.package.\"*\".opt-level=0",
+    "profile.dev.package.chalice-rs-runtime.opt-level=0",
+];
+
 /// `--config` arguments giving a direct cargo command the dependency
-/// settings that `cargo chalice local` passes to its builds.
+/// settings of the host builds that cargo-chalice starts in the tests.
 pub fn dependency_profile_args() -> Vec<String> {
-    cargo_chalice::local::DEPENDENCY_PROFILE
+    cargo_chalice::project::HOST_PROFILE
         .iter()
+        .chain(TEST_HOST_OVERRIDES)
         .flat_map(|setting| ["--config".to_owned(), (*setting).to_owned()])
         .collect()
 }
@@ -218,10 +229,16 @@ fn real_cargo() -> std::ffi::OsString {
 
 /// The script of [`lambda_cargo`].
 const LAMBDA_CARGO: &str = r#"#!/bin/sh
-# Written by cargo-chalice's tests (tests/common/mod.rs): cargo, with the
-# release profile of Lambda builds lighter than cargo-chalice's (no LTO).
+# Written by cargo-chalice's tests (tests/common/mod.rs): cargo, with lighter
+# profiles than cargo-chalice's: Lambda builds without LTO, host builds with
+# unoptimised dependencies (the tests check behaviour, not speed).
 if [ "$1" = build ] || [ "$1" = zigbuild ]; then
-  exec "$CHALICE_TESTS_REAL_CARGO" "$@" --config 'profile.release.lto="off"' --config profile.release.codegen-units=16
+  case " $* " in
+    *" --release "*)
+      exec "$CHALICE_TESTS_REAL_CARGO" "$@" --config 'profile.release.lto="off"' --config profile.release.codegen-units=16 ;;
+    *)
+      exec "$CHALICE_TESTS_REAL_CARGO" "$@" --config 'profile.dev.package."*".opt-level=0' --config 'profile.dev.package.chalice-rs-runtime.opt-level=0' ;;
+  esac
 fi
 exec "$CHALICE_TESTS_REAL_CARGO" "$@"
 "#;
