@@ -159,22 +159,26 @@ async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
             source,
         })?;
     let local = listener.local_addr().map_err(LocalError::Io)?;
-    print_banner(
-        &app,
-        &generation.routes,
-        &generation.governance.api_keys,
-        local,
-        &args,
-        &loader.project,
-    );
+    let project_dir = loader.project.dir.clone();
     let gateway = Gateway::new(generation);
     let server = tokio::spawn(gateway.clone().serve(listener));
+    // The watcher exists before the banner says the server is up, so that no
+    // change made after the banner is missed.
     let reloader = if args.no_autoreload {
         None
     } else {
         let watcher = reload::Reloader::new(loader, gateway.clone())?;
         Some(tokio::spawn(watcher.run()))
     };
+    let current = gateway.current();
+    print_banner(
+        &app,
+        &current.routes,
+        &current.governance.api_keys,
+        local,
+        &args,
+        &project_dir,
+    );
     wait_for_shutdown_signal().await;
     println!("chalice local: stopping");
     server.abort();
@@ -215,7 +219,7 @@ fn print_banner(
     api_keys: &ApiKeys,
     address: std::net::SocketAddr,
     args: &LocalArgs,
-    project: &Project,
+    project_dir: &Path,
 ) {
     let Some(function) = app.api_function() else {
         return;
@@ -250,7 +254,7 @@ fn print_banner(
     if !args.no_autoreload {
         println!(
             "  reloading on changes to {}/src, Cargo.toml and .chalice/config.json",
-            project.dir.display()
+            project_dir.display()
         );
     }
     println!("chalice local: serving on http://{address}/ (Ctrl-C to stop)");
