@@ -48,20 +48,13 @@ pub(super) fn resolve(config: &StageConfig, f: &FunctionConfig) -> Result<Resolv
             policy: None,
         });
     }
-    let outcome = match &f.iam_policy_file {
-        Some(file) => {
-            // Read with the same checks, and the file named in the error.
-            read_policy(config, file)?;
-            Some(
-                policy_for(&config.project_dir, f)
-                    .map_err(|e| AppError::GeneratedPolicy(Box::new(e)))?,
-            )
-        }
-        None => match policy_for(&config.project_dir, f) {
-            Ok(outcome) => Some(outcome),
+    let outcome = match policy_for(&config.project_dir, f) {
+        Ok(outcome) => Some(outcome),
+        Err(error) => match &f.iam_policy_file {
+            Some(file) => return Err(policy_file_error(config, file, error)),
             // A manifest without sources (generated test apps).
-            Err(PolicyError::NoSources { .. }) => None,
-            Err(error) => return Err(AppError::GeneratedPolicy(Box::new(error))),
+            None if matches!(error, PolicyError::NoSources { .. }) => None,
+            None => return Err(AppError::GeneratedPolicy(Box::new(error))),
         },
     };
     Ok(Resolved {
@@ -92,14 +85,19 @@ pub fn warnings(outcome: Option<&PolicyOutcome>) -> Vec<String> {
 /// Reads a policy file of the stage (relative to `.chalice/`), with the
 /// checks `gen-policy` applies.
 pub(super) fn read_policy(config: &StageConfig, file: &str) -> Result<Value, AppError> {
-    use crate::policy::read_policy_file;
     let path = config.project_dir.join(".chalice").join(file);
-    read_policy_file(&path).map_err(|error| {
-        let message = match error {
-            PolicyError::PolicyFile { message, .. } => message,
-            PolicyError::Read { source, .. } => source.to_string(),
-            other => other.to_string(),
-        };
-        AppError::PolicyFile { path, message }
-    })
+    crate::policy::read_policy_file(&path).map_err(|error| policy_file_error(config, file, error))
+}
+
+/// The error of the stage's policy file `file`: the file and what is wrong.
+fn policy_file_error(config: &StageConfig, file: &str, error: PolicyError) -> AppError {
+    let message = match error {
+        PolicyError::PolicyFile { message, .. } => message,
+        PolicyError::Read { source, .. } => source.to_string(),
+        other => other.to_string(),
+    };
+    AppError::PolicyFile {
+        path: config.project_dir.join(".chalice").join(file),
+        message,
+    }
 }

@@ -172,14 +172,6 @@ pub fn policy_for(
     })
 }
 
-/// The policy of the `api` function of `stage` (what `cargo chalice
-/// gen-policy` prints).
-pub fn policy_for_stage(project_dir: &Path, stage: &str) -> Result<PolicyOutcome, PolicyError> {
-    let project = crate::project::Project::discover(project_dir)?;
-    let config = crate::config::load(&project.dir, stage, &project.package)?;
-    policy_for(&project.dir, &config.function("api"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
