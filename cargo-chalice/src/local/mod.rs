@@ -129,9 +129,6 @@ pub enum LocalError {
     NothingToServe,
 }
 
-/// The host build's settings (see [`crate::project::HOST_PROFILE`]).
-pub use crate::project::HOST_PROFILE as DEPENDENCY_PROFILE;
-
 /// Runs the local server for the project in `project_dir` until Ctrl-C.
 pub fn run(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()

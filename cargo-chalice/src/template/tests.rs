@@ -14,8 +14,7 @@ fn generate(
     arch: Arch,
     format: TemplateFormat,
 ) -> Result<(TemplateSet, RenderedSet), TemplateError> {
-    let app = App::resolve(manifest.clone(), config.clone())?;
-    super::generate(&app, arch, format)
+    resolve_and_generate(manifest.clone(), config.clone(), arch, format)
 }
 
 /// The API's shape hash of the app of `manifest`.
