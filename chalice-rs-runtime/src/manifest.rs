@@ -18,8 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 // that write them and for the readers here and in `cargo-chalice`.
 use chalice_rs_manifest::fragment_text;
 pub use chalice_rs_manifest::{
-    Authorizer, AuthorizerKind, Cors, Fragment, RouteFragment, CORS_DEFAULT_HEADERS,
-    IAM_AUTHORIZER, MANIFEST_VERSION, SECTION_NAME,
+    schedule, Authorizer, AuthorizerKind, Cors, EventSource, Fragment, FunctionFragment,
+    RouteFragment, CORS_DEFAULT_HEADERS, FUNCTION_HANDLER_PREFIX, IAM_AUTHORIZER, MANIFEST_VERSION,
+    SECTION_NAME,
 };
 
 /// The environment variable carrying the app-wide CORS settings (the
@@ -54,6 +55,9 @@ pub struct Manifest {
     /// The authorizers, sorted by name.
     #[serde(default)]
     pub authorizers: Vec<Authorizer>,
+    /// The event-driven and plain functions, sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<FunctionFragment>,
     /// The request models' JSON schemas by name. Only a running binary can
     /// compute them (`bootstrap --manifest`); a manifest read from the
     /// binary's section has the routes' model names and no schemas.
@@ -172,6 +176,20 @@ pub enum ManifestError {
         /// The name.
         authorizer: String,
     },
+    /// Two functions (event functions, authorizers with a function, or the
+    /// API's `api`) share a name, which is their key in the config's
+    /// `lambda_functions` and part of their Lambda name.
+    #[error(
+        "two functions are named `{name}`: {first} and {second}; give one of them `name = \"..\"`"
+    )]
+    DuplicateFunction {
+        /// The name.
+        name: String,
+        /// The first definition.
+        first: String,
+        /// The second definition.
+        second: String,
+    },
     /// Two request model types share a name but not a schema.
     #[error(
         "two request models are named `{name}` with different schemas; rename one of the types"
@@ -228,6 +246,7 @@ impl Manifest {
     ) -> Result<Self, ManifestError> {
         let mut routes = Vec::new();
         let mut authorizers = Vec::new();
+        let mut functions = Vec::new();
         for bytes in fragments {
             let fragment = Fragment::parse(bytes).map_err(|source| ManifestError::Malformed {
                 fragment: String::from_utf8_lossy(fragment_text(bytes)).into_owned(),
@@ -264,6 +283,7 @@ impl Manifest {
                     }
                 }
                 Fragment::Authorizer(authorizer) => authorizers.push(authorizer),
+                Fragment::Function(function) => functions.push(function),
                 // `Fragment` is non-exhaustive: a kind added to
                 // `chalice-rs-manifest` and not handled here is an error, not
                 // a registration silently left out.
@@ -278,6 +298,8 @@ impl Manifest {
             }
         }
         authorizers.sort_by(|a, b| (&a.name, &a.module).cmp(&(&b.name, &b.module)));
+        functions
+            .sort_by(|a: &FunctionFragment, b| (&a.name, &a.module).cmp(&(&b.name, &b.module)));
         routes.sort_by(|a, b| {
             (&a.resource_path, &a.method, &a.module, &a.handler).cmp(&(
                 &b.resource_path,
@@ -290,6 +312,7 @@ impl Manifest {
             version: MANIFEST_VERSION,
             routes,
             authorizers,
+            functions,
             models: BTreeMap::new(),
         };
         manifest.validate()?;
@@ -325,6 +348,7 @@ impl Manifest {
                 });
             }
         }
+        self.check_function_names()?;
         for route in &self.routes {
             if let Some(name) = &route.authorizer {
                 if name != IAM_AUTHORIZER && self.authorizer(name).is_none() {
@@ -366,6 +390,53 @@ impl Manifest {
         Ok(())
     }
 
+    /// One name per function: the API's `api` (when there are routes), the
+    /// Lambda authorizers' and the event functions' names.
+    fn check_function_names(&self) -> Result<(), ManifestError> {
+        let mut seen: BTreeMap<&str, String> = BTreeMap::new();
+        if let Some(route) = self.routes.first() {
+            seen.insert(
+                crate::lambda::API_HANDLER,
+                format!(
+                    "the REST API's function (routes such as {})",
+                    route.location()
+                ),
+            );
+        }
+        let authorizers = self
+            .authorizers
+            .iter()
+            .filter(|a| a.has_function())
+            .map(|a| {
+                (
+                    a.name.as_str(),
+                    format!("{}:{} ({}::{})", a.file, a.line, a.module, a.name),
+                )
+            });
+        let functions = self.functions.iter().map(|f| {
+            (
+                f.name.as_str(),
+                format!("{} {}", f.source.attribute(), f.location()),
+            )
+        });
+        for (name, location) in authorizers.chain(functions) {
+            if let Some(first) = seen.get(name) {
+                return Err(ManifestError::DuplicateFunction {
+                    name: name.to_owned(),
+                    first: first.clone(),
+                    second: location,
+                });
+            }
+            seen.insert(name, location);
+        }
+        Ok(())
+    }
+
+    /// The event or plain function named `name`.
+    pub fn function(&self, name: &str) -> Option<&FunctionFragment> {
+        self.functions.iter().find(|f| f.name == name)
+    }
+
     /// Every API Gateway resource path the routes need, parents first, sorted
     /// (`/`, `/items`, `/items/{id}`). The root is always included.
     pub fn resource_paths(&self) -> Vec<String> {
@@ -405,6 +476,44 @@ mod tests {
             "line": 3, "path": path, "resource_path": resource_path, "methods": methods,
         })
         .to_string()
+    }
+
+    fn function_fragment(name: &str, line: u32) -> String {
+        serde_json::json!({
+            "kind": "function", "name": name, "module": "app", "file": "src/jobs.rs",
+            "line": line, "source": {"type": "schedule", "expression": "rate(1 day)"},
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn functions_are_sorted_and_their_names_unique() {
+        let (b, a) = (
+            function_fragment("tidy", 4),
+            function_fragment("archive", 9),
+        );
+        let manifest =
+            Manifest::from_fragments([b.as_bytes(), a.as_bytes()]).expect("two functions");
+        let names: Vec<&str> = manifest.functions.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["archive", "tidy"]);
+        assert!(manifest.function("tidy").is_some());
+
+        let again = function_fragment("tidy", 12);
+        let error = Manifest::from_fragments([b.as_bytes(), again.as_bytes()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("two functions are named `tidy`")
+                && error.contains("src/jobs.rs:4")
+                && error.contains("src/jobs.rs:12"),
+            "{error}"
+        );
+        let api = function_fragment("api", 5);
+        let route = fragment("index", "/", "/", &["GET"]);
+        let error = Manifest::from_fragments([route.as_bytes(), api.as_bytes()])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("REST API's function"), "{error}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! and is told apart by its `_HANDLER`.
 
 use crate::config::{EnvValue, FunctionConfig};
+use chalice_rs_runtime::manifest::EventSource;
 use std::collections::BTreeMap;
 
 /// What invokes a function. A new kind of function (an event source) is a new
@@ -15,6 +16,9 @@ pub enum Trigger {
         /// The authorizer's name.
         name: String,
     },
+    /// An event source (a schedule, a queue, a topic, a bucket, a stream),
+    /// or nothing but a direct invocation (`#[lambda_function]`).
+    Event(EventSource),
 }
 
 /// A Lambda function of the app, resolved for one stage.

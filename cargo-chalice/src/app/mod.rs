@@ -139,9 +139,32 @@ impl App {
                 )?);
             }
         }
+        for event in &manifest.functions {
+            let stem = crate::cfn::ids::camel(&event.name);
+            if let Some(other) = functions
+                .iter()
+                .find(|f| f.logical_id == names::event_function_id(&stem))
+            {
+                return Err(AppError::Unsupported(format!(
+                    "the functions `{}` and `{}` would share the logical ID `{}`; rename one",
+                    other.name,
+                    event.name,
+                    names::event_function_id(&stem)
+                )));
+            }
+            functions.push(function(
+                &config,
+                &event.name,
+                event.handler(),
+                Trigger::Event(event.source.clone()),
+                names::event_function_id(&stem),
+                names::event_log_group_id(&stem),
+                format!("{} {}", event.source.attribute(), event.name),
+            )?);
+        }
         if functions.is_empty() {
             return Err(AppError::Unsupported(
-                "the app has no routes and no other functions; add a `#[route]` handler".to_owned(),
+                "the app has no routes and no other functions; add a `#[route]` handler or an event function (`#[schedule]`, `#[on_sqs_message]`, `#[lambda_function]`, ...)".to_owned(),
             ));
         }
         let role = role::resolve(&config, &config.function(names::API_HANDLER))?;

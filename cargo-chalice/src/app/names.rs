@@ -60,6 +60,16 @@ pub fn authorizer_log_group_id(stem: &str) -> String {
     format!("{stem}AuthorizerLogGroup")
 }
 
+/// The logical ID of an event or plain function with logical-ID stem `stem`.
+pub fn event_function_id(stem: &str) -> String {
+    format!("{stem}Function")
+}
+
+/// The logical ID of an event or plain function's log group.
+pub fn event_log_group_id(stem: &str) -> String {
+    format!("{stem}LogGroup")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -92,6 +92,30 @@ impl Generator<'_> {
                         ),
                     ),
                 ],
+                Trigger::Event(source) => vec![
+                    (
+                        format!("{id}Name"),
+                        output(
+                            format!(
+                                "The {} function {}'s name",
+                                source.attribute(),
+                                function.name
+                            ),
+                            Expr::reference(id),
+                        ),
+                    ),
+                    (
+                        format!("{id}Arn"),
+                        output(
+                            format!(
+                                "The {} function {}'s ARN",
+                                source.attribute(),
+                                function.name
+                            ),
+                            Expr::get_att(id, "Arn"),
+                        ),
+                    ),
+                ],
             };
             template.outputs.extend(outputs);
         }

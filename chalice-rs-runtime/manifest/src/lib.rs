@@ -1,7 +1,9 @@
 //! # chalice-rs manifest format
 //!
-//! Each `#[route]` attribute, `#[authorizer]` function and
-//! `cognito_authorizer!` of a chalice-rs app embeds one JSON [`Fragment`] in
+//! Each `#[route]` attribute, `#[authorizer]` function,
+//! `cognito_authorizer!` and event-function attribute (`#[schedule]`,
+//! `#[on_sqs_message]`, ..., `#[lambda_function]`) of a chalice-rs app
+//! embeds one JSON [`Fragment`] in
 //! the binary's [`SECTION_NAME`] link section, NUL-terminated. This crate is
 //! the one definition of those fragments: the macros build [`Fragment`] values
 //! and write them with [`Fragment::template`]; the runtime and `cargo-chalice`
@@ -12,6 +14,11 @@
 //! which re-exports them beside the assembled `Manifest`.
 
 use serde::{Deserialize, Serialize};
+
+mod function;
+pub mod schedule;
+
+pub use function::{EventSource, FunctionFragment, FUNCTION_HANDLER_PREFIX};
 
 /// Version of the manifest format; bumped when a field changes meaning.
 pub const MANIFEST_VERSION: u32 = 1;
@@ -40,6 +47,9 @@ pub enum Fragment {
     Route(RouteFragment),
     /// An `#[authorizer]` function or a `cognito_authorizer!`.
     Authorizer(Authorizer),
+    /// An event-driven or plain function (`#[schedule]`, `#[on_sqs_message]`,
+    /// ..., `#[lambda_function]`).
+    Function(FunctionFragment),
 }
 
 impl Fragment {
@@ -116,6 +126,9 @@ impl Fragment {
                 &mut authorizer.file,
                 &mut authorizer.line,
             ),
+            Fragment::Function(function) => {
+                (&mut function.module, &mut function.file, &mut function.line)
+            }
         };
         module.clone_into(m);
         file.clone_into(f);
@@ -404,11 +417,22 @@ mod tests {
                 provider_arns: vec!["arn:aws:cognito-idp:us-east-1:1:userpool/p".into()],
                 header: "Authorization".into(),
             })),
-        ];
+        ]
+        .into_iter()
+        .chain(every_source().into_iter().map(|(source, _)| {
+            Fragment::Function(FunctionFragment {
+                name: "work".into(),
+                module: "app::jobs".into(),
+                file: "src/jobs.rs".into(),
+                line: 9,
+                source,
+            })
+        }));
         for fragment in fragments {
             let (module, file, line) = match &fragment {
                 Fragment::Route(r) => (r.module.clone(), r.file.clone(), r.line),
                 Fragment::Authorizer(a) => (a.module.clone(), a.file.clone(), a.line),
+                Fragment::Function(f) => (f.module.clone(), f.file.clone(), f.line),
             };
             let pieces = fragment.template().unwrap();
             let holes: Vec<_> = pieces
@@ -502,6 +526,101 @@ mod tests {
                 })
             );
         }
+    }
+
+    /// Every kind of event source with every field set, and its JSON.
+    fn every_source() -> Vec<(EventSource, serde_json::Value)> {
+        use serde_json::json;
+        vec![
+            (
+                EventSource::Schedule {
+                    expression: "rate(5 minutes)".into(),
+                    description: Some("tidy".into()),
+                },
+                json!({"type": "schedule", "expression": "rate(5 minutes)", "description": "tidy"}),
+            ),
+            (
+                EventSource::EventBridge {
+                    pattern: r#"{"source":["app"]}"#.into(),
+                    bus: Some("orders".into()),
+                },
+                json!({"type": "event_bridge", "pattern": "{\"source\":[\"app\"]}", "bus": "orders"}),
+            ),
+            (
+                EventSource::Sqs {
+                    queue: "Jobs".into(),
+                    batch_size: 20,
+                    max_batching_window: Some(5),
+                },
+                json!({"type": "sqs", "queue": "Jobs", "batch_size": 20, "max_batching_window": 5}),
+            ),
+            (
+                EventSource::Sns {
+                    topic: "arn:aws:sns:us-east-1:1:t".into(),
+                    filter_policy: Some(r#"{"k":["v"]}"#.into()),
+                },
+                json!({"type": "sns", "topic": "arn:aws:sns:us-east-1:1:t", "filter_policy": "{\"k\":[\"v\"]}"}),
+            ),
+            (
+                EventSource::S3 {
+                    bucket: "Uploads".into(),
+                    events: vec!["s3:ObjectCreated:*".into()],
+                    prefix: Some("in/".into()),
+                    suffix: Some(".csv".into()),
+                },
+                json!({"type": "s3", "bucket": "Uploads", "events": ["s3:ObjectCreated:*"],
+                       "prefix": "in/", "suffix": ".csv"}),
+            ),
+            (
+                EventSource::DynamodbStream {
+                    stream: "Table".into(),
+                    batch_size: 100,
+                    starting_position: "LATEST".into(),
+                    max_batching_window: Some(1),
+                },
+                json!({"type": "dynamodb_stream", "stream": "Table", "batch_size": 100,
+                       "starting_position": "LATEST", "max_batching_window": 1}),
+            ),
+            (
+                EventSource::Kinesis {
+                    stream: "Clicks".into(),
+                    batch_size: 50,
+                    starting_position: "TRIM_HORIZON".into(),
+                    max_batching_window: Some(2),
+                },
+                json!({"type": "kinesis", "stream": "Clicks", "batch_size": 50,
+                       "starting_position": "TRIM_HORIZON", "max_batching_window": 2}),
+            ),
+            (EventSource::Invoke, json!({"type": "invoke"})),
+        ]
+    }
+
+    /// Event functions' wire format, key for key.
+    #[test]
+    fn the_function_wire_format_is_pinned() {
+        for (source, json) in every_source() {
+            let fragment = Fragment::Function(FunctionFragment {
+                name: "work".into(),
+                module: "app::jobs".into(),
+                file: "src/jobs.rs".into(),
+                line: 9,
+                source,
+            });
+            assert_eq!(
+                serde_json::to_value(&fragment).unwrap(),
+                serde_json::json!({
+                    "kind": "function", "name": "work", "module": "app::jobs",
+                    "file": "src/jobs.rs", "line": 9, "source": json,
+                })
+            );
+        }
+        let text = r#"{"kind":"function","name":"n","module":"m","file":"f.rs","line":1,
+            "source":{"type":"sqs","queue":"q","batch_size":10}}"#;
+        let Fragment::Function(function) = Fragment::parse(text.as_bytes()).unwrap() else {
+            panic!("not a function");
+        };
+        assert_eq!(function.handler(), "function:n");
+        assert!(function.source.is_batch());
     }
 
     /// The shape of the JSON the tools of earlier builds read: the tag, the
