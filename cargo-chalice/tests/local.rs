@@ -548,6 +548,7 @@ fn local_and_routes_refuse_what_package_refuses_with_its_message() {
         Command::new(BIN)
             .args(["local", "--port", "0", "--no-autoreload", "--project-dir"])
             .arg(copy.path())
+            .shared_build()
             .env("CARGO_TARGET_DIR", &target),
         START_TIMEOUT,
     );
@@ -556,6 +557,7 @@ fn local_and_routes_refuse_what_package_refuses_with_its_message() {
         Command::new(BIN)
             .args(["routes", "--project-dir"])
             .arg(copy.path())
+            .shared_build()
             .env("CARGO_TARGET_DIR", &target),
         START_TIMEOUT,
     );

@@ -17,13 +17,26 @@ use std::sync::Mutex;
 /// One nested cargo at a time: they share a target directory anyway.
 static CARGO: Mutex<()> = Mutex::new(());
 
+/// Runs cargo-chalice in `cwd`; a command that builds (`gen-policy`) builds
+/// as every other build of the tests does (`SharedBuild`), so the project's
+/// own `cargo test` afterwards reuses its dependencies.
 fn cargo_chalice(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cargo-chalice"))
         .args(args)
         .current_dir(cwd)
         .env_remove("CHALICE_RS_PATH")
+        .shared_build()
+        .env("CARGO_TARGET_DIR", target_dir())
         .output()
         .expect("cargo-chalice runs")
+}
+
+/// Where the generated projects build: `$CHALICE_NEW_TEST_TARGET_DIR`, else
+/// the tests' shared target directory.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CHALICE_NEW_TEST_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(common::tests_target_dir)
 }
 
 /// How long one nested build (`cargo test`, `cargo chalice package`) may take.
@@ -144,9 +157,7 @@ fn new_project_passes_its_tests(template: &str) {
         );
     }
 
-    let target_dir = std::env::var_os("CHALICE_NEW_TEST_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(common::tests_target_dir);
+    let target_dir = target_dir();
     let _guard = CARGO
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
