@@ -563,9 +563,11 @@ fn own_bucket_variables(
                     _ => String::new(),
                 }
             )),
-            _ => return Err(format!(
+            _ => {
+                return Err(format!(
                 "{circle}; only its `Ref` (the name) and `Arn` can be written without the bucket"
-            )),
+            ))
+            }
         };
         overrides.insert(variable.clone(), written);
     }
