@@ -172,6 +172,44 @@ async fn partner_bucket(s3: &aws_sdk_s3::Client) {
 /// The function of someone else's notification on the partner's bucket.
 const THEIR_FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:theirs";
 
+/// `snake_case` → `SnakeCase`, as logical IDs are made.
+fn camel(name: &str) -> String {
+    cargo_chalice::cfn::ids::camel(name)
+}
+
+/// Writes one event, timed now, to a new stream of `log_group`.
+async fn put_log_event(config: &aws_config::SdkConfig, log_group: &str, message: &str) {
+    let logs = aws_sdk_cloudwatchlogs::Client::new(config);
+    let _ = logs
+        .create_log_group()
+        .log_group_name(log_group)
+        .send()
+        .await;
+    logs.create_log_stream()
+        .log_group_name(log_group)
+        .log_stream_name("2026/01/01/[$LATEST]events")
+        .send()
+        .await
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    logs.put_log_events()
+        .log_group_name(log_group)
+        .log_stream_name("2026/01/01/[$LATEST]events")
+        .log_events(
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(now - 1000)
+                .message(message)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 /// The Lambda entries of a bucket's notification configuration, by ID.
 async fn lambda_entries(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<(String, String)> {
     let mut entries: Vec<(String, String)> = s3
@@ -357,6 +395,47 @@ fn event_functions_deploy_to_moto_and_wire_an_outside_bucket() {
             Some(state),
             "the state file records the wiring"
         );
+
+        // `logs --name` selects each function by its key, with its own log group.
+        for name in ["api", "nightly", "work", "uploaded", "plain"] {
+            let sources = deploy::logs::select_functions(&state.resources, "shop-dev", Some(name))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let [source] = sources.as_slice() else {
+                panic!("{name}: {sources:?}");
+            };
+            let stem = if name == "api" {
+                "APIHandler".to_owned()
+            } else {
+                camel(name)
+            };
+            assert_eq!(
+                source.log_group,
+                physical(&format!("{stem}LogGroup")),
+                "{name}"
+            );
+        }
+        let work =
+            deploy::logs::select_functions(&state.resources, "shop-dev", Some("work")).unwrap();
+        put_log_event(&config, &work[0].log_group, "received 3 messages").await;
+        let mut shown = Vec::new();
+        deploy::logs::show(
+            &aws,
+            work,
+            std::time::Duration::from_secs(300),
+            false,
+            &mut shown,
+        )
+        .await
+        .unwrap();
+        let shown = String::from_utf8(shown).unwrap();
+        assert!(
+            shown.contains("shop-dev-work received 3 messages"),
+            "{shown}"
+        );
+        let error = deploy::logs::select_functions(&state.resources, "shop-dev", Some("wrok"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("(did you mean `work`?)"), "{error}");
 
         // A second deploy changes nothing and wires the same.
         let again = deploy::deploy_packaged(&aws, dir.path(), &packaged)

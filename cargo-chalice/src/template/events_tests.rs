@@ -381,7 +381,7 @@ fn a_bucket_cloudformation_names_is_invoked_from_the_account() {
         TemplateFormat::Json,
     )
     .expect("template");
-    assert!(set.root.resources.get(ROLE_ID).is_none());
+    assert!(!set.root.resources.contains_key(ROLE_ID));
     assert!(set.root.resources.contains_key("WorkRole"));
 }
 

@@ -574,56 +574,66 @@ fn own_bucket_variables(
     Ok(overrides)
 }
 
+/// One function's notifications of a bucket, for the overlap check.
+struct Notified<'a> {
+    event: &'a EventFunction,
+    bucket: &'a Source,
+    events: &'a [String],
+    prefix: &'a Option<String>,
+    suffix: &'a Option<String>,
+}
+
 /// Two functions on one bucket whose events and key filters overlap: S3
 /// refuses such a notification configuration.
 fn check_overlapping_notifications(events: &[EventFunction]) -> Result<(), AppError> {
-    let buckets: Vec<(
-        &EventFunction,
-        &Source,
-        &[String],
-        &Option<String>,
-        &Option<String>,
-    )> = events
+    let notified: Vec<Notified> = events
         .iter()
-        .filter_map(|e| match &e.wiring {
+        .filter_map(|event| match &event.wiring {
             Wiring::Bucket {
                 bucket,
                 events,
                 prefix,
                 suffix,
                 ..
-            } => Some((e, bucket, events.as_slice(), prefix, suffix)),
+            } => Some(Notified {
+                event,
+                bucket,
+                events,
+                prefix,
+                suffix,
+            }),
             _ => None,
         })
         .collect();
-    for (i, (a, bucket_a, events_a, prefix_a, suffix_a)) in buckets.iter().enumerate() {
-        for (b, bucket_b, events_b, prefix_b, suffix_b) in &buckets[i + 1..] {
-            let same_bucket = match (bucket_a.declared_id(), bucket_b.declared_id()) {
+    for (i, a) in notified.iter().enumerate() {
+        for b in &notified[i + 1..] {
+            let same_bucket = match (a.bucket.declared_id(), b.bucket.declared_id()) {
                 (Some(x), Some(y)) => x == y,
-                (None, None) => bucket_a.place == bucket_b.place,
+                (None, None) => a.bucket.place == b.bucket.place,
                 _ => false,
             };
             if !same_bucket {
                 continue;
             }
-            let Some((x, y)) = events_a
+            let Some((x, y)) = a
+                .events
                 .iter()
-                .flat_map(|x| events_b.iter().map(move |y| (x, y)))
+                .flat_map(|x| b.events.iter().map(move |y| (x, y)))
                 .find(|(x, y)| events_overlap(x, y))
             else {
                 continue;
             };
-            let prefixes = affixes_overlap(prefix_a, prefix_b, |p, q| p.starts_with(q));
-            let suffixes = affixes_overlap(suffix_a, suffix_b, |p, q| p.ends_with(q));
+            let prefixes = affixes_overlap(a.prefix, b.prefix, |p, q| p.starts_with(q));
+            let suffixes = affixes_overlap(a.suffix, b.suffix, |p, q| p.ends_with(q));
             if prefixes && suffixes {
                 return Err(AppError::Event {
-                    attribute: b.attribute,
-                    function: b.name.clone(),
-                    location: b.location.clone(),
+                    attribute: b.event.attribute,
+                    function: b.event.name.clone(),
+                    location: b.event.location.clone(),
                     message: format!(
                         "its `{y}` events of {} overlap the `{x}` events of {} (their key prefixes and suffixes overlap too), which S3 refuses; give them disjoint `prefix` or `suffix` filters",
-                        bucket_b.describe(),
-                        a.describe()
+                        b.bucket.describe(),
+                        a.event.describe()
                     ),
                 });
             }
