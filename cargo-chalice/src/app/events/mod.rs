@@ -68,6 +68,8 @@ pub const MAX_BATCH_SIZE: u32 = 10_000;
 pub const MAX_BATCHING_WINDOW: u32 = 300;
 /// The longest batch from an SQS queue without a batching window, and from a FIFO queue.
 pub const MAX_SQS_BATCH_WITHOUT_WINDOW: u32 = 10;
+/// The longest description of an EventBridge rule.
+pub const MAX_RULE_DESCRIPTION: usize = 512;
 /// An SQS queue's visibility timeout when its declaration sets none.
 pub const DEFAULT_VISIBILITY_TIMEOUT: u64 = 30;
 
@@ -299,6 +301,15 @@ fn wiring(
             description,
         } => {
             Schedule::parse(expression).map_err(|e| e.0)?;
+            if let Some(text) = description
+                .as_deref()
+                .filter(|d| d.chars().count() > MAX_RULE_DESCRIPTION)
+            {
+                return Err(format!(
+                    "the description is {} characters; EventBridge takes {MAX_RULE_DESCRIPTION}",
+                    text.chars().count()
+                ));
+            }
             Wiring::Rule {
                 schedule_expression: Some(expression.trim().to_owned()),
                 event_pattern: None,
@@ -375,13 +386,30 @@ fn wiring(
         EventSource::Sns {
             topic,
             filter_policy,
-        } => Wiring::Subscription {
-            topic: sources::resolve(topic, SourceKind::Topic, declared)?,
-            filter_policy: filter_policy
-                .as_deref()
-                .map(|text| json_object(text, "filter policy"))
-                .transpose()?,
-        },
+        } => {
+            let topic = sources::resolve(topic, SourceKind::Topic, declared)?;
+            let fifo = match &topic.place {
+                Place::Declared { logical_id, .. } => {
+                    sources::bool_property(declared, logical_id, "FifoTopic").unwrap_or(false)
+                }
+                Place::External { name, .. } => {
+                    name.as_deref().is_some_and(|n| n.ends_with(".fifo"))
+                }
+            };
+            if fifo {
+                return Err(format!(
+                    "{} is a FIFO topic, which delivers to SQS queues only: subscribe a queue to it and read that with `#[on_sqs_message]`",
+                    topic.describe()
+                ));
+            }
+            Wiring::Subscription {
+                topic,
+                filter_policy: filter_policy
+                    .as_deref()
+                    .map(|text| json_object(text, "filter policy"))
+                    .transpose()?,
+            }
+        }
         EventSource::S3 {
             bucket,
             events,

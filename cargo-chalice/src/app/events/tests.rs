@@ -259,6 +259,14 @@ fn mistakes_name_the_function_its_line_and_the_fix() {
             json!({"type": "schedule", "expression": "rate(1 minutes)"}),
             "EventBridge wants `rate(1 minute)`",
         ),
+        (
+            json!({"type": "schedule", "expression": "rate(1 day)", "description": "x".repeat(513)}),
+            "the description is 513 characters; EventBridge takes 512",
+        ),
+        (
+            json!({"type": "sns", "topic": "orders.fifo"}),
+            "topic `orders.fifo` is a FIFO topic, which delivers to SQS queues only",
+        ),
     ];
     for (source, expected) in cases {
         let attribute = serde_json::from_value::<EventSource>(source.clone())
