@@ -351,6 +351,20 @@ fn event_functions_deploy_to_moto_and_wire_an_outside_bucket() {
             policy["Statement"][0]["Principal"]["Service"],
             "events.amazonaws.com"
         );
+        // The outside bucket's permission is the stack's (not added by an API call).
+        let policy = lambda
+            .get_policy()
+            .function_name("shop-dev-dropped")
+            .send()
+            .await
+            .unwrap();
+        let policy: Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+        let statement = &policy["Statement"][0];
+        assert_eq!(statement["Principal"]["Service"], "s3.amazonaws.com");
+        assert_eq!(
+            statement["Condition"]["ArnLike"]["AWS:SourceArn"],
+            "arn:aws:s3:::partner-drop"
+        );
         // The partner's bucket: ours added, theirs kept.
         let function_arn = "arn:aws:lambda:us-east-1:123456789012:function:shop-dev-dropped";
         assert_eq!(
