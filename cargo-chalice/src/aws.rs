@@ -136,6 +136,17 @@ impl Aws {
         }
     }
 
+    /// The region's partition (`aws`, `aws-cn`, `aws-us-gov`), for ARNs.
+    pub fn partition(&self) -> &'static str {
+        if self.region.starts_with("cn-") {
+            "aws-cn"
+        } else if self.region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        }
+    }
+
     /// The account that the credentials belong to (STS GetCallerIdentity).
     pub async fn account_id(&self) -> Result<String, AwsError> {
         let identity = self

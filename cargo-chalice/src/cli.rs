@@ -154,6 +154,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             for warning in &out.policy_warnings {
                 eprintln!("warning: {warning}");
             }
+            for note in &out.event_notes {
+                println!("note: {note}");
+            }
             println!("wrote {}", out.template_path.display());
             for nested in &out.nested_templates {
                 println!("wrote {}", nested.display());

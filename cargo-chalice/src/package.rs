@@ -57,6 +57,12 @@ pub struct PackageOutput {
     /// unknown IAM action), one message each; empty when the policy comes
     /// from `iam_policy_file` or is not generated.
     pub policy_warnings: Vec<String>,
+    /// What the template does and does not wire for the event functions
+    /// (which buckets it wires, which `deploy` wires, what an existing role
+    /// must grant), one message each.
+    pub event_notes: Vec<String>,
+    /// The notifications `deploy` writes on buckets outside the stack.
+    pub external_notifications: Vec<crate::app::events::ExternalNotification>,
 }
 
 /// Why packaging failed.
@@ -143,6 +149,8 @@ pub fn write_package(
         nested_templates,
         zip_path: zip.path,
         zip_sha256: zip.sha256,
+        event_notes: app.event_notes(),
+        external_notifications: app.external_notifications(),
         policy_warnings: app.policy_warnings,
         manifest: app.manifest,
         config: app.config,

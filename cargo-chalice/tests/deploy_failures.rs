@@ -453,6 +453,7 @@ fn small_package(project: &std::path::Path) -> Packaged {
         template_path: template,
         zip_path: zip,
         zip_sha256: deploy::bucket::sha256_hex(b"zip"),
+        bucket_notifications: Vec::new(),
     }
 }
 

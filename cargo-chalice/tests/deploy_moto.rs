@@ -76,6 +76,7 @@ fn hand_package(dir: &Path, app: &str, template: &serde_json::Value, zip_bytes: 
         template_path,
         zip_path,
         zip_sha256: deploy::bucket::sha256_hex(zip_bytes),
+        bucket_notifications: Vec::new(),
     }
 }
 

@@ -175,6 +175,7 @@ fn todo_deploys_its_table_to_moto() {
                 template_path: packaged.template_path.clone(),
                 zip_path: packaged.zip_path.clone(),
                 zip_sha256: packaged.zip_sha256.clone(),
+                bucket_notifications: packaged.external_notifications.clone(),
             },
         )
         .await

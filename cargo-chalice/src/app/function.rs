@@ -50,4 +50,21 @@ impl Function {
     pub fn log_group_name(&self) -> String {
         format!("/aws/lambda/{}", self.function_name)
     }
+
+    /// The event source of an event or plain function; `None` for the API
+    /// function and authorizers.
+    pub fn event_source(&self) -> Option<&EventSource> {
+        match &self.trigger {
+            Trigger::Event(source) => Some(source),
+            Trigger::RestApi | Trigger::Authorizer { .. } => None,
+        }
+    }
+
+    /// The schedule expression of a `#[schedule]` function.
+    pub fn schedule_expression(&self) -> Option<&str> {
+        match self.event_source()? {
+            EventSource::Schedule { expression, .. } => Some(expression),
+            _ => None,
+        }
+    }
 }

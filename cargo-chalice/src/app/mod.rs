@@ -10,6 +10,7 @@
 //! function or API goes.
 
 pub mod environment;
+pub mod events;
 pub mod function;
 pub mod names;
 pub mod resources;
@@ -66,6 +67,18 @@ pub enum AppError {
     /// refers to a resource the stack does not have.
     #[error(transparent)]
     Resources(#[from] ResourcesError),
+    /// An event function's source cannot be wired as written.
+    #[error("{attribute} `{function}` ({location}): {message}")]
+    Event {
+        /// The attribute (`#[on_sqs_message]`).
+        attribute: &'static str,
+        /// The function's name.
+        function: String,
+        /// Where it is written: `src/jobs.rs:9 (app::jobs::work)`.
+        location: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// An app resolved for one stage.
@@ -91,6 +104,8 @@ pub struct App {
     pub policy_warnings: Vec<String>,
     /// `.chalice/resources.json`.
     pub resources: Declared,
+    /// The event functions' sources, resolved (in the manifest's order).
+    pub events: Vec<events::EventFunction>,
     /// The manifest it was resolved from (app-wide CORS applied).
     pub manifest: Manifest,
     /// The stage's configuration, for the stage-level settings the model
@@ -169,6 +184,7 @@ impl App {
         }
         let role = role::resolve(&config, &config.function(names::API_HANDLER))?;
         let resources = Declared::load(&config.project_dir)?;
+        let events = events::resolve(&manifest, &functions, &resources)?;
         Ok(Self {
             name: config.app_name.clone(),
             stage: config.stage.clone(),
@@ -179,9 +195,34 @@ impl App {
             policy_warnings: role::warnings(role.policy.as_ref()),
             policy: role.policy,
             resources,
+            events,
             manifest,
             config,
         })
+    }
+
+    /// The resolved source of the event function `name`.
+    pub fn event(&self, name: &str) -> Option<&events::EventFunction> {
+        self.events.iter().find(|e| e.name == name)
+    }
+
+    /// What `package` and `deploy` tell about the event functions' wiring:
+    /// which buckets the template wires, which `deploy` wires, and what an
+    /// existing role must grant.
+    pub fn event_notes(&self) -> Vec<String> {
+        let existing = match &self.role {
+            Role::Existing { arn } => Some(arn.as_str()),
+            Role::Managed { .. } => None,
+        };
+        events::notes(&self.events, existing)
+    }
+
+    /// The notifications `deploy` writes on buckets outside the stack.
+    pub fn external_notifications(&self) -> Vec<events::ExternalNotification> {
+        self.events
+            .iter()
+            .filter_map(events::EventFunction::external_notification)
+            .collect()
     }
 
     /// The function whose `lambda_functions` key is `name`.

@@ -70,6 +70,70 @@ pub fn event_log_group_id(stem: &str) -> String {
     format!("{stem}LogGroup")
 }
 
+/// The name of the inline policy every generated role has: its functions'
+/// own log groups, X-Ray and VPC actions.
+pub const RUNTIME_POLICY_NAME: &str = "Runtime";
+/// The name of the inline policy of an event function's own role granting
+/// what its source needs (receive from the queue, read the stream).
+pub const EVENT_SOURCE_POLICY_NAME: &str = "EventSource";
+
+/// The logical ID of the own role of an event function whose source needs
+/// permissions (an SQS queue, a DynamoDB or Kinesis stream).
+pub fn event_role_id(stem: &str) -> String {
+    format!("{stem}Role")
+}
+
+/// The logical ID of the EventBridge rule of a `#[schedule]` or `#[on_event]` function.
+pub fn event_rule_id(stem: &str) -> String {
+    format!("{stem}Rule")
+}
+
+/// The logical ID of the permission letting an event source (EventBridge,
+/// SNS, S3) invoke an event function.
+pub fn event_permission_id(stem: &str) -> String {
+    format!("{stem}InvokePermission")
+}
+
+/// The logical ID of the event source mapping of an SQS, DynamoDB stream or
+/// Kinesis function.
+pub fn event_mapping_id(stem: &str) -> String {
+    format!("{stem}EventSourceMapping")
+}
+
+/// The logical ID of the SNS subscription of an `#[on_sns_message]` function.
+pub fn event_subscription_id(stem: &str) -> String {
+    format!("{stem}Subscription")
+}
+
+/// The logical ID of the log group of the function whose logical ID is
+/// `function_id`, by the naming rules above (`APIHandler` →
+/// `APIHandlerLogGroup`, `<Stem>AuthorizerHandler` →
+/// `<Stem>AuthorizerLogGroup`, `<Stem>Function` → `<Stem>LogGroup`).
+pub fn log_group_id_of(function_id: &str) -> String {
+    if function_id == FUNCTION_ID {
+        return LOG_GROUP_ID.to_owned();
+    }
+    if let Some(stem) = function_id.strip_suffix("AuthorizerHandler") {
+        return authorizer_log_group_id(stem);
+    }
+    if let Some(stem) = function_id.strip_suffix("Function") {
+        return event_log_group_id(stem);
+    }
+    format!("{function_id}LogGroup")
+}
+
+/// The prefix of the `Id` of the notification entries `deploy` writes on a
+/// bucket outside the stack for the stack `stack`: `chalice-rs:<stack>:`.
+pub fn notification_id_prefix(stack: &str) -> String {
+    format!("chalice-rs:{stack}:")
+}
+
+/// The `Id` of the notification entry of the function `name` (its
+/// `lambda_functions` key) on a bucket outside the stack `stack`.
+pub fn notification_id(stack: &str, name: &str) -> String {
+    format!("{}{name}", notification_id_prefix(stack))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +143,22 @@ mod tests {
         assert_eq!(stack_name("shop", "prod"), "shop-prod");
         assert_eq!(function_name("shop", "prod", API_HANDLER), "shop-prod");
         assert_eq!(function_name("shop", "prod", "token"), "shop-prod-token");
+    }
+
+    #[test]
+    fn each_function_finds_its_log_group() {
+        assert_eq!(log_group_id_of(FUNCTION_ID), LOG_GROUP_ID);
+        assert_eq!(
+            log_group_id_of(&authorizer_function_id("Token")),
+            authorizer_log_group_id("Token")
+        );
+        assert_eq!(
+            log_group_id_of(&event_function_id("Nightly")),
+            event_log_group_id("Nightly")
+        );
+        assert_eq!(
+            notification_id("shop-dev", "uploaded"),
+            "chalice-rs:shop-dev:uploaded"
+        );
     }
 }

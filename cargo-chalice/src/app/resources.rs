@@ -48,7 +48,7 @@
 //! generated DynamoDB statements that grant only item and table actions are
 //! scoped to that table (and its indexes) instead of `*`.
 
-use super::names::{ROLE_ID, USER_POLICY_NAME};
+use super::names::USER_POLICY_NAME;
 use crate::cfn::ids::is_valid_logical_id;
 use crate::cfn::model::{Expr, Output, ResourceKind, Template};
 use serde_json::{json, Map, Value};
@@ -466,45 +466,57 @@ impl Declared {
         if !referenced.contains(*table) {
             return;
         }
-        let Some(ResourceKind::Role(role)) =
-            template.resources.get_mut(ROLE_ID).map(|r| &mut r.kind)
-        else {
-            return;
-        };
-        let Some(policy) = role
-            .policies
-            .iter_mut()
-            .find(|p| p.policy_name == USER_POLICY_NAME)
-        else {
-            return;
-        };
-        let Some(statements) = policy
-            .policy_document
-            .get_mut("Statement")
-            .and_then(Value::as_array_mut)
-        else {
-            return;
-        };
-        for statement in statements {
-            let table_only = match statement.get("Action") {
-                Some(Value::Array(actions)) => {
-                    !actions.is_empty()
-                        && actions.iter().all(|a| {
-                            a.as_str()
-                                .is_some_and(|a| DYNAMODB_TABLE_ACTIONS.contains(&a))
-                        })
-                }
-                Some(Value::String(action)) => DYNAMODB_TABLE_ACTIONS.contains(&action.as_str()),
-                _ => false,
+        for resource in template.resources.values_mut() {
+            // Every generated role (the shared one, an event function's own).
+            let ResourceKind::Role(role) = &mut resource.kind else {
+                continue;
             };
-            if table_only && statement.get("Resource") == Some(&json!("*")) {
-                statement["Resource"] = json!([
-                    {"Fn::GetAtt": [table, "Arn"]},
-                    {"Fn::Sub": format!("${{{table}.Arn}}/index/*")},
-                ]);
-            }
+            let Some(policy) = role
+                .policies
+                .iter_mut()
+                .find(|p| p.policy_name == USER_POLICY_NAME)
+            else {
+                continue;
+            };
+            let Some(statements) = policy
+                .policy_document
+                .get_mut("Statement")
+                .and_then(Value::as_array_mut)
+            else {
+                continue;
+            };
+            scope_statements(statements, table);
         }
     }
+}
+
+/// Scopes the table-only DynamoDB statements granted on `*` to `table`.
+fn scope_statements(statements: &mut [Value], table: &str) {
+    for statement in statements {
+        let table_only = match statement.get("Action") {
+            Some(Value::Array(actions)) => {
+                !actions.is_empty()
+                    && actions.iter().all(|a| {
+                        a.as_str()
+                            .is_some_and(|a| DYNAMODB_TABLE_ACTIONS.contains(&a))
+                    })
+            }
+            Some(Value::String(action)) => DYNAMODB_TABLE_ACTIONS.contains(&action.as_str()),
+            _ => false,
+        };
+        if table_only && statement.get("Resource") == Some(&json!("*")) {
+            statement["Resource"] = json!([
+                {"Fn::GetAtt": [table, "Arn"]},
+                {"Fn::Sub": format!("${{{table}.Arn}}/index/*")},
+            ]);
+        }
+    }
+}
+
+/// A circle of resources of `template` that refer to or depend on each
+/// other (`A → B → A`), which CloudFormation cannot create.
+pub fn cycle(template: &Template) -> Option<Vec<String>> {
+    find_cycle(&dependencies(&template.to_value()))
 }
 
 /// What each resource of `template` refers to or depends on, by logical ID.

@@ -166,9 +166,18 @@ pub enum ResourceKind {
     /// A Lambda function.
     #[serde(rename = "AWS::Lambda::Function")]
     Function(Box<FunctionProps>),
-    /// Permission for API Gateway to invoke a function.
+    /// Permission for API Gateway, EventBridge, SNS or S3 to invoke a function.
     #[serde(rename = "AWS::Lambda::Permission")]
     Permission(PermissionProps),
+    /// An EventBridge rule (a schedule or an event pattern).
+    #[serde(rename = "AWS::Events::Rule")]
+    EventsRule(EventsRuleProps),
+    /// Lambda polling a queue or a stream for a function.
+    #[serde(rename = "AWS::Lambda::EventSourceMapping")]
+    EventSourceMapping(EventSourceMappingProps),
+    /// A function's subscription to an SNS topic.
+    #[serde(rename = "AWS::SNS::Subscription")]
+    SnsSubscription(SnsSubscriptionProps),
     /// The REST API.
     #[serde(rename = "AWS::ApiGateway::RestApi")]
     RestApi(RestApiProps),
@@ -507,10 +516,85 @@ pub struct PermissionProps {
     pub action: String,
     /// The function.
     pub function_name: Expr,
-    /// `apigateway.amazonaws.com`.
+    /// `apigateway.amazonaws.com`, `events.amazonaws.com`, `sns.amazonaws.com`, `s3.amazonaws.com`.
     pub principal: String,
-    /// This API's execute-api ARN.
-    pub source_arn: Expr,
+    /// The account that owns the source (S3 buckets).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_account: Option<Expr>,
+    /// The one API, rule, topic or bucket that may invoke.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_arn: Option<Expr>,
+}
+
+/// `AWS::Events::Rule`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EventsRuleProps {
+    /// What the rule is for.
+    pub description: String,
+    /// The event bus (name or ARN); the default bus when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_bus_name: Option<Expr>,
+    /// The event pattern (a JSON object).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_pattern: Option<Value>,
+    /// `rate(..)` or `cron(..)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule_expression: Option<String>,
+    /// `ENABLED`.
+    pub state: String,
+    /// The function.
+    pub targets: Vec<RuleTarget>,
+}
+
+/// One target of a rule.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RuleTarget {
+    /// The function's ARN.
+    pub arn: Expr,
+    /// The target's ID within the rule (letters, digits, `.`, `-`, `_`; 64 at most).
+    pub id: String,
+}
+
+/// `AWS::Lambda::EventSourceMapping`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EventSourceMappingProps {
+    /// Records or messages per invocation.
+    pub batch_size: u32,
+    /// Always true.
+    pub enabled: bool,
+    /// The queue's or stream's ARN.
+    pub event_source_arn: Expr,
+    /// The function.
+    pub function_name: Expr,
+    /// `ReportBatchItemFailures`: the handler may fail single items.
+    pub function_response_types: Vec<String>,
+    /// Seconds to gather a batch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum_batching_window_in_seconds: Option<u32>,
+    /// `LATEST` or `TRIM_HORIZON` (streams only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starting_position: Option<String>,
+}
+
+/// `AWS::SNS::Subscription`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnsSubscriptionProps {
+    /// The function's ARN.
+    pub endpoint: Expr,
+    /// The filter policy (a JSON object).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter_policy: Option<Value>,
+    /// `lambda`.
+    pub protocol: String,
+    /// The topic's region, when the topic is given by an ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The topic.
+    pub topic_arn: Expr,
 }
 
 /// `AWS::ApiGateway::RestApi`.

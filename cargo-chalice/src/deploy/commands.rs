@@ -76,7 +76,7 @@ pub struct LogsArgs {
     /// The stage of .chalice/config.json.
     #[arg(long, default_value = "dev")]
     pub stage: String,
-    /// Only this function: `api`, a handler's name, or the Lambda function's name (default: all).
+    /// Only this function: its key in `lambda_functions` (`api`, an authorizer's or an event function's name), its Lambda name or its logical ID (default: all).
     #[arg(long)]
     pub name: Option<String>,
     /// How far back to start: 30s, 10m, 2h, 1d.
@@ -118,6 +118,9 @@ pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> 
     for warning in &output.policy_warnings {
         eprintln!("warning: {warning}");
     }
+    for note in &output.event_notes {
+        eprintln!("note: {note}");
+    }
     let packaged = Packaged {
         app_name: output.config.app_name.clone(),
         stage: output.config.stage.clone(),
@@ -126,6 +129,7 @@ pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> 
         template_path: output.template_path.clone(),
         zip_path: output.zip_path.clone(),
         zip_sha256: output.zip_sha256.clone(),
+        bucket_notifications: output.external_notifications.clone(),
     };
     let outcome = runtime.block_on(super::deploy_packaged(&aws, &target.project_dir, &packaged))?;
     match &outcome.state.endpoint_url {
@@ -190,7 +194,7 @@ pub fn logs(project_dir: &Path, args: &LogsArgs) -> Result<(), DeployError> {
                 list_resources(&cf, &info.stack_id).await?
             }
         };
-        let sources = super::logs::select_functions(&resources, name)?;
+        let sources = super::logs::select_functions(&resources, &target.stack_name, name)?;
         let mut out = std::io::stdout().lock();
         super::logs::show(&aws, sources, since, follow, &mut out).await?;
         Ok(())

@@ -1,6 +1,7 @@
 //! `cargo chalice logs`: the deployed functions' CloudWatch Logs, once or followed.
 
 use super::state::DeployedResource;
+use crate::app::names;
 use crate::aws::{call_error, error_code, Aws, AwsError};
 use std::collections::HashSet;
 use std::io::Write;
@@ -18,10 +19,12 @@ pub enum LogsError {
     #[error("`--since {0}` is not a duration; write a number and a unit: 30s, 10m, 2h, 1d")]
     Since(String),
     /// `--name` names no function of the stage.
-    #[error("no function `{name}` in this stage; its functions are: {known}")]
+    #[error("no function `{name}` in this stage{suggestion}; its functions are: {known}")]
     UnknownFunction {
         /// The name asked for.
         name: String,
+        /// ` (did you mean `x`?)` or empty.
+        suggestion: String,
         /// The stage's functions.
         known: String,
     },
@@ -69,10 +72,12 @@ pub fn parse_since(text: &str) -> Result<Duration, LogsError> {
 }
 
 /// The functions of a stack's resources, all or the one `name` designates:
-/// its Lambda name, its logical ID (any case, `api` for `APIHandler`), or the
-/// suffix after `<stack>-`; each with its log group.
+/// its key in `lambda_functions` (`api`, an authorizer's or an event
+/// function's name: the Lambda function `<stack>[-<name>]`), its Lambda
+/// name, or its logical ID (any case); each with its log group.
 pub fn select_functions(
     resources: &[DeployedResource],
+    stack: &str,
     name: Option<&str>,
 ) -> Result<Vec<LogSource>, LogsError> {
     let functions: Vec<&DeployedResource> = resources
@@ -82,38 +87,64 @@ pub fn select_functions(
     if functions.is_empty() {
         return Err(LogsError::NoFunction);
     }
+    // The `lambda_functions` key of a function: `api` for the stack's own
+    // name, else what follows `<stack>-`.
+    let key = |r: &DeployedResource| -> String {
+        if r.physical_id == stack {
+            names::API_HANDLER.to_owned()
+        } else {
+            r.physical_id
+                .strip_prefix(&format!("{stack}-"))
+                .unwrap_or(&r.physical_id)
+                .to_owned()
+        }
+    };
     let chosen: Vec<&DeployedResource> = match name {
         None => functions.clone(),
-        Some(name) => functions
-            .iter()
-            .copied()
-            .filter(|r| {
-                r.physical_id == name
-                    || r.logical_id.eq_ignore_ascii_case(name)
-                    || r.logical_id.eq_ignore_ascii_case(&format!("{name}handler"))
-                    || r.physical_id.ends_with(&format!("-{name}"))
-            })
-            .collect(),
+        Some(name) => {
+            let by = |matches: &dyn Fn(&DeployedResource) -> bool| -> Vec<&DeployedResource> {
+                functions.iter().copied().filter(|r| matches(r)).collect()
+            };
+            let mut chosen = by(&|r| key(r) == name);
+            if chosen.is_empty() {
+                chosen = by(&|r| r.physical_id == name);
+            }
+            if chosen.is_empty() {
+                chosen = by(&|r| r.logical_id.eq_ignore_ascii_case(name));
+            }
+            chosen
+        }
     };
     if chosen.is_empty() {
+        let keys: Vec<String> = functions.iter().map(|r| key(r)).collect();
+        let name = name.unwrap_or_default();
+        let suggestion = crate::suggest::closest(name, keys.iter().map(String::as_str))
+            .map(|close| format!(" (did you mean `{close}`?)"))
+            .unwrap_or_default();
         let known: Vec<String> = functions
             .iter()
-            .map(|r| format!("{} ({})", r.physical_id, r.logical_id))
+            .map(|r| format!("{} ({})", key(r), r.physical_id))
             .collect();
         return Err(LogsError::UnknownFunction {
-            name: name.unwrap_or_default().to_owned(),
+            name: name.to_owned(),
+            suggestion,
             known: known.join(", "),
         });
     }
-    // The package step gives each function its own log group, `<Function>LogGroup`
-    // (the function's LoggingConfig); otherwise Lambda's default group.
+    // Each function has its own log group (its LoggingConfig), named after
+    // its logical ID ([`names::log_group_id_of`]); else Lambda's default group.
     let log_group = |function: &DeployedResource| {
-        resources
-            .iter()
-            .find(|r| {
-                r.resource_type == "AWS::Logs::LogGroup"
-                    && r.logical_id == format!("{}LogGroup", function.logical_id)
-                    && !r.physical_id.is_empty()
+        let ids = [
+            names::log_group_id_of(&function.logical_id),
+            format!("{}LogGroup", function.logical_id),
+        ];
+        ids.iter()
+            .find_map(|id| {
+                resources.iter().find(|r| {
+                    r.resource_type == "AWS::Logs::LogGroup"
+                        && &r.logical_id == id
+                        && !r.physical_id.is_empty()
+                })
             })
             .map(|r| r.physical_id.clone())
             .unwrap_or_else(|| format!("/aws/lambda/{}", function.physical_id))
@@ -337,7 +368,31 @@ mod tests {
     fn functions_by_name() {
         let resources = vec![
             resource("APIHandler", "hello-dev", "AWS::Lambda::Function"),
-            resource("Authorize", "hello-dev-authorize", "AWS::Lambda::Function"),
+            resource(
+                "AuthorizeAuthorizerHandler",
+                "hello-dev-authorize",
+                "AWS::Lambda::Function",
+            ),
+            resource(
+                "AuthorizeAuthorizerLogGroup",
+                "hello-dev-AuthorizeAuthorizerLogGroup-A1",
+                "AWS::Logs::LogGroup",
+            ),
+            resource(
+                "NightlyReportFunction",
+                "hello-dev-nightly_report",
+                "AWS::Lambda::Function",
+            ),
+            resource(
+                "NightlyReportLogGroup",
+                "hello-dev-NightlyReportLogGroup-N1",
+                "AWS::Logs::LogGroup",
+            ),
+            resource(
+                "ReportFunction",
+                "hello-dev-report",
+                "AWS::Lambda::Function",
+            ),
             resource(
                 "APIHandlerLogGroup",
                 "hello-dev-APIHandlerLogGroup-X1",
@@ -345,33 +400,52 @@ mod tests {
             ),
             resource("RestAPI", "abc", "AWS::ApiGateway::RestApi"),
         ];
-        assert_eq!(select_functions(&resources, None).unwrap().len(), 2);
-        let api = select_functions(&resources, Some("api")).unwrap();
+        let select = |name: Option<&str>| select_functions(&resources, "hello-dev", name);
+        assert_eq!(select(None).unwrap().len(), 4);
         assert_eq!(
-            api,
+            select(Some("api")).unwrap(),
             vec![LogSource {
                 function: "hello-dev".to_owned(),
                 log_group: "hello-dev-APIHandlerLogGroup-X1".to_owned()
             }]
         );
+        // Each function by its `lambda_functions` key, with its own log group.
         assert_eq!(
-            select_functions(&resources, Some("authorize")).unwrap()[0].log_group,
-            "/aws/lambda/hello-dev-authorize"
+            select(Some("authorize")).unwrap(),
+            vec![LogSource {
+                function: "hello-dev-authorize".to_owned(),
+                log_group: "hello-dev-AuthorizeAuthorizerLogGroup-A1".to_owned()
+            }]
         );
         assert_eq!(
-            select_functions(&resources, Some("authorize")).unwrap()[0].function,
-            "hello-dev-authorize"
+            select(Some("nightly_report")).unwrap(),
+            vec![LogSource {
+                function: "hello-dev-nightly_report".to_owned(),
+                log_group: "hello-dev-NightlyReportLogGroup-N1".to_owned()
+            }]
         );
+        // `report` is one function, not every name ending in it; without a
+        // log group of its own, Lambda's default.
         assert_eq!(
-            select_functions(&resources, Some("hello-dev")).unwrap()[0].function,
-            "hello-dev"
+            select(Some("report")).unwrap(),
+            vec![LogSource {
+                function: "hello-dev-report".to_owned(),
+                log_group: "/aws/lambda/hello-dev-report".to_owned()
+            }]
         );
-        let error = select_functions(&resources, Some("nope"))
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("hello-dev-authorize (Authorize)"), "{error}");
+        // By Lambda name and by logical ID.
+        assert_eq!(select(Some("hello-dev")).unwrap()[0].function, "hello-dev");
+        assert_eq!(
+            select(Some("nightlyreportfunction")).unwrap()[0].function,
+            "hello-dev-nightly_report"
+        );
+        let error = select(Some("nightly_reprot")).unwrap_err().to_string();
+        assert!(
+            error.starts_with("no function `nightly_reprot` in this stage (did you mean `nightly_report`?); its functions are: api (hello-dev), authorize (hello-dev-authorize)"),
+            "{error}"
+        );
         assert!(matches!(
-            select_functions(&resources[3..], None),
+            select_functions(&resources[7..], "hello-dev", None),
             Err(LogsError::NoFunction)
         ));
     }

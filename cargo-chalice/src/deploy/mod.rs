@@ -5,12 +5,14 @@
 //! deploy = package ─► deployment bucket ─► upload (skipped when the content
 //! hash is already there) ─► template rewritten to the S3 locations ─► change
 //! set (shown; empty = nothing to deploy) ─► execute, events, bounded wait ─►
-//! `.chalice/deployed/<stage>.json`.
+//! `.chalice/deployed/<stage>.json` ─► notifications of buckets outside the
+//! stack ([`notifications`]) ─► the state file again, with what is wired.
 
 pub mod api_keys;
 pub mod bucket;
 pub mod commands;
 pub mod logs;
+pub mod notifications;
 pub mod rewrite;
 pub mod stack;
 pub mod state;
@@ -73,6 +75,15 @@ pub enum DeployError {
     /// Logs cannot be shown.
     #[error(transparent)]
     Logs(#[from] logs::LogsError),
+    /// A bucket outside the stack could not be wired after the stack was
+    /// deployed (or unwired before a delete).
+    #[error("{source}\n  {help}")]
+    Notifications {
+        /// What failed.
+        source: notifications::NotificationError,
+        /// What state things are in, and what to do.
+        help: &'static str,
+    },
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
@@ -95,6 +106,8 @@ pub struct Packaged {
     pub zip_path: PathBuf,
     /// Its SHA-256, lowercase hex.
     pub zip_sha256: String,
+    /// The notifications to write on buckets outside the stack, after it.
+    pub bucket_notifications: Vec<crate::app::events::ExternalNotification>,
 }
 
 /// What a deploy did.
@@ -201,7 +214,11 @@ pub async fn deploy_packaged(
 
     let resources = list_resources(&cf, &info.stack_id).await?;
     let (endpoint_url, rest_api_id) = endpoint(aws, &info, &resources, &packaged.api_gateway_stage);
-    let state = DeployedState {
+    let previous = state::read(project_dir, &packaged.stage)?
+        .filter(|s| s.stack_name == name)
+        .map(|s| s.bucket_notifications)
+        .unwrap_or_default();
+    let mut state = DeployedState {
         stage: packaged.stage.clone(),
         stack_name: name,
         stack_id: info.stack_id.clone(),
@@ -211,8 +228,35 @@ pub async fn deploy_packaged(
         artifact_sha256: packaged.zip_sha256.clone(),
         artifact_location: format!("s3://{}/{zip_key}", bucket.name),
         resources,
+        bucket_notifications: previous,
     };
     state::write(project_dir, &state)?;
+    if !packaged.bucket_notifications.is_empty() || !state.bucket_notifications.is_empty() {
+        let account = aws.account_id().await?;
+        let arn = |function_name: &str| {
+            notifications::function_arn(aws.partition(), &aws.region, &account, function_name)
+        };
+        let wired = notifications::wire(
+            &s3,
+            &state.stack_name,
+            &packaged.bucket_notifications,
+            &state.bucket_notifications,
+            &arn,
+        )
+        .await;
+        let (wired, failure) = match wired {
+            Ok(wired) => (wired, None),
+            Err((wired, error)) => (wired, Some(error)),
+        };
+        state.bucket_notifications = wired;
+        state::write(project_dir, &state)?;
+        if let Some(source) = failure {
+            return Err(DeployError::Notifications {
+                source,
+                help: "the stack is deployed and .chalice/deployed/<stage>.json records what is wired; fix the cause and run `cargo chalice deploy` again to finish",
+            });
+        }
+    }
     Ok(DeployOutcome { state, changed })
 }
 
@@ -449,9 +493,19 @@ impl Target {
     }
 }
 
-/// `cargo chalice delete`: deletes the stage's stack, waits, removes the state file.
+/// `cargo chalice delete`: removes the notifications `deploy` wrote on buckets
+/// outside the stack, deletes the stage's stack, waits, removes the state file.
 pub async fn delete(aws: &Aws, target: &Target) -> Result<(), DeployError> {
     target.check_region(aws)?;
+    // The buckets outside the stack first: their entries name the stack's functions.
+    if let Some(state) = &target.state {
+        notifications::unwire(&aws.s3(), &state.stack_name, &state.bucket_notifications)
+            .await
+            .map_err(|source| DeployError::Notifications {
+                source,
+                help: "nothing was deleted; fix the cause and run `cargo chalice delete` again",
+            })?;
+    }
     let cf = aws.cloudformation();
     let name = &target.stack_name;
     let Some(info) = stack::describe(&cf, name).await? else {

@@ -62,6 +62,10 @@ pub struct DeployedState {
     pub artifact_location: String,
     /// The stack's resources, sorted by logical ID.
     pub resources: Vec<DeployedResource>,
+    /// The notifications `deploy` wrote on buckets outside the stack, which
+    /// `delete` removes ([`super::notifications`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bucket_notifications: Vec<super::notifications::WiredNotification>,
 }
 
 impl DeployedState {
@@ -165,6 +169,13 @@ mod tests {
                 physical_id: "hello-dev".to_owned(),
                 resource_type: "AWS::Lambda::Function".to_owned(),
             }],
+            bucket_notifications: vec![super::super::notifications::WiredNotification {
+                bucket: "partner-drop".to_owned(),
+                id: "chalice-rs:hello-dev:uploaded".to_owned(),
+                function_arn: "arn:aws:lambda:us-east-1:123456789012:function:hello-dev-uploaded"
+                    .to_owned(),
+                events: vec!["s3:ObjectCreated:*".to_owned()],
+            }],
         }
     }
 
@@ -184,6 +195,17 @@ mod tests {
         remove(dir.path(), "dev").unwrap();
         assert_eq!(read(dir.path(), "dev").unwrap(), None);
         remove(dir.path(), "dev").unwrap();
+    }
+
+    #[test]
+    fn a_state_file_of_an_earlier_version_has_no_notifications() {
+        let mut state = serde_json::to_value(sample()).unwrap();
+        state
+            .as_object_mut()
+            .unwrap()
+            .remove("bucket_notifications");
+        let read: DeployedState = serde_json::from_value(state).unwrap();
+        assert!(read.bucket_notifications.is_empty());
     }
 
     #[test]

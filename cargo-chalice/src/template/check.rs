@@ -20,7 +20,8 @@
 //! - CloudFormation's limits: 500 resources, 200 parameters, 200 outputs;
 //!   51,200 bytes for the root template (so that it can be passed inline as
 //!   `TemplateBody`) and 1 MB for nested templates (read from S3);
-//! - no generated policy statement grants the `*` action.
+//! - no generated policy statement grants the `*` action (generated roles:
+//!   the shared role and those with a `Runtime` policy).
 
 use crate::cfn::ids::is_valid_logical_id;
 use serde_json::Value;
@@ -212,8 +213,10 @@ pub fn check(
             "AWS::ApiGateway::UsagePlan" if !non_empty_array(properties.get("ApiStages")) => {
                 return fail(format!("usage plan `{id}` covers no API stage"));
             }
-            // Roles of `.chalice/resources.json` are the user's to write.
-            "AWS::IAM::Role" if id == super::ROLE_ID => {
+            // The generated roles (the shared one, event functions' own)
+            // have a `Runtime` policy; roles of `.chalice/resources.json` are
+            // the user's to write.
+            "AWS::IAM::Role" if is_generated_role(id, properties) => {
                 if let Some(policies) = properties.get("Policies").and_then(Value::as_array) {
                     for policy in policies {
                         let generated = policy.get("PolicyName").and_then(Value::as_str)
@@ -243,6 +246,21 @@ pub fn check(
         return fail(format!("`{target}` is referenced but not defined"));
     }
     Ok(())
+}
+
+/// Whether a role is one the generator writes: the shared role, or a role
+/// with the generated `Runtime` policy.
+fn is_generated_role(id: &str, properties: &Value) -> bool {
+    id == super::ROLE_ID
+        || properties
+            .get("Policies")
+            .and_then(Value::as_array)
+            .is_some_and(|policies| {
+                policies.iter().any(|p| {
+                    p.get("PolicyName").and_then(Value::as_str)
+                        == Some(crate::app::names::RUNTIME_POLICY_NAME)
+                })
+            })
 }
 
 /// Whether `value` holds a non-empty array.

@@ -1,9 +1,12 @@
 //! The app's functions in the template: the shared role, and per function its
 //! log group, the function and its outputs. What invokes a function (the
-//! API's permission, an authorizer's) is written with what invokes it.
+//! API's permission, an authorizer's, an event source's) is written with what
+//! invokes it; an event function's own role with its source
+//! ([`super::events`]).
 
 use super::{Generator, CODE_PATH, ROLE_ID, USER_POLICY_NAME};
 use crate::app::function::{Function, Trigger};
+use crate::app::names::{EVENT_SOURCE_POLICY_NAME, RUNTIME_POLICY_NAME};
 use crate::app::role::Role;
 use crate::cfn::model::*;
 use crate::config::EnvValue;
@@ -21,23 +24,55 @@ pub fn env_expr(value: &EnvValue) -> Expr {
 }
 
 impl Generator<'_> {
-    /// Writes the role (when the stack manages it) and returns the ARN the
-    /// functions take.
-    pub(super) fn write_role(&self, template: &mut Template) -> Expr {
+    /// The ARN of the role `function` runs with: the existing role, the
+    /// function's own role (an event function whose source needs
+    /// permissions, [`crate::app::events::EventFunction::role_id`]), or the
+    /// shared role.
+    pub(super) fn role_of(&self, function: &Function) -> Expr {
         match &self.app.role {
             Role::Existing { arn } => Expr::str(arn.clone()),
-            Role::Managed { policy, xray, vpc } => {
-                template.resources.insert(
-                    ROLE_ID.to_owned(),
-                    ResourceKind::Role(self.role(policy.as_ref(), *xray, *vpc)).into(),
-                );
-                Expr::get_att(ROLE_ID, "Arn")
-            }
+            Role::Managed { .. } => match self.own_role_id(function) {
+                Some(id) => Expr::get_att(id, "Arn"),
+                None => Expr::get_att(ROLE_ID, "Arn"),
+            },
         }
     }
 
+    /// The logical ID of the function's own role, if it has one.
+    pub(super) fn own_role_id(&self, function: &Function) -> Option<String> {
+        if !matches!(self.app.role, Role::Managed { .. }) {
+            return None;
+        }
+        match &function.trigger {
+            Trigger::Event(_) => self.app.event(&function.name)?.role_id(),
+            Trigger::RestApi | Trigger::Authorizer { .. } => None,
+        }
+    }
+
+    /// Writes the shared role, when the stack manages it and a function
+    /// runs with it.
+    pub(super) fn write_role(&self, template: &mut Template) {
+        let Role::Managed { policy, xray, vpc } = &self.app.role else {
+            return;
+        };
+        let log_groups: Vec<&str> = self
+            .app
+            .functions
+            .iter()
+            .filter(|f| self.own_role_id(f).is_none())
+            .map(|f| f.log_group_id.as_str())
+            .collect();
+        if log_groups.is_empty() {
+            return;
+        }
+        template.resources.insert(
+            ROLE_ID.to_owned(),
+            ResourceKind::Role(role_props(&log_groups, policy.as_ref(), *xray, *vpc, None)).into(),
+        );
+    }
+
     /// Each function with its log group and outputs.
-    pub(super) fn write_functions(&self, template: &mut Template, role: &Expr) {
+    pub(super) fn write_functions(&self, template: &mut Template) {
         for function in &self.app.functions {
             template.resources.insert(
                 function.log_group_id.clone(),
@@ -50,8 +85,7 @@ impl Generator<'_> {
             // uploads (cfn-lint accepts it, with warning W3002).
             template.resources.insert(
                 function.logical_id.clone(),
-                ResourceKind::Function(Box::new(self.function_props(function, role.clone())))
-                    .into(),
+                ResourceKind::Function(Box::new(self.function_props(function))).into(),
             );
             let id = &function.logical_id;
             let output = |description: String, value: Expr| Output { description, value };
@@ -122,12 +156,26 @@ impl Generator<'_> {
     }
 
     /// The `AWS::Lambda::Function` properties of `function`.
-    fn function_props(&self, function: &Function, role: Expr) -> FunctionProps {
+    fn function_props(&self, function: &Function) -> FunctionProps {
         let f = &function.settings;
+        let role = self.role_of(function);
+        let overrides = match &function.trigger {
+            Trigger::Event(_) => self
+                .app
+                .event(&function.name)
+                .map(|e| &e.environment_overrides),
+            Trigger::RestApi | Trigger::Authorizer { .. } => None,
+        };
         let variables: BTreeMap<String, Expr> = function
             .environment
             .iter()
-            .map(|(name, value)| (name.clone(), env_expr(value)))
+            .map(|(name, value)| {
+                let written = overrides
+                    .and_then(|o| o.get(name))
+                    .cloned()
+                    .unwrap_or_else(|| env_expr(value));
+                (name.clone(), written)
+            })
             .collect();
         FunctionProps {
             runtime: "provided.al2023".to_owned(),
@@ -164,69 +212,80 @@ impl Generator<'_> {
             }),
         }
     }
+}
 
-    /// The managed role: the functions' own log groups, X-Ray and VPC
-    /// actions when used, and the app's policy.
-    fn role(&self, policy: Option<&serde_json::Value>, xray: bool, vpc: bool) -> RoleProps {
-        let log_groups: Vec<Expr> = self
-            .app
-            .functions
-            .iter()
-            .map(|f| Expr::get_att(&f.log_group_id, "Arn"))
-            .collect();
-        let resource = if log_groups.len() == 1 {
-            json!(log_groups[0])
-        } else {
-            json!(log_groups)
-        };
-        let mut statements = vec![json!({
-            "Sid": "OwnLogGroup",
+/// A managed role: write to `log_groups` (logical IDs), X-Ray and VPC
+/// actions when used, the app's policy (`AppPolicy`) and, for an event
+/// function's own role, what its source needs (`EventSource`).
+pub(super) fn role_props(
+    log_groups: &[&str],
+    policy: Option<&serde_json::Value>,
+    xray: bool,
+    vpc: bool,
+    source_statements: Option<Vec<serde_json::Value>>,
+) -> RoleProps {
+    let log_groups: Vec<Expr> = log_groups
+        .iter()
+        .map(|id| Expr::get_att(*id, "Arn"))
+        .collect();
+    let resource = if log_groups.len() == 1 {
+        json!(log_groups[0])
+    } else {
+        json!(log_groups)
+    };
+    let mut statements = vec![json!({
+        "Sid": "OwnLogGroup",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": resource,
+    })];
+    if xray {
+        statements.push(json!({
+            "Sid": "XRay",
             "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": resource,
-        })];
-        if xray {
-            statements.push(json!({
-                "Sid": "XRay",
-                "Effect": "Allow",
-                "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-                "Resource": "*",
-            }));
-        }
-        if vpc {
-            statements.push(json!({
-                "Sid": "VpcNetworkInterfaces",
-                "Effect": "Allow",
-                "Action": [
-                    "ec2:AssignPrivateIpAddresses",
-                    "ec2:CreateNetworkInterface",
-                    "ec2:DeleteNetworkInterface",
-                    "ec2:DescribeNetworkInterfaces",
-                    "ec2:UnassignPrivateIpAddresses",
-                ],
-                "Resource": "*",
-            }));
-        }
-        let mut policies = vec![InlinePolicy {
-            policy_name: "Runtime".to_owned(),
+            "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+            "Resource": "*",
+        }));
+    }
+    if vpc {
+        statements.push(json!({
+            "Sid": "VpcNetworkInterfaces",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:CreateNetworkInterface",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            "Resource": "*",
+        }));
+    }
+    let mut policies = vec![InlinePolicy {
+        policy_name: RUNTIME_POLICY_NAME.to_owned(),
+        policy_document: json!({"Version": "2012-10-17", "Statement": statements}),
+    }];
+    if let Some(document) = policy {
+        policies.push(InlinePolicy {
+            policy_name: USER_POLICY_NAME.to_owned(),
+            policy_document: document.clone(),
+        });
+    }
+    if let Some(statements) = source_statements.filter(|s| !s.is_empty()) {
+        policies.push(InlinePolicy {
+            policy_name: EVENT_SOURCE_POLICY_NAME.to_owned(),
             policy_document: json!({"Version": "2012-10-17", "Statement": statements}),
-        }];
-        if let Some(document) = policy {
-            policies.push(InlinePolicy {
-                policy_name: USER_POLICY_NAME.to_owned(),
-                policy_document: document.clone(),
-            });
-        }
-        RoleProps {
-            assume_role_policy_document: json!({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Principal": {"Service": "lambda.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }],
-            }),
-            policies,
-        }
+        });
+    }
+    RoleProps {
+        assume_role_policy_document: json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }],
+        }),
+        policies,
     }
 }

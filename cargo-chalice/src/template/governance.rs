@@ -71,9 +71,10 @@ impl Generator<'_> {
                         action: "lambda:InvokeFunction".to_owned(),
                         function_name: Expr::get_att(function_id, "Arn"),
                         principal: "apigateway.amazonaws.com".to_owned(),
-                        source_arn: Expr::sub(format!(
+                        source_account: None,
+                        source_arn: Some(Expr::sub(format!(
                             "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{REST_API_ID}}}/authorizers/${{{authorizer_id}}}"
-                        )),
+                        ))),
                     })
                     .into(),
                 );

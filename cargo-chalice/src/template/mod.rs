@@ -1,7 +1,9 @@
 //! The CloudFormation template of an app: a writer of the resolved
 //! [`App`](crate::app::App), as a typed model ([`crate::cfn::model`]),
 //! serialised deterministically as JSON or YAML. One module per concern:
-//! [`functions`] (the functions, their logs and role), [`rest_api`] (the API,
+//! [`functions`] (the functions, their logs and role), [`events`] (what
+//! invokes the event functions: rules, event source mappings, subscriptions,
+//! bucket notifications, their permissions and roles), [`rest_api`] (the API,
 //! its resources, methods, stage and deployment), [`governance`]
 //! (authorizers, keys, usage plan, gateway responses, request models),
 //! [`split`] (nested stacks for large APIs), [`shape`] (the API's shape hash).
@@ -9,7 +11,8 @@
 //! Resources (logical IDs in brackets):
 //! - the functions' role [`APIHandlerRole`](ROLE_ID) (their own log groups
 //!   only, plus X-Ray/VPC actions when those are on, plus the stage's
-//!   `iam_policy_file` or the policy generated from the code), and per
+//!   `iam_policy_file` or the policy generated from the code; written when a
+//!   function runs with it), and per
 //!   function a log group with the stage's retention and the function itself
 //!   (`provided.al2023`, its `_HANDLER` as Handler, code `./deployment.zip`,
 //!   `FunctionName` `<app>-<stage>[-<name>]`): the API function
@@ -33,6 +36,12 @@
 //! - a CORS preflight `MethodOptions<Path>` (MOCK) per resource with a CORS
 //!   route; `GatewayResponse<Type>` per `gateway_responses` entry; the
 //!   RestApi's `Policy`; stage `MethodSettings` from `throttling`;
+//! - per event function `<Stem>Function` and `<Stem>LogGroup` (named
+//!   `<app>-<stage>-<name>`, handler `function:<name>`) and its wiring
+//!   ([`events`]): `<Stem>Rule`, `<Stem>EventSourceMapping` with its own
+//!   role `<Stem>Role`, `<Stem>Subscription`, `<Stem>InvokePermission`, a
+//!   declared bucket's notifications; outputs `<Stem>FunctionName` and
+//!   `<Stem>FunctionArn`;
 //! - the resources and outputs of `.chalice/resources.json`.
 //!
 //! When one template would pass 500 resources or 51,200 bytes (the most a
@@ -41,6 +50,7 @@
 //! written.
 
 pub mod check;
+pub mod events;
 pub mod functions;
 pub mod governance;
 pub mod rest_api;
@@ -149,7 +159,7 @@ pub fn generate(
 ) -> Result<(TemplateSet, RenderedSet), TemplateError> {
     let generator = Generator::new(app, arch, format);
     let mut single = generator.single();
-    generator.merge_declared(&mut single)?;
+    generator.finish_root(&mut single)?;
     let text = format.render(&single);
     if single.resources.len() <= check::MAX_RESOURCES && text.len() <= check::MAX_TEMPLATE_BODY {
         let set = TemplateSet {
@@ -164,7 +174,7 @@ pub fn generate(
     let mut last_error = String::new();
     for _ in 0..6 {
         let mut set = generator.split(&budget);
-        generator.merge_declared(&mut set.root)?;
+        generator.finish_root(&mut set.root)?;
         match render_checked(&set, format) {
             Ok(rendered) => return Ok((set, rendered)),
             Err(TemplateError::Check(message)) => {
@@ -258,8 +268,8 @@ impl<'a> Generator<'a> {
     /// their role, the API's core and its governance.
     fn core(&self) -> Template {
         let mut template = Template::new(self.description());
-        let role = self.write_role(&mut template);
-        self.write_functions(&mut template, &role);
+        self.write_role(&mut template);
+        self.write_functions(&mut template);
         if let Some(api) = &self.app.rest_api {
             self.write_api_core(&mut template, api);
             self.write_governance(&mut template, api);
@@ -287,6 +297,14 @@ impl<'a> Generator<'a> {
         template
     }
 
+    /// Completes the root template: the event functions' wiring,
+    /// `.chalice/resources.json`, and the declared buckets' notifications.
+    fn finish_root(&self, root: &mut Template) -> Result<(), TemplateError> {
+        self.write_events(root)?;
+        self.merge_declared(root)?;
+        self.write_bucket_notifications(root)
+    }
+
     /// Adds `.chalice/resources.json` to the root template.
     fn merge_declared(&self, root: &mut Template) -> Result<(), TemplateError> {
         let generated = matches!(&self.app.role, Role::Managed { .. })
@@ -302,5 +320,7 @@ impl<'a> Generator<'a> {
 
 #[cfg(test)]
 mod declared_tests;
+#[cfg(test)]
+mod events_tests;
 #[cfg(test)]
 mod tests;
