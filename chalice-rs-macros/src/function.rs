@@ -70,9 +70,7 @@ fn check_signature(function: &ItemFn, kind: Kind, errors: &mut Errors) {
 
 fn generate(function: &ItemFn, kind: Kind, declared: Declared) -> TokenStream {
     let ident = &function.sig.ident;
-    let name = declared
-        .name
-        .unwrap_or_else(|| ident.unraw().to_string());
+    let name = declared.name.unwrap_or_else(|| ident.unraw().to_string());
     // Module, file and line are the compiler's, filled in by `fragment::embed`.
     let fragment = Fragment::Function(FunctionFragment {
         name: name.clone(),

@@ -150,9 +150,15 @@ mod tests {
         let keys = ["queue", "batch_size", "max_batching_window", "name"];
         assert_eq!(closest("bach_size", &keys), Some("batch_size"));
         assert_eq!(closest("queu", &keys), Some("queue"));
-        assert_eq!(closest("max_batch_window", &keys), Some("max_batching_window"));
+        assert_eq!(
+            closest("max_batch_window", &keys),
+            Some("max_batching_window")
+        );
         assert_eq!(closest("timeout", &keys), None);
-        assert_eq!(closest("Latest", &["LATEST", "TRIM_HORIZON"]), Some("LATEST"));
+        assert_eq!(
+            closest("Latest", &["LATEST", "TRIM_HORIZON"]),
+            Some("LATEST")
+        );
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

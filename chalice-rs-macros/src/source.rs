@@ -70,6 +70,22 @@ const S3_EVENTS: &[&str] = &[
 ];
 /// Where a stream's new mapping starts reading.
 const STARTING_POSITIONS: &[&str] = &["LATEST", "TRIM_HORIZON"];
+/// An event pattern, for messages.
+const PATTERN_EXAMPLE: &str = r#"{"source": ["app.orders"]}"#;
+/// A filter policy, for messages.
+const FILTER_POLICY_EXAMPLE: &str = r#"{"kind": ["upload"]}"#;
+/// Keys people reach for that are settings of the config, not of the attribute.
+const CONFIG_SETTINGS: &[&str] = &[
+    "timeout",
+    "memory",
+    "memory_size",
+    "lambda_timeout",
+    "lambda_memory_size",
+    "environment",
+    "environment_variables",
+    "reserved_concurrency",
+    "tags",
+];
 /// Longest EventBridge rule description.
 const MAX_DESCRIPTION: usize = 512;
 
@@ -124,7 +140,7 @@ impl Kind {
     /// The runtime's trait for the handler's first argument.
     pub fn event_trait(self) -> &'static str {
         match self {
-            Kind::Schedule => "ScheduleEvent",
+            Kind::Schedule => "ScheduleArgument",
             Kind::Event => "EventBridgeArgument",
             Kind::Sqs => "SqsArgument",
             Kind::Sns => "SnsArgument",
@@ -195,8 +211,17 @@ impl Options {
                     if !options::first_time(&option.key, &mut seen, errors) {
                         continue;
                     }
-                    if kind.keys().contains(&option.key.to_string().as_str()) {
+                    let key = option.key.to_string();
+                    if kind.keys().contains(&key.as_str()) {
                         options.entries.push(option);
+                    } else if CONFIG_SETTINGS.contains(&key.as_str()) {
+                        errors.push(syn::Error::new(
+                            option.key.span(),
+                            format!(
+                                "`{key}` is not a key of `#[{}]`: a function's settings go in `.chalice/config.json`, under `lambda_functions.<name>` (`lambda_timeout`, `lambda_memory_size`, `environment_variables`, ...)",
+                                kind.attribute()
+                            ),
+                        ));
                     } else {
                         options::unknown_key(&option.key, kind.attribute(), kind.keys(), errors);
                     }
@@ -317,7 +342,9 @@ fn schedule(options: &Options, errors: &mut Errors) -> Option<EventSource> {
         if text.chars().count() > MAX_DESCRIPTION {
             errors.push(syn::Error::new(
                 *span,
-                format!("an EventBridge rule's description is at most {MAX_DESCRIPTION} characters"),
+                format!(
+                    "an EventBridge rule's description is at most {MAX_DESCRIPTION} characters"
+                ),
             ));
         }
     }
@@ -346,7 +373,9 @@ fn normalized_expression(text: &str) -> String {
 }
 
 fn event_bridge(options: &Options, errors: &mut Errors) -> Option<EventSource> {
-    let bus = options.string("bus", "\"orders\"", errors).map(|(bus, _)| bus);
+    let bus = options
+        .string("bus", "\"orders\"", errors)
+        .map(|(bus, _)| bus);
     if options.get("pattern").is_none() {
         errors.push(syn::Error::new(
             Span::call_site(),
@@ -354,23 +383,23 @@ fn event_bridge(options: &Options, errors: &mut Errors) -> Option<EventSource> {
         ));
         return None;
     }
-    let (pattern, span) = options.string("pattern", "r#\"{\"source\": [\"app.orders\"]}\"#", errors)?;
-    if let Err(message) = check_pattern(&pattern, "an event pattern") {
+    let (pattern, span) =
+        options.string("pattern", "r#\"{\"source\": [\"app.orders\"]}\"#", errors)?;
+    if let Err(message) = check_pattern(&pattern, "an event pattern", PATTERN_EXAMPLE) {
         errors.push(syn::Error::new(span, message));
         return None;
     }
     Some(EventSource::EventBridge { pattern, bus })
 }
 
-/// An event pattern or a filter policy: a non-empty JSON object whose
-/// values are lists of values to match or objects of more fields.
-fn check_pattern(text: &str, what: &str) -> Result<(), String> {
+/// An event pattern or a filter policy (`what`, shown with `example`): a
+/// non-empty JSON object whose values are lists of values to match or
+/// objects of more fields.
+fn check_pattern(text: &str, what: &str, example: &str) -> Result<(), String> {
     let value: Value = serde_json::from_str(text)
         .map_err(|error| format!("{what} is JSON, and this is not: {error}"))?;
     let Value::Object(fields) = &value else {
-        return Err(format!(
-            "{what} is a JSON object, such as `{{\"source\": [\"app.orders\"]}}`"
-        ));
+        return Err(format!("{what} is a JSON object, such as `{example}`"));
     };
     if fields.is_empty() {
         return Err(format!("{what} needs at least one field to match"));
@@ -469,11 +498,13 @@ fn sns(options: &Options, errors: &mut Errors) -> Option<EventSource> {
     );
     let filter_policy = options
         .string("filter_policy", "r#\"{\"kind\": [\"upload\"]}\"#", errors)
-        .and_then(|(policy, span)| match check_pattern(&policy, "a filter policy") {
-            Ok(()) => Some(policy),
-            Err(message) => {
-                errors.push(syn::Error::new(span, message));
-                None
+        .and_then(|(policy, span)| {
+            match check_pattern(&policy, "a filter policy", FILTER_POLICY_EXAMPLE) {
+                Ok(()) => Some(policy),
+                Err(message) => {
+                    errors.push(syn::Error::new(span, message));
+                    None
+                }
             }
         });
     Some(EventSource::Sns {
@@ -488,7 +519,9 @@ fn s3(options: &Options, errors: &mut Errors) -> Option<EventSource> {
         "the bucket's name, or a bucket of `.chalice/resources.json`",
         errors,
     );
-    let prefix = options.string("prefix", "\"uploads/\"", errors).map(|(p, _)| p);
+    let prefix = options
+        .string("prefix", "\"uploads/\"", errors)
+        .map(|(p, _)| p);
     let suffix = options.string("suffix", "\".csv\"", errors).map(|(s, _)| s);
     let events = match options.get("events") {
         None => vec!["s3:ObjectCreated:*".to_owned()],
@@ -521,13 +554,13 @@ fn s3_events(value: &Expr, errors: &mut Errors) -> Vec<String> {
         };
         if !S3_EVENTS.contains(&event.as_str()) {
             let hint = match options::closest(&event, S3_EVENTS) {
-                Some(near) => format!("did you mean `{near}`? "),
+                Some(near) => format!("; did you mean `{near}`?"),
                 None => String::new(),
             };
             errors.push(syn::Error::new(
                 element.span(),
                 format!(
-                    "unknown S3 event type `{event}`; {hint}the types are: {}",
+                    "unknown S3 event type `{event}`{hint}\nhelp: the types are: {}",
                     S3_EVENTS.join(", ")
                 ),
             ));
@@ -555,7 +588,9 @@ fn stream(options: &Options, errors: &mut Errors) -> Option<EventSource> {
             if !(1..=10_000).contains(&size) {
                 errors.push(syn::Error::new(
                     span,
-                    format!("`batch_size = {size}` is out of range: it is 1 to 10,000 for a stream"),
+                    format!(
+                        "`batch_size = {size}` is out of range: it is 1 to 10,000 for a stream"
+                    ),
                 ));
             }
             size
@@ -566,13 +601,13 @@ fn stream(options: &Options, errors: &mut Errors) -> Option<EventSource> {
         Some((position, span)) => {
             if !STARTING_POSITIONS.contains(&position.as_str()) {
                 let hint = match options::closest(&position, STARTING_POSITIONS) {
-                    Some(near) => format!("did you mean `{near}`? "),
+                    Some(near) => format!("; did you mean `{near}`?"),
                     None => String::new(),
                 };
                 errors.push(syn::Error::new(
                     span,
                     format!(
-                        "unknown starting position `{position}`; {hint}it is `LATEST` (new records only) or `TRIM_HORIZON` (the oldest record kept)"
+                        "unknown starting position `{position}`{hint}\nhelp: a stream mapping starts at `LATEST` (new records only) or `TRIM_HORIZON` (the oldest record kept)"
                     ),
                 ));
             }
@@ -653,24 +688,41 @@ mod tests {
     fn batch_sizes_follow_the_sources_limits() {
         let ok = |attr| source(Kind::Sqs, attr).is_ok();
         assert!(ok(quote! { queue = "q", batch_size = 10 }));
-        assert!(ok(quote! { queue = "q", batch_size = 10000, max_batching_window = 1 }));
+        assert!(ok(
+            quote! { queue = "q", batch_size = 10000, max_batching_window = 1 }
+        ));
         assert!(!ok(quote! { queue = "q", batch_size = 11 }));
-        assert!(!ok(quote! { queue = "q", batch_size = 11, max_batching_window = 0 }));
+        assert!(!ok(
+            quote! { queue = "q", batch_size = 11, max_batching_window = 0 }
+        ));
         assert!(!ok(quote! { queue = "q", batch_size = 0 }));
-        assert!(!ok(quote! { queue = "q", batch_size = 10001, max_batching_window = 5 }));
-        assert!(!ok(quote! { queue = "jobs.fifo", batch_size = 11, max_batching_window = 5 }));
+        assert!(!ok(
+            quote! { queue = "q", batch_size = 10001, max_batching_window = 5 }
+        ));
+        assert!(!ok(
+            quote! { queue = "jobs.fifo", batch_size = 11, max_batching_window = 5 }
+        ));
         assert!(!ok(quote! { queue = "jobs.fifo", max_batching_window = 5 }));
         assert!(ok(quote! { queue = "jobs.fifo", batch_size = 10 }));
         assert!(!ok(quote! { queue = "q", max_batching_window = 301 }));
         let stream = |attr| source(Kind::Dynamodb, attr).is_ok();
-        assert!(stream(quote! { stream = "s", batch_size = 10000, starting_position = "TRIM_HORIZON" }));
+        assert!(stream(
+            quote! { stream = "s", batch_size = 10000, starting_position = "TRIM_HORIZON" }
+        ));
         assert!(!stream(quote! { stream = "s", batch_size = 10001 }));
-        assert!(!stream(quote! { stream = "s", starting_position = "AT_TIMESTAMP" }));
+        assert!(!stream(
+            quote! { stream = "s", starting_position = "AT_TIMESTAMP" }
+        ));
     }
 
     #[test]
     fn patterns_are_json_objects_of_lists() {
-        assert!(check_pattern(r#"{"source": ["app"], "detail": {"n": [{"numeric": [">", 1]}]}}"#, "p").is_ok());
+        assert!(check_pattern(
+            r#"{"source": ["app"], "detail": {"n": [{"numeric": [">", 1]}]}}"#,
+            "p",
+            "{}"
+        )
+        .is_ok());
         for (bad, says) in [
             ("[1]", "is a JSON object"),
             ("{}", "at least one field"),
@@ -678,7 +730,7 @@ mod tests {
             (r#"{"source": "app"}"#, "`source` is `\"app\"`"),
             (r#"{"detail": {"state": 3}}"#, "`detail.state` is `3`"),
         ] {
-            let error = check_pattern(bad, "p").unwrap_err();
+            let error = check_pattern(bad, "p", "{}").unwrap_err();
             assert!(error.contains(says), "{bad}: {error}");
         }
     }

@@ -154,7 +154,7 @@ fn read_event<T: DeserializeOwned>(event: Value, what: &str) -> Result<T, Functi
 
 macro_rules! event_argument {
     (
-        $(#[$doc:meta])* $trait:ident, $ty:ty, $expected:tt,
+        $(#[$doc:meta])* $trait:ident,
         message = $message:tt, label = $label:tt, note = $note:tt
     ) => {
         $(#[$doc])*
@@ -163,23 +163,13 @@ macro_rules! event_argument {
             /// Reads the argument from the event.
             fn from_event(event: Value) -> Result<Self, FunctionError>;
         }
-        impl $trait for $ty {
-            fn from_event(event: Value) -> Result<Self, FunctionError> {
-                read_event(event, $expected)
-            }
-        }
-        impl $trait for Value {
-            fn from_event(event: Value) -> Result<Self, FunctionError> {
-                Ok(event)
-            }
-        }
     };
 }
 
 event_argument!(
     /// What a `#[schedule]` handler takes first: [`ScheduledEvent`] (or
     /// `serde_json::Value`, the event as sent).
-    ScheduleEvent, ScheduledEvent, "a `ScheduledEvent`",
+    ScheduleArgument,
     message = "`#[schedule]` passes a `ScheduledEvent`, not `{Self}`",
     label = "the event of `#[schedule]` is a `ScheduledEvent`",
     note = "the first argument of a `#[schedule]` handler is the event: `ScheduledEvent` (or `serde_json::Value`, the event as sent); `State<T>` arguments come after it"
@@ -187,7 +177,7 @@ event_argument!(
 event_argument!(
     /// What an `#[on_sqs_message]` handler takes first: [`SqsEvent`] (or
     /// `serde_json::Value`, the event as sent).
-    SqsArgument, SqsEvent, "an `SqsEvent`",
+    SqsArgument,
     message = "`#[on_sqs_message]` passes an `SqsEvent`, not `{Self}`",
     label = "the event of `#[on_sqs_message]` is an `SqsEvent`",
     note = "the first argument of an `#[on_sqs_message]` handler is the batch: `SqsEvent` (or `serde_json::Value`, the event as sent); `State<T>` arguments come after it"
@@ -195,7 +185,7 @@ event_argument!(
 event_argument!(
     /// What an `#[on_sns_message]` handler takes first: [`SnsMessage`] (or
     /// `serde_json::Value`, the event as sent).
-    SnsArgument, SnsMessage, "an `SnsMessage`",
+    SnsArgument,
     message = "`#[on_sns_message]` passes an `SnsMessage`, not `{Self}`",
     label = "the event of `#[on_sns_message]` is an `SnsMessage`",
     note = "the first argument of an `#[on_sns_message]` handler is the message: `SnsMessage` (or `serde_json::Value`, the event as sent); `State<T>` arguments come after it"
@@ -203,7 +193,7 @@ event_argument!(
 event_argument!(
     /// What an `#[on_s3_event]` handler takes first: [`S3Event`] (or
     /// `serde_json::Value`, the event as sent).
-    S3Argument, S3Event, "an `S3Event`",
+    S3Argument,
     message = "`#[on_s3_event]` passes an `S3Event`, not `{Self}`",
     label = "the event of `#[on_s3_event]` is an `S3Event`",
     note = "the first argument of an `#[on_s3_event]` handler is the event: `S3Event` (or `serde_json::Value`, the event as sent); `State<T>` arguments come after it"
@@ -211,7 +201,7 @@ event_argument!(
 event_argument!(
     /// What an `#[on_dynamodb_record]` handler takes first: [`DynamoDbEvent`]
     /// (or `serde_json::Value`, the event as sent).
-    DynamoDbArgument, DynamoDbEvent, "a `DynamoDbEvent`",
+    DynamoDbArgument,
     message = "`#[on_dynamodb_record]` passes a `DynamoDbEvent`, not `{Self}`",
     label = "the event of `#[on_dynamodb_record]` is a `DynamoDbEvent`",
     note = "the first argument of an `#[on_dynamodb_record]` handler is the batch: `DynamoDbEvent` (or `serde_json::Value`, the event as sent); `State<T>` arguments come after it"
@@ -219,11 +209,74 @@ event_argument!(
 event_argument!(
     /// What an `#[on_kinesis_record]` handler takes first: [`KinesisEvent`]
     /// (or `serde_json::Value`, the event as sent).
-    KinesisArgument, KinesisEvent, "a `KinesisEvent`",
+    KinesisArgument,
     message = "`#[on_kinesis_record]` passes a `KinesisEvent`, not `{Self}`",
     label = "the event of `#[on_kinesis_record]` is a `KinesisEvent`",
     note = "the first argument of an `#[on_kinesis_record]` handler is the batch: `KinesisEvent` (or `serde_json::Value`, the event as sent); `State<T>` arguments come after it"
 );
+
+// Written out (not generated) so that the compiler's "the following types
+// implement" help shows these lines.
+impl ScheduleArgument for ScheduledEvent {
+    fn from_event(event: Value) -> Result<Self, FunctionError> {
+        read_event(event, "a `ScheduledEvent`")
+    }
+}
+impl ScheduleArgument for Value {
+    fn from_event(event: Value) -> Result<Self, FunctionError> {
+        Ok(event)
+    }
+}
+impl SqsArgument for SqsEvent {
+    fn from_event(event: Value) -> Result<Self, FunctionError> {
+        read_event(event, "an `SqsEvent`")
+    }
+}
+impl SqsArgument for Value {
+    fn from_event(event: Value) -> Result<Self, FunctionError> {
+        Ok(event)
+    }
+}
+impl SnsArgument for SnsMessage {
+    fn from_event(event: Value) -> Result<Self, FunctionError> {
+        read_event(event, "an `SnsMessage`")
+    }
+}
+impl SnsArgument for Value {
+    fn from_event(event: Value) -> Result<Self, FunctionError> {
+        Ok(event)
+    }
+}
+impl S3Argument for S3Event {
+    fn from_event(event: Value) -> Result<Self, FunctionError> {
+        read_event(event, "an `S3Event`")
+    }
+}
+impl S3Argument for Value {
+    fn from_event(event: Value) -> Result<Self, FunctionError> {
+        Ok(event)
+    }
+}
+impl DynamoDbArgument for DynamoDbEvent {
+    fn from_event(event: Value) -> Result<Self, FunctionError> {
+        read_event(event, "a `DynamoDbEvent`")
+    }
+}
+impl DynamoDbArgument for Value {
+    fn from_event(event: Value) -> Result<Self, FunctionError> {
+        Ok(event)
+    }
+}
+impl KinesisArgument for KinesisEvent {
+    fn from_event(event: Value) -> Result<Self, FunctionError> {
+        read_event(event, "a `KinesisEvent`")
+    }
+}
+impl KinesisArgument for Value {
+    fn from_event(event: Value) -> Result<Self, FunctionError> {
+        Ok(event)
+    }
+}
 
 /// What an `#[on_event]` handler takes first: [`EventBridgeEvent<T>`] (its
 /// `detail` read as `T`).
@@ -422,7 +475,7 @@ mod tests {
 
     fn scheduled(event: Value, app: App) -> FunctionFuture {
         Box::pin(async move {
-            let event = <ScheduledEvent as ScheduleEvent>::from_event(event)?;
+            let event = <ScheduledEvent as ScheduleArgument>::from_event(event)?;
             let State(prefix) = <State<String> as FunctionArgument>::from_app(&app)?;
             output::result(Ok::<_, Refused>(format!("{prefix}{}", event.time)))
         })
@@ -432,7 +485,11 @@ mod tests {
     async fn an_error_is_reported_with_its_type_and_message() {
         let error = invoke(failing, json!({}), App::new()).await.unwrap_err();
         assert_eq!(error.error_type, std::any::type_name::<Refused>());
-        assert!(error.error_type.ends_with("::Refused"), "{}", error.error_type);
+        assert!(
+            error.error_type.ends_with("::Refused"),
+            "{}",
+            error.error_type
+        );
         assert_eq!(error.error_message, "job 7 refused");
         let wire = serde_json::to_value(&error).unwrap();
         assert_eq!(
@@ -449,9 +506,17 @@ mod tests {
     #[tokio::test]
     async fn panics_are_reported_and_caught() {
         let error = invoke(panicking, json!({}), App::new()).await.unwrap_err();
-        assert_eq!(error, FunctionError::new(PANIC, "the handler panicked: boom 7"));
-        let error = invoke(panicking_early, json!({}), App::new()).await.unwrap_err();
-        assert_eq!(error.error_message, "the handler panicked: before the future");
+        assert_eq!(
+            error,
+            FunctionError::new(PANIC, "the handler panicked: boom 7")
+        );
+        let error = invoke(panicking_early, json!({}), App::new())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.error_message,
+            "the handler panicked: before the future"
+        );
     }
 
     #[tokio::test]
@@ -464,11 +529,18 @@ mod tests {
         );
         let error = invoke(scheduled, event, App::new()).await.unwrap_err();
         assert_eq!(error.error_type, MISSING_STATE);
-        assert!(error.error_message.contains("`alloc::string::String`"), "{error}");
-        let error = invoke(scheduled, json!({"id": 3}), App::new()).await.unwrap_err();
+        assert!(
+            error.error_message.contains("`alloc::string::String`"),
+            "{error}"
+        );
+        let error = invoke(scheduled, json!({"id": 3}), App::new())
+            .await
+            .unwrap_err();
         assert_eq!(error.error_type, INVALID_EVENT);
         assert!(
-            error.error_message.starts_with("the event is not a `ScheduledEvent` at `id`: invalid type"),
+            error
+                .error_message
+                .starts_with("the event is not a `ScheduledEvent` at `id`: invalid type"),
             "{error}"
         );
     }
@@ -504,12 +576,16 @@ mod tests {
         let dynamodb = sample::dynamodb_insert([json!({"id": "1"})]);
         assert_eq!(
             batch_item_ids(&dynamodb),
-            [dynamodb["Records"][0]["dynamodb"]["SequenceNumber"].as_str().unwrap()]
+            [dynamodb["Records"][0]["dynamodb"]["SequenceNumber"]
+                .as_str()
+                .unwrap()]
         );
         let kinesis = sample::kinesis(["x"]);
         assert_eq!(
             batch_item_ids(&kinesis),
-            [kinesis["Records"][0]["kinesis"]["sequenceNumber"].as_str().unwrap()]
+            [kinesis["Records"][0]["kinesis"]["sequenceNumber"]
+                .as_str()
+                .unwrap()]
         );
         assert!(batch_item_ids(&json!({"no": "records"})).is_empty());
     }

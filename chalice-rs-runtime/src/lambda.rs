@@ -241,9 +241,13 @@ mod tests {
     fn an_unknown_function_is_named_with_the_ones_defined() {
         let message = unknown_function("nope");
         assert!(
-            message.starts_with("_HANDLER names function `nope`, which this binary does not define;"),
+            message
+                .starts_with("_HANDLER names function `nope`, which this binary does not define;"),
             "{message}"
         );
-        assert!(message.contains("it defines no event or plain function"), "{message}");
+        assert!(
+            message.contains("it defines no event or plain function"),
+            "{message}"
+        );
     }
 }

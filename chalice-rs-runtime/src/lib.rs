@@ -69,7 +69,7 @@ pub mod __private {
     pub use crate::function::{
         batch_item_ids, output, DynamoDbArgument, EventBridgeArgument, FunctionArgument,
         FunctionFuture, FunctionRegistration, InvokePayload, KinesisArgument, S3Argument,
-        ScheduleEvent, SnsArgument, SqsArgument,
+        ScheduleArgument, SnsArgument, SqsArgument,
     };
     pub use crate::models::{schema_of, ModelRegistration};
     pub use crate::registry::{fragment_bytes, HandlerFuture, RouteRegistration};

@@ -3,14 +3,14 @@
 //! partial batch failures, errors and panics.
 
 use chalice_rs_runtime::events::{
-    sample, BatchResponse, DynamoDbEvent, EventBridgeEvent, KinesisEvent, S3Event,
-    ScheduledEvent, SnsMessage, SqsEvent,
+    sample, BatchResponse, DynamoDbEvent, EventBridgeEvent, KinesisEvent, S3Event, ScheduledEvent,
+    SnsMessage, SqsEvent,
 };
 use chalice_rs_runtime::function::{FunctionError, INVALID_EVENT, MISSING_STATE, PANIC};
 use chalice_rs_runtime::test::Client;
 use chalice_rs_runtime::{
-    lambda_function, on_dynamodb_record, on_event, on_kinesis_record, on_s3_event,
-    on_sns_message, on_sqs_message, schedule, App, ChaliceError, State,
+    lambda_function, on_dynamodb_record, on_event, on_kinesis_record, on_s3_event, on_sns_message,
+    on_sqs_message, schedule, App, ChaliceError, State,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -121,7 +121,10 @@ async fn todo_changed(event: DynamoDbEvent) -> Result<BatchResponse, ChaliceErro
 }
 
 #[on_kinesis_record(stream = "clicks", batch_size = 500, max_batching_window = 2)]
-async fn clicks(event: KinesisEvent, State(log): State<Log>) -> Result<BatchResponse, ChaliceError> {
+async fn clicks(
+    event: KinesisEvent,
+    State(log): State<Log>,
+) -> Result<BatchResponse, ChaliceError> {
     let mut response = BatchResponse::new();
     for record in &event.records {
         match record.data_as_str() {
@@ -167,15 +170,25 @@ fn client() -> (Client, Log) {
 #[tokio::test]
 async fn schedules_get_the_scheduled_event_and_state() {
     let (client, log) = client();
-    assert_eq!(client.invoke("nightly", sample::schedule()).await, Ok(Value::Null));
+    assert_eq!(
+        client.invoke("nightly", sample::schedule()).await,
+        Ok(Value::Null)
+    );
     assert_eq!(log.lines(), ["nightly at 2024-01-01T03:00:00Z"]);
-    assert_eq!(client.invoke("tick", sample::schedule()).await, Ok(json!("ticked")));
+    assert_eq!(
+        client.invoke("tick", sample::schedule()).await,
+        Ok(json!("ticked"))
+    );
 }
 
 #[tokio::test]
 async fn eventbridge_details_are_typed() {
     let (client, _) = client();
-    let event = sample::event("app.orders", "Order Placed", json!({"orderId": "o-1", "total": 9.5}));
+    let event = sample::event(
+        "app.orders",
+        "Order Placed",
+        json!({"orderId": "o-1", "total": 9.5}),
+    );
     assert_eq!(
         client.invoke("order_placed", event).await,
         Ok(json!({"order": "o-1", "total": 9.5}))
@@ -183,7 +196,10 @@ async fn eventbridge_details_are_typed() {
     let wrong = sample::event("app.orders", "Order Placed", json!({"orderId": 1}));
     let error = client.invoke("order_placed", wrong).await.unwrap_err();
     assert_eq!(error.error_type, INVALID_EVENT);
-    assert!(error.error_message.contains("at `detail.orderId`"), "{error}");
+    assert!(
+        error.error_message.contains("at `detail.orderId`"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -210,7 +226,10 @@ async fn an_err_fails_the_whole_batch_as_a_function_error() {
         Ok(json!({"batchItemFailures": []}))
     );
     let event = sample::sqs(["a", ""]);
-    let id = event["Records"][1]["messageId"].as_str().unwrap().to_owned();
+    let id = event["Records"][1]["messageId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(
         client.invoke("strict", event).await,
         Err(FunctionError::new(
@@ -220,13 +239,14 @@ async fn an_err_fails_the_whole_batch_as_a_function_error() {
     );
     // Naming items by something else than their id is answered as asked
     // (and logged): Lambda would retry the whole batch.
-    let result = client.invoke("wrong_ids", sample::sqs(["a"])).await.unwrap();
-    assert!(
-        result["batchItemFailures"][0]["itemIdentifier"]
-            .as_str()
-            .unwrap()
-            .starts_with("AQEB")
-    );
+    let result = client
+        .invoke("wrong_ids", sample::sqs(["a"]))
+        .await
+        .unwrap();
+    assert!(result["batchItemFailures"][0]["itemIdentifier"]
+        .as_str()
+        .unwrap()
+        .starts_with("AQEB"));
 }
 
 #[tokio::test]
@@ -236,10 +256,15 @@ async fn sns_messages_come_one_at_a_time_and_panics_are_reported() {
         client.invoke("alert", sample::sns("Disk", "full")).await,
         Ok(json!("Disk: full"))
     );
-    let error = client.invoke("alert", sample::sns("", "panic")).await.unwrap_err();
+    let error = client
+        .invoke("alert", sample::sns("", "panic"))
+        .await
+        .unwrap_err();
     assert_eq!(error.error_type, PANIC);
     assert!(
-        error.error_message.starts_with("the handler panicked: alert ")
+        error
+            .error_message
+            .starts_with("the handler panicked: alert ")
             && error.error_message.ends_with(" made me panic"),
         "{error}"
     );
@@ -291,7 +316,9 @@ async fn kinesis_data_arrives_decoded() {
 async fn plain_functions_take_and_return_any_json() {
     let (client, _) = client();
     assert_eq!(
-        client.invoke("summarize", json!({"values": [1, 2, 3]})).await,
+        client
+            .invoke("summarize", json!({"values": [1, 2, 3]}))
+            .await,
         Ok(json!({"count": 3, "sum": 6}))
     );
     assert_eq!(
@@ -301,19 +328,30 @@ async fn plain_functions_take_and_return_any_json() {
             "BadRequestError: no values"
         ))
     );
-    let error = client.invoke("summarize", json!({"values": "x"})).await.unwrap_err();
+    let error = client
+        .invoke("summarize", json!({"values": "x"}))
+        .await
+        .unwrap_err();
     assert_eq!(error.error_type, INVALID_EVENT);
     assert!(
-        error.error_message.starts_with("the event is not the payload this function takes at `values`"),
+        error
+            .error_message
+            .starts_with("the event is not the payload this function takes at `values`"),
         "{error}"
     );
-    assert_eq!(client.invoke("raw-echo", json!([1, "a"])).await, Ok(json!([1, "a"])));
+    assert_eq!(
+        client.invoke("raw-echo", json!([1, "a"])).await,
+        Ok(json!([1, "a"]))
+    );
 }
 
 #[tokio::test]
 async fn missing_state_is_a_function_error() {
     let client = Client::new(App::new());
-    let error = client.invoke("nightly", sample::schedule()).await.unwrap_err();
+    let error = client
+        .invoke("nightly", sample::schedule())
+        .await
+        .unwrap_err();
     assert_eq!(error.error_type, MISSING_STATE);
     assert!(error.error_message.contains("Log"), "{error}");
 }
@@ -333,8 +371,18 @@ fn the_manifest_lists_every_function_with_its_source() {
     assert_eq!(
         names,
         [
-            "alert", "clicks", "nightly", "order_placed", "raw-echo", "strict", "summarize",
-            "tick", "todo_changed", "uploaded", "work", "wrong_ids"
+            "alert",
+            "clicks",
+            "nightly",
+            "order_placed",
+            "raw-echo",
+            "strict",
+            "summarize",
+            "tick",
+            "todo_changed",
+            "uploaded",
+            "work",
+            "wrong_ids"
         ]
     );
     let source = |name: &str| manifest.function(name).unwrap().source.clone();
@@ -365,5 +413,8 @@ fn the_manifest_lists_every_function_with_its_source() {
     assert_eq!(source("raw-echo"), EventSource::Invoke);
     let work = manifest.function("work").unwrap();
     assert_eq!(work.handler(), "function:work");
-    assert!(work.file.ends_with("tests/events.rs") && work.module == "events", "{work:?}");
+    assert!(
+        work.file.ends_with("tests/events.rs") && work.module == "events",
+        "{work:?}"
+    );
 }

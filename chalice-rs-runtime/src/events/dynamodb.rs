@@ -354,6 +354,9 @@ mod tests {
         assert_eq!(wire, json!({"L": [{"N": "1.5"}, {"S": "x"}]}));
         let bs: AttributeValue = serde_json::from_value(json!({"BS": ["AAE=", "Ag=="]})).unwrap();
         assert_eq!(bs, AttributeValue::Bs(vec![vec![0, 1], vec![2]]));
-        assert_eq!(serde_json::to_value(&bs).unwrap(), json!({"BS": ["AAE=", "Ag=="]}));
+        assert_eq!(
+            serde_json::to_value(&bs).unwrap(),
+            json!({"BS": ["AAE=", "Ag=="]})
+        );
     }
 }

@@ -142,9 +142,11 @@ mod tests {
 
     #[test]
     fn data_that_is_not_base64_is_refused() {
-        let error = serde_json::from_value::<KinesisEvent>(json!({"Records": [record("not base64!", "1")]}))
-            .unwrap_err()
-            .to_string();
+        let error = serde_json::from_value::<KinesisEvent>(
+            json!({"Records": [record("not base64!", "1")]}),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(error.contains("invalid base64 data"), "{error}");
     }
 }

@@ -151,9 +151,10 @@ mod base64_bytes {
     ) -> Result<Option<Vec<u8>>, D::Error> {
         match Option::<String>::deserialize(deserializer)? {
             None => Ok(None),
-            Some(text) => STANDARD.decode(text.as_bytes()).map(Some).map_err(|error| {
-                serde::de::Error::custom(format!("invalid base64 data: {error}"))
-            }),
+            Some(text) => STANDARD
+                .decode(text.as_bytes())
+                .map(Some)
+                .map_err(|error| serde::de::Error::custom(format!("invalid base64 data: {error}"))),
         }
     }
 

@@ -191,7 +191,10 @@ mod tests {
         assert_eq!(put.key, "uploads/2024/red flower (1).jpg");
         assert_eq!(put.bucket, "DOC-EXAMPLE-BUCKET");
         assert_eq!(put.size, 1305107);
-        assert_eq!(put.etag.as_deref(), Some("b21b84d653bb07b05b1e6b33684dc11b"));
+        assert_eq!(
+            put.etag.as_deref(),
+            Some("b21b84d653bb07b05b1e6b33684dc11b")
+        );
         assert!(put.is_created() && !put.is_removed());
         assert_eq!(put.event_time, "1970-01-01T00:00:00.000Z");
         assert_eq!(put.aws_region, "us-west-2");

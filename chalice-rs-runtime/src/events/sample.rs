@@ -22,7 +22,9 @@ pub const TIME: &str = "2024-01-01T03:00:00Z";
 /// [`TIME`] in seconds since the epoch.
 pub const EPOCH_SECONDS: u64 = 1_704_078_000;
 /// The kinds [`example`] builds, as `cargo chalice invoke --example` takes them.
-pub const EXAMPLE_KINDS: &[&str] = &["schedule", "event", "sqs", "sns", "s3", "dynamodb", "kinesis"];
+pub const EXAMPLE_KINDS: &[&str] = &[
+    "schedule", "event", "sqs", "sns", "s3", "dynamodb", "kinesis",
+];
 
 /// A kind [`example`] does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,7 +66,9 @@ pub fn example(kind: &str) -> Result<Value, UnknownKind> {
             let trimmed = other.trim().to_ascii_lowercase();
             let suggestion = EXAMPLE_KINDS
                 .iter()
-                .find(|known| **known == trimmed || known.starts_with(&trimmed) && !trimmed.is_empty())
+                .find(|known| {
+                    **known == trimmed || known.starts_with(&trimmed) && !trimmed.is_empty()
+                })
                 .map(|known| format!(" (did you mean `{known}`?)"))
                 .unwrap_or_default();
             return Err(UnknownKind {
@@ -224,8 +228,9 @@ pub fn dynamodb_insert<I>(items: I) -> Value
 where
     I: IntoIterator<Item = Value>,
 {
-    let stream_arn =
-        format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/my-table/stream/2024-01-01T00:00:00.000");
+    let stream_arn = format!(
+        "arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/my-table/stream/2024-01-01T00:00:00.000"
+    );
     let records: Vec<Value> = items
         .into_iter()
         .enumerate()
@@ -359,10 +364,16 @@ mod tests {
         assert_eq!(batch.messages.len(), 2);
         assert_eq!(batch.messages[1].body, "b");
         assert_ne!(batch.messages[0].message_id, batch.messages[1].message_id);
-        assert_eq!(batch.messages[0].md5_of_body, "0cc175b9c0f1b6a831c399e269772661");
+        assert_eq!(
+            batch.messages[0].md5_of_body,
+            "0cc175b9c0f1b6a831c399e269772661"
+        );
 
         let message: SnsMessage = serde_json::from_value(sns("Hi", "there")).unwrap();
-        assert_eq!((message.subject.as_deref(), message.message.as_str()), (Some("Hi"), "there"));
+        assert_eq!(
+            (message.subject.as_deref(), message.message.as_str()),
+            (Some("Hi"), "there")
+        );
         let untitled: SnsMessage = serde_json::from_value(sns("", "x")).unwrap();
         assert_eq!(untitled.subject, None);
 
@@ -380,12 +391,18 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(inserts.records[0].event_name, StreamEventName::Insert);
-        assert_eq!(inserts.records[0].keys_as::<Value>().unwrap(), json!({"id": "1"}));
+        assert_eq!(
+            inserts.records[0].keys_as::<Value>().unwrap(),
+            json!({"id": "1"})
+        );
         assert_eq!(
             inserts.records[0].new_image_as::<Value>().unwrap(),
             Some(json!({"id": "1", "n": 2}))
         );
-        assert_eq!(inserts.records[1].keys_as::<Value>().unwrap(), json!({"name": "x"}));
+        assert_eq!(
+            inserts.records[1].keys_as::<Value>().unwrap(),
+            json!({"name": "x"})
+        );
         assert!(inserts.records[0].sequence_number < inserts.records[1].sequence_number);
 
         let stream: KinesisEvent = serde_json::from_value(kinesis(["hello", "world"])).unwrap();
@@ -405,9 +422,14 @@ mod tests {
         assert_eq!((id.len(), &id[14..15]), (36, "4"));
         let error = example("sq").unwrap_err().to_string();
         assert!(
-            error.contains("`sq`") && error.contains("did you mean `sqs`") && error.contains("kinesis"),
+            error.contains("`sq`")
+                && error.contains("did you mean `sqs`")
+                && error.contains("kinesis"),
             "{error}"
         );
-        assert!(!example("nope").unwrap_err().to_string().contains("did you mean"));
+        assert!(!example("nope")
+            .unwrap_err()
+            .to_string()
+            .contains("did you mean"));
     }
 }

@@ -105,7 +105,10 @@ mod tests {
             event.rule_arn(),
             Some("arn:aws:events:us-east-1:123456789012:rule/my-scheduled-rule")
         );
-        assert_eq!((event.region.as_str(), event.account.as_str()), ("us-east-1", "123456789012"));
+        assert_eq!(
+            (event.region.as_str(), event.account.as_str()),
+            ("us-east-1", "123456789012")
+        );
     }
 
     #[test]

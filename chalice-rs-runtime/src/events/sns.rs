@@ -143,12 +143,20 @@ mod tests {
             serde_json::from_value(event(vec![record(json!("TestInvoke"))])).unwrap();
         assert_eq!(message.message_id, "95df01b4-ee98-5cb9-9903-4c221d41eb5e");
         assert_eq!(message.subject.as_deref(), Some("TestInvoke"));
-        assert_eq!(message.topic_arn, "arn:aws:sns:us-east-1:123456789012:sns-lambda");
+        assert_eq!(
+            message.topic_arn,
+            "arn:aws:sns:us-east-1:123456789012:sns-lambda"
+        );
         assert_eq!(message.timestamp, "2019-01-02T12:45:07.000Z");
         assert_eq!(message.attribute("Test"), Some("TestString"));
         assert_eq!(message.message_attributes["TestBinary"].data_type, "Binary");
-        assert_eq!(message.message_json::<serde_json::Value>().unwrap()["level"], "warn");
-        assert!(message.subscription_arn.ends_with(":21be56ed-a058-49f5-8c98-aedd2564c486"));
+        assert_eq!(
+            message.message_json::<serde_json::Value>().unwrap()["level"],
+            "warn"
+        );
+        assert!(message
+            .subscription_arn
+            .ends_with(":21be56ed-a058-49f5-8c98-aedd2564c486"));
 
         let no_subject: SnsMessage =
             serde_json::from_value(event(vec![record(serde_json::Value::Null)])).unwrap();

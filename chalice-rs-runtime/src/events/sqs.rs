@@ -157,7 +157,10 @@ mod tests {
             first.message_attributes["Blob"].binary_value.as_deref(),
             Some(&b"hi"[..])
         );
-        assert_eq!(first.event_source_arn, "arn:aws:sqs:us-east-2:123456789012:my-queue");
+        assert_eq!(
+            first.event_source_arn,
+            "arn:aws:sqs:us-east-2:123456789012:my-queue"
+        );
         assert_eq!(second.body, "second");
         assert!(second.attributes.is_empty() && second.message_attributes.is_empty());
         assert_eq!(second.receive_count(), 1);
