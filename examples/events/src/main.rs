@@ -55,50 +55,46 @@ pub enum PipelineError {
     EmptyCsv,
 }
 
-/// Where jobs go: the SQS queue (the state of every function). Tests use
-/// an in-memory queue instead, so they make no AWS call.
+/// Where jobs go: the SQS queue at `url` (the state of every function).
 #[derive(Clone)]
-pub enum WorkQueue {
-    /// The queue at `url`.
-    Sqs {
-        /// The SQS client.
-        client: aws_sdk_sqs::Client,
-        /// The queue's URL (`WORK_QUEUE_URL`).
-        url: String,
-    },
-    /// The bodies sent, in order.
+pub struct WorkQueue {
+    /// The SQS client.
+    pub client: aws_sdk_sqs::Client,
+    /// The queue's URL (`WORK_QUEUE_URL`).
+    pub url: String,
+    /// In tests, the bodies sent, instead of SQS: the tests make no AWS call.
     #[cfg(test)]
-    Memory(std::sync::Arc<std::sync::Mutex<Vec<String>>>),
+    pub sent: Option<std::sync::Arc<std::sync::Mutex<Vec<String>>>>,
 }
 
 impl WorkQueue {
     /// Sends `job`.
     pub async fn send(&self, job: &Job) -> Result<(), PipelineError> {
         let body = json!(job).to_string();
-        match self {
-            WorkQueue::Sqs { url, .. } if url.is_empty() => Err(PipelineError::Queue {
-                bucket: job.bucket.clone(),
-                key: job.key.clone(),
-                reason: "WORK_QUEUE_URL is not set (.chalice/config.json sets it to the WorkQueue's URL)".to_owned(),
-            }),
-            WorkQueue::Sqs { client, url } => client
-                .send_message()
-                .queue_url(url)
-                .message_body(body)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|error| PipelineError::Queue {
-                    bucket: job.bucket.clone(),
-                    key: job.key.clone(),
-                    reason: DisplayErrorContext(error).to_string(),
-                }),
-            #[cfg(test)]
-            WorkQueue::Memory(sent) => {
-                sent.lock().expect("the test queue").push(body);
-                Ok(())
-            }
+        let failed = |reason: String| PipelineError::Queue {
+            bucket: job.bucket.clone(),
+            key: job.key.clone(),
+            reason,
+        };
+        #[cfg(test)]
+        if let Some(sent) = &self.sent {
+            sent.lock().expect("the test queue").push(body);
+            return Ok(());
         }
+        if self.url.is_empty() {
+            return Err(failed(
+                "WORK_QUEUE_URL is not set (.chalice/config.json sets it to the WorkQueue's URL)"
+                    .to_owned(),
+            ));
+        }
+        self.client
+            .send_message()
+            .queue_url(&self.url)
+            .message_body(body)
+            .send()
+            .await
+            .map_err(|error| failed(DisplayErrorContext(error).to_string()))?;
+        Ok(())
     }
 }
 
@@ -205,9 +201,11 @@ async fn index() -> Json<Value> {
 pub async fn app() -> App {
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let url = std::env::var("WORK_QUEUE_URL").unwrap_or_default();
-    App::new().state(WorkQueue::Sqs {
+    App::new().state(WorkQueue {
         client: aws_sdk_sqs::Client::new(&config),
         url,
+        #[cfg(test)]
+        sent: None,
     })
 }
 

@@ -1,16 +1,29 @@
 //! Every function in-process, invoked with the sample events as Lambda would
-//! invoke it. The upload handler's queue is an in-memory `WorkQueue`, so no
-//! test calls AWS.
+//! invoke it. The upload handler's `WorkQueue` keeps what it sends in memory
+//! (`sent`), so no test calls AWS.
 
 use super::*;
 use chalice_rs_runtime::events::sample;
 use chalice_rs_runtime::test::Client;
 use std::sync::{Arc, Mutex};
 
+/// A queue that sends to `sent` (`None`: to SQS, at `url`), with a client
+/// configured without the environment.
+fn queue(url: &str, sent: Option<Arc<Mutex<Vec<String>>>>) -> WorkQueue {
+    let config = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .build();
+    WorkQueue {
+        client: aws_sdk_sqs::Client::new(&config),
+        url: url.to_owned(),
+        sent,
+    }
+}
+
 /// A client whose functions send jobs to the returned list.
 fn client() -> (Client, Arc<Mutex<Vec<String>>>) {
     let sent = Arc::new(Mutex::new(Vec::new()));
-    let app = App::new().state(WorkQueue::Memory(sent.clone()));
+    let app = App::new().state(queue("https://sqs.example/jobs", Some(sent.clone())));
     (Client::new(app), sent)
 }
 
@@ -139,14 +152,7 @@ async fn the_api_says_what_the_app_does() {
 
 #[tokio::test]
 async fn without_a_queue_url_an_upload_fails_clearly() {
-    let config = aws_config::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .build();
-    let queue = WorkQueue::Sqs {
-        client: aws_sdk_sqs::Client::new(&config),
-        url: String::new(),
-    };
-    let client = Client::new(App::new().state(queue));
+    let client = Client::new(App::new().state(queue("", None)));
     let error = client
         .invoke("on_upload", sample::s3_put("b", "incoming/x.csv", 1))
         .await
