@@ -30,14 +30,19 @@
 //!
 //! The attribute [`route`] registers a handler; [`run`] is the binary's entry
 //! point; [`test::Client`] calls handlers in `cargo test` exactly as API
-//! Gateway would.
+//! Gateway would. Event and plain functions ([`schedule`], [`on_event`],
+//! [`on_sqs_message`], [`on_sns_message`], [`on_s3_event`],
+//! [`on_dynamodb_record`], [`on_kinesis_record`], [`lambda_function`]) take
+//! the typed events of [`events`]; [`test::Client::invoke`] runs them.
 
 mod allocator;
 pub mod app;
 pub mod authorizer;
 pub mod dispatch;
 pub mod error;
+pub mod events;
 pub mod extract;
+pub mod function;
 pub mod gateway;
 pub mod lambda;
 pub mod manifest;
@@ -49,6 +54,8 @@ pub mod test;
 
 pub use app::App;
 pub use chalice_rs_macros::{authorizer, cognito_authorizer, route};
+pub use chalice_rs_macros::{lambda_function, on_dynamodb_record, on_event, on_kinesis_record};
+pub use chalice_rs_macros::{on_s3_event, on_sns_message, on_sqs_message, schedule};
 pub use error::{ChaliceError, ErrorKind};
 pub use extract::{FromRequest, Headers, Query, RawBody, State, TextBody};
 pub use http::StatusCode;
@@ -61,9 +68,15 @@ pub use response::{IntoResponse, Json, Response};
 pub mod __private {
     pub use crate::authorizer::{AuthorizerFuture, AuthorizerRef, AuthorizerRegistration};
     pub use crate::extract::path_param;
+    pub use crate::function::{
+        batch_item_ids, output, DynamoDbArgument, EventBridgeArgument, FunctionArgument,
+        FunctionFuture, FunctionRegistration, InvokePayload, KinesisArgument, S3Argument,
+        ScheduleArgument, SnsArgument, SqsArgument,
+    };
     pub use crate::models::{schema_of, ModelRegistration};
     pub use crate::registry::{fragment_bytes, HandlerFuture, RouteRegistration};
     pub use inventory;
+    pub use serde_json::Value;
 }
 
 /// The guide's chapters (`docs/guide/`), compiled as doc tests so that their
@@ -88,4 +101,6 @@ mod guide {
     pub struct Deploy;
     #[doc = include_str!("../../docs/guide/governance.md")]
     pub struct Governance;
+    #[doc = include_str!("../../docs/guide/events.md")]
+    pub struct Events;
 }
