@@ -11,6 +11,7 @@ mod deploy_failures;
 mod deploy_moto;
 mod docs;
 mod events;
+mod events_example;
 mod local;
 mod new;
 mod package;
