@@ -103,9 +103,11 @@ fn parse_rate(body: &str) -> Result<Schedule, ScheduleError> {
         "hours" => (RateUnit::Hours, false),
         "day" => (RateUnit::Days, true),
         "days" => (RateUnit::Days, false),
-        other => return Err(ScheduleError(format!(
+        other => {
+            return Err(ScheduleError(format!(
             "`rate({body})`: unknown unit `{other}`; the units are minute(s), hour(s) and day(s)"
-        ))),
+        )))
+        }
     };
     if singular != (amount == 1) {
         let plural = unit.trim_end_matches('s');
