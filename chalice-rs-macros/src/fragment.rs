@@ -45,7 +45,9 @@ pub fn embed(fragment: &Fragment) -> TokenStream {
 /// generated `concat!` as the compiler would, and parses the text.
 #[cfg(test)]
 mod tests {
-    use chalice_rs_manifest::{Authorizer, AuthorizerKind, Cors, Fragment, RouteFragment};
+    use chalice_rs_manifest::{
+        Authorizer, AuthorizerKind, Cors, EventSource, Fragment, FunctionFragment, RouteFragment,
+    };
     use proc_macro2::{TokenStream, TokenTree};
     use quote::quote;
     use syn::parse::Parser;
@@ -253,5 +255,136 @@ mod tests {
                 30,
             )
         );
+    }
+
+    fn function(kind: crate::source::Kind, attr: TokenStream) -> Fragment {
+        let item = quote! { async fn nightly_job(event: E) -> Result<(), String> { todo!() } };
+        embedded(crate::function::expand(kind, attr, item))
+    }
+
+    fn function_fragment(name: &str, source: EventSource) -> Fragment {
+        Fragment::Function(FunctionFragment {
+            name: name.into(),
+            module: MODULE.into(),
+            file: FILE.into(),
+            line: LINE,
+            source,
+        })
+    }
+
+    #[test]
+    fn every_kind_of_function_reads_back() {
+        use crate::source::Kind;
+        let cases = [
+            (
+                function(
+                    Kind::Schedule,
+                    quote! { "rate(1 day)", description = "tidy \"up\"" },
+                ),
+                function_fragment(
+                    "nightly_job",
+                    EventSource::Schedule {
+                        expression: "rate(1 day)".into(),
+                        description: Some("tidy \"up\"".into()),
+                    },
+                ),
+            ),
+            (
+                function(
+                    Kind::Event,
+                    quote! { pattern = r#"{"source": ["app"]}"#, bus = "orders", name = "orders" },
+                ),
+                function_fragment(
+                    "orders",
+                    EventSource::EventBridge {
+                        pattern: r#"{"source": ["app"]}"#.into(),
+                        bus: Some("orders".into()),
+                    },
+                ),
+            ),
+            (
+                function(
+                    Kind::Sqs,
+                    quote! { queue = "Jobs", batch_size = 20, max_batching_window = 5 },
+                ),
+                function_fragment(
+                    "nightly_job",
+                    EventSource::Sqs {
+                        queue: "Jobs".into(),
+                        batch_size: 20,
+                        max_batching_window: Some(5),
+                    },
+                ),
+            ),
+            (
+                function(
+                    Kind::Sns,
+                    quote! { topic = "Alerts", filter_policy = r#"{"k": ["v"]}"# },
+                ),
+                function_fragment(
+                    "nightly_job",
+                    EventSource::Sns {
+                        topic: "Alerts".into(),
+                        filter_policy: Some(r#"{"k": ["v"]}"#.into()),
+                    },
+                ),
+            ),
+            (
+                function(
+                    Kind::S3,
+                    quote! {
+                        bucket = "Uploads", events = ["s3:ObjectCreated:Put", "s3:ObjectRemoved:*"],
+                        prefix = "in/", suffix = ".csv"
+                    },
+                ),
+                function_fragment(
+                    "nightly_job",
+                    EventSource::S3 {
+                        bucket: "Uploads".into(),
+                        events: vec!["s3:ObjectCreated:Put".into(), "s3:ObjectRemoved:*".into()],
+                        prefix: Some("in/".into()),
+                        suffix: Some(".csv".into()),
+                    },
+                ),
+            ),
+            (
+                function(
+                    Kind::Dynamodb,
+                    quote! { stream = "Todos", batch_size = 50, starting_position = "TRIM_HORIZON", max_batching_window = 1 },
+                ),
+                function_fragment(
+                    "nightly_job",
+                    EventSource::DynamodbStream {
+                        stream: "Todos".into(),
+                        batch_size: 50,
+                        starting_position: "TRIM_HORIZON".into(),
+                        max_batching_window: Some(1),
+                    },
+                ),
+            ),
+            (
+                function(Kind::Kinesis, quote! { stream = "Clicks" }),
+                function_fragment(
+                    "nightly_job",
+                    EventSource::Kinesis {
+                        stream: "Clicks".into(),
+                        batch_size: 100,
+                        starting_position: "LATEST".into(),
+                        max_batching_window: None,
+                    },
+                ),
+            ),
+            (
+                function(Kind::Invoke, quote! {}),
+                function_fragment("nightly_job", EventSource::Invoke),
+            ),
+            (
+                function(Kind::Invoke, quote! { name = "stats-v2" }),
+                function_fragment("stats-v2", EventSource::Invoke),
+            ),
+        ];
+        for (written, expected) in cases {
+            assert_eq!(written, expected);
+        }
     }
 }

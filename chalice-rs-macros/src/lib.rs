@@ -4,11 +4,14 @@
 mod authorizer;
 mod diagnostics;
 mod fragment;
+mod function;
 mod options;
 mod path;
 mod route;
+mod source;
 
 use proc_macro::TokenStream;
+use source::Kind;
 
 /// Registers an async (or plain) function as the handler of a route.
 ///
@@ -53,4 +56,142 @@ pub fn authorizer(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn cognito_authorizer(input: TokenStream) -> TokenStream {
     authorizer::expand_cognito(input.into()).into()
+}
+
+// Event and plain functions. Each makes its own Lambda function from the
+// app's one binary (`_HANDLER` `function:<name>`), named after the Rust
+// function or `name = ".."`: its key in the config's `lambda_functions`.
+// A handler takes its event first, then any `State<T>` arguments, and
+// returns `Result<T, E>` with `E: Display`; an `Err` is reported as Lambda
+// reports a function error (`errorType`, `errorMessage`), and so is a panic.
+
+/// Runs a function on an EventBridge schedule (UTC).
+///
+/// ```text
+/// #[schedule("rate(5 minutes)")]
+/// #[schedule("cron(0 3 * * ? *)", description = "the nightly report", name = "nightly")]
+/// async fn nightly(event: ScheduledEvent, State(db): State<Db>) -> Result<(), ChaliceError> { .. }
+/// ```
+///
+/// The expression is checked as EventBridge checks it: `rate(1 minute)`,
+/// `rate(N minutes|hours|days)`, or six cron fields (minutes hours
+/// day-of-month month day-of-week year, one of the days `?`). The handler
+/// takes a `ScheduledEvent` (or `serde_json::Value`) and returns
+/// `Result<T: Serialize, E: Display>`.
+#[proc_macro_attribute]
+pub fn schedule(attr: TokenStream, item: TokenStream) -> TokenStream {
+    function::expand(Kind::Schedule, attr.into(), item.into()).into()
+}
+
+/// Runs a function on the EventBridge events its pattern matches.
+///
+/// ```text
+/// #[on_event(pattern = r#"{"source": ["app.orders"]}"#, bus = "orders", name = "orders")]
+/// async fn placed(event: EventBridgeEvent<Order>) -> Result<(), ChaliceError> { .. }
+/// ```
+///
+/// `pattern` (required) is an EventBridge event pattern: a JSON object whose
+/// fields are lists of values to match or objects of more fields. `bus` is
+/// the event bus (name or ARN; the account's default bus without it). The
+/// handler takes an `EventBridgeEvent<T>` (its `detail` read as `T`).
+#[proc_macro_attribute]
+pub fn on_event(attr: TokenStream, item: TokenStream) -> TokenStream {
+    function::expand(Kind::Event, attr.into(), item.into()).into()
+}
+
+/// Consumes an SQS queue in batches, failing single messages if it must.
+///
+/// ```text
+/// #[on_sqs_message(queue = "WorkQueue", batch_size = 10, max_batching_window = 0, name = "work")]
+/// async fn work(event: SqsEvent) -> Result<BatchResponse, ChaliceError> { .. }
+/// ```
+///
+/// `queue` (required): its name, its ARN, or a queue of
+/// `.chalice/resources.json`. `batch_size`: 1 to 10,000 (default 10), over
+/// 10 only with `max_batching_window` of at least 1; a `*.fifo` queue takes
+/// at most 10 and no window. `max_batching_window`: 0 to 300 seconds. The
+/// handler takes an `SqsEvent` and returns `Result<(), E>` (every message
+/// succeeded) or `Result<BatchResponse, E>` (these messages failed; they
+/// return to the queue); an `Err` fails the whole batch.
+#[proc_macro_attribute]
+pub fn on_sqs_message(attr: TokenStream, item: TokenStream) -> TokenStream {
+    function::expand(Kind::Sqs, attr.into(), item.into()).into()
+}
+
+/// Receives the messages of an SNS topic, one per invocation.
+///
+/// ```text
+/// #[on_sns_message(topic = "Notifications", filter_policy = r#"{"kind": ["upload"]}"#)]
+/// async fn notify(message: SnsMessage) -> Result<(), ChaliceError> { .. }
+/// ```
+///
+/// `topic` (required): its name, its ARN, or a topic of
+/// `.chalice/resources.json`. `filter_policy`: the subscription's filter
+/// policy, a JSON object. The handler takes an `SnsMessage`.
+#[proc_macro_attribute]
+pub fn on_sns_message(attr: TokenStream, item: TokenStream) -> TokenStream {
+    function::expand(Kind::Sns, attr.into(), item.into()).into()
+}
+
+/// Receives a bucket's object notifications.
+///
+/// ```text
+/// #[on_s3_event(bucket = "Uploads", events = ["s3:ObjectCreated:*"], prefix = "incoming/", suffix = ".csv")]
+/// async fn uploaded(event: S3Event) -> Result<(), ChaliceError> { .. }
+/// ```
+///
+/// `bucket` (required): its name, or a bucket of `.chalice/resources.json`.
+/// `events`: S3 event types (default `["s3:ObjectCreated:*"]`); `prefix`,
+/// `suffix`: filter the keys. The handler takes an `S3Event`, its object
+/// keys URL-decoded.
+#[proc_macro_attribute]
+pub fn on_s3_event(attr: TokenStream, item: TokenStream) -> TokenStream {
+    function::expand(Kind::S3, attr.into(), item.into()).into()
+}
+
+/// Consumes a DynamoDB table's stream in batches.
+///
+/// ```text
+/// #[on_dynamodb_record(stream = "Todos", batch_size = 100, starting_position = "LATEST")]
+/// async fn changed(event: DynamoDbEvent) -> Result<BatchResponse, ChaliceError> { .. }
+/// ```
+///
+/// `stream` (required): the stream's ARN, or a table of
+/// `.chalice/resources.json` with a stream. `batch_size`: 1 to 10,000
+/// (default 100); `starting_position`: `LATEST` (default) or
+/// `TRIM_HORIZON`; `max_batching_window`: 0 to 300 seconds. The handler
+/// takes a `DynamoDbEvent`; it may fail records by sequence number.
+#[proc_macro_attribute]
+pub fn on_dynamodb_record(attr: TokenStream, item: TokenStream) -> TokenStream {
+    function::expand(Kind::Dynamodb, attr.into(), item.into()).into()
+}
+
+/// Consumes a Kinesis stream in batches.
+///
+/// ```text
+/// #[on_kinesis_record(stream = "Clicks", batch_size = 100, starting_position = "TRIM_HORIZON")]
+/// async fn clicks(event: KinesisEvent) -> Result<BatchResponse, ChaliceError> { .. }
+/// ```
+///
+/// Keys as `#[on_dynamodb_record]`; `stream` is the stream's name, its ARN,
+/// or a stream of `.chalice/resources.json`. The handler takes a
+/// `KinesisEvent`, its data base64-decoded.
+#[proc_macro_attribute]
+pub fn on_kinesis_record(attr: TokenStream, item: TokenStream) -> TokenStream {
+    function::expand(Kind::Kinesis, attr.into(), item.into()).into()
+}
+
+/// A plain Lambda function, invoked by name.
+///
+/// ```text
+/// #[lambda_function]
+/// #[lambda_function(name = "stats")]
+/// async fn stats(request: StatsRequest, State(db): State<Db>) -> Result<Stats, ChaliceError> { .. }
+/// ```
+///
+/// The handler takes any `Deserialize` payload and returns
+/// `Result<T: Serialize, E: Display>`: the function's JSON result.
+#[proc_macro_attribute]
+pub fn lambda_function(attr: TokenStream, item: TokenStream) -> TokenStream {
+    function::expand(Kind::Invoke, attr.into(), item.into()).into()
 }

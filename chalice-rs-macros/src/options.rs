@@ -95,3 +95,70 @@ pub fn first_time(key: &Ident, seen: &mut Vec<String>, errors: &mut Errors) -> b
     seen.push(name);
     true
 }
+
+/// The candidate closest to `word` (edit distance at most a third of its
+/// length, and at least 2), for "did you mean".
+pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(2);
+    candidates
+        .iter()
+        .map(|candidate| (edit_distance(word, candidate), *candidate))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// An unknown key of `#[attribute]`: the error names the closest key, then
+/// every key.
+pub fn unknown_key(key: &Ident, attribute: &str, keys: &[&str], errors: &mut Errors) {
+    let name = key.to_string();
+    let hint = match closest(&name, keys) {
+        Some(near) => format!("; did you mean `{near}`?"),
+        None => String::new(),
+    };
+    errors.push(syn::Error::new(
+        key.span(),
+        format!(
+            "unknown key `{name}` in `#[{attribute}]`{hint}\nhelp: its keys are: {}",
+            keys.join(", ")
+        ),
+    ));
+}
+
+/// Levenshtein distance between two strings, case-insensitive.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_finds_near_misses_only() {
+        let keys = ["queue", "batch_size", "max_batching_window", "name"];
+        assert_eq!(closest("bach_size", &keys), Some("batch_size"));
+        assert_eq!(closest("queu", &keys), Some("queue"));
+        assert_eq!(
+            closest("max_batch_window", &keys),
+            Some("max_batching_window")
+        );
+        assert_eq!(closest("timeout", &keys), None);
+        assert_eq!(
+            closest("Latest", &["LATEST", "TRIM_HORIZON"]),
+            Some("LATEST")
+        );
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

@@ -1,4 +1,4 @@
-//! Compile-time errors of `#[route]`: one UI test per mistake a user can make,
+//! Compile-time errors of the attributes: one UI test per mistake a user can make,
 //! each with its committed `.stderr` (regenerate with `TRYBUILD=overwrite`).
 
 #[test]
@@ -17,4 +17,15 @@ fn ui() {
     cases.compile_fail("tests/ui/bad_cors.rs");
     cases.compile_fail("tests/ui/bad_authorizer.rs");
     cases.compile_fail("tests/ui/bad_validate.rs");
+    // Event and plain functions.
+    cases.compile_fail("tests/ui/bad_schedule.rs");
+    cases.compile_fail("tests/ui/bad_batch_size.rs");
+    cases.compile_fail("tests/ui/bad_batching_window.rs");
+    cases.compile_fail("tests/ui/bad_starting_position.rs");
+    cases.compile_fail("tests/ui/unknown_s3_event.rs");
+    cases.compile_fail("tests/ui/bad_pattern.rs");
+    cases.compile_fail("tests/ui/missing_source.rs");
+    cases.compile_fail("tests/ui/wrong_event_argument.rs");
+    cases.compile_fail("tests/ui/bad_function_result.rs");
+    cases.compile_fail("tests/ui/unknown_function_key.rs");
 }

@@ -3,6 +3,8 @@
 use crate::app::App;
 use crate::authorizer::{self, AuthRequest, AuthorizerRegistration};
 use crate::dispatch::Dispatcher;
+use crate::function::{self, FunctionRegistration};
+use crate::manifest::FUNCTION_HANDLER_PREFIX;
 use crate::registry;
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use lambda_runtime::{service_fn, LambdaEvent};
@@ -22,7 +24,10 @@ pub const AUTHORIZER_HANDLER_PREFIX: &str = "authorizer:";
 /// - `bootstrap --manifest` (or `CHALICE_MANIFEST=1`) prints the manifest and
 ///   exits without calling `init`.
 /// - With `AWS_LAMBDA_RUNTIME_API` set (on Lambda, or under `cargo chalice
-///   local`), it serves the function named by `_HANDLER` (`api` by default).
+///   local`), it serves the function named by `_HANDLER`: `api` (the
+///   default), `authorizer:<name>` or `function:<name>` (an event or plain
+///   function). `init` runs once per instance, before the first event, for
+///   the API and the functions alike.
 ///
 /// ```no_run
 /// use chalice_rs_runtime::App;
@@ -92,10 +97,21 @@ fn run_boxed<'a>(init: Box<dyn FnOnce() -> InitFuture<'a> + 'a>) -> ExitCode {
                     }
                 }
             }
+            other if other.starts_with(FUNCTION_HANDLER_PREFIX) => {
+                let name = &other[FUNCTION_HANDLER_PREFIX.len()..];
+                match function::find(name) {
+                    Some(registration) => serve_function(registration, init().await).await,
+                    None => {
+                        eprintln!("chalice-rs: {}", unknown_function(name));
+                        ExitCode::FAILURE
+                    }
+                }
+            }
             other => {
                 eprintln!(
                     "chalice-rs: unknown handler `{other}` in _HANDLER (runtime API {api}); \
-                     this binary serves `{API_HANDLER}`"
+                     this binary serves `{API_HANDLER}`, `{AUTHORIZER_HANDLER_PREFIX}<name>` and \
+                     `{FUNCTION_HANDLER_PREFIX}<name>`"
                 );
                 ExitCode::FAILURE
             }
@@ -161,6 +177,36 @@ async fn serve_authorizer(registration: &'static AuthorizerRegistration) -> Exit
     exit_code(result)
 }
 
+/// The message for a `_HANDLER` naming a function the binary does not define.
+fn unknown_function(name: &str) -> String {
+    let names = function::names();
+    let defined = if names.is_empty() {
+        "it defines no event or plain function".to_owned()
+    } else {
+        format!("it defines: {}", names.join(", "))
+    };
+    format!(
+        "_HANDLER names function `{name}`, which this binary does not define; {defined} \
+         (was the function deployed from another build?)"
+    )
+}
+
+/// Serves one event or plain function: each event is invoked as
+/// [`function::invoke`] does (in the test client too); an error or a panic
+/// is reported to Lambda as a function error and the instance keeps serving.
+async fn serve_function(registration: &'static FunctionRegistration, app: App) -> ExitCode {
+    let app = &app;
+    let result = lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<serde_json::Value>| async move {
+            function::invoke(registration.handler, event.payload, app.clone())
+                .await
+                .map_err(lambda_runtime::Diagnostic::from)
+        },
+    ))
+    .await;
+    exit_code(result)
+}
+
 async fn serve_api(app: App) -> ExitCode {
     let dispatcher = Dispatcher::new(app);
     let dispatcher = &dispatcher;
@@ -184,5 +230,24 @@ fn exit_code(result: Result<(), lambda_runtime::Error>) -> ExitCode {
             eprintln!("chalice-rs: the Lambda runtime stopped: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_function_is_named_with_the_ones_defined() {
+        let message = unknown_function("nope");
+        assert!(
+            message
+                .starts_with("_HANDLER names function `nope`, which this binary does not define;"),
+            "{message}"
+        );
+        assert!(
+            message.contains("it defines no event or plain function"),
+            "{message}"
+        );
     }
 }

@@ -37,7 +37,9 @@ pub mod app;
 pub mod authorizer;
 pub mod dispatch;
 pub mod error;
+pub mod events;
 pub mod extract;
+pub mod function;
 pub mod gateway;
 pub mod lambda;
 pub mod manifest;
@@ -48,7 +50,10 @@ pub mod response;
 pub mod test;
 
 pub use app::App;
-pub use chalice_rs_macros::{authorizer, cognito_authorizer, route};
+pub use chalice_rs_macros::{
+    authorizer, cognito_authorizer, lambda_function, on_dynamodb_record, on_event,
+    on_kinesis_record, on_s3_event, on_sns_message, on_sqs_message, route, schedule,
+};
 pub use error::{ChaliceError, ErrorKind};
 pub use extract::{FromRequest, Headers, Query, RawBody, State, TextBody};
 pub use http::StatusCode;
@@ -61,9 +66,15 @@ pub use response::{IntoResponse, Json, Response};
 pub mod __private {
     pub use crate::authorizer::{AuthorizerFuture, AuthorizerRef, AuthorizerRegistration};
     pub use crate::extract::path_param;
+    pub use crate::function::{
+        batch_item_ids, output, DynamoDbArgument, EventBridgeArgument, FunctionArgument,
+        FunctionFuture, FunctionRegistration, InvokePayload, KinesisArgument, S3Argument,
+        ScheduleArgument, SnsArgument, SqsArgument,
+    };
     pub use crate::models::{schema_of, ModelRegistration};
     pub use crate::registry::{fragment_bytes, HandlerFuture, RouteRegistration};
     pub use inventory;
+    pub use serde_json::Value;
 }
 
 /// The guide's chapters (`docs/guide/`), compiled as doc tests so that their
@@ -88,4 +99,6 @@ mod guide {
     pub struct Deploy;
     #[doc = include_str!("../../docs/guide/governance.md")]
     pub struct Governance;
+    #[doc = include_str!("../../docs/guide/events.md")]
+    pub struct Events;
 }

@@ -1,4 +1,6 @@
-//! The routes the app's `#[route]` attributes registered, collected at link time.
+//! The routes the app's `#[route]` attributes registered, collected at link
+//! time, and the manifest of everything the binary registered (routes,
+//! authorizers, event and plain functions).
 
 use crate::manifest::{Manifest, ManifestError};
 use crate::request::Request;
@@ -58,7 +60,8 @@ pub fn manifest() -> Result<Manifest, ManifestError> {
     let mut manifest = Manifest::from_fragments(
         registrations()
             .map(|r| r.fragment)
-            .chain(crate::authorizer::registrations().map(|r| r.fragment)),
+            .chain(crate::authorizer::registrations().map(|r| r.fragment))
+            .chain(crate::function::registrations().map(|r| r.fragment)),
     )?;
     manifest.models = crate::models::models()?;
     for route in &manifest.routes {

@@ -1,5 +1,7 @@
 //! An in-process test client: requests go through API Gateway's routing and
-//! the REST v1 event, exactly as deployed, without a network.
+//! the REST v1 event, exactly as deployed, without a network; event and
+//! plain functions are invoked with an event as Lambda invokes them
+//! ([`Client::invoke`]).
 //!
 //! ```
 //! use chalice_rs_runtime::{route, test::Client, App, Json};
@@ -23,6 +25,7 @@
 
 use crate::app::App;
 use crate::dispatch::{to_proxy_response, Dispatcher};
+use crate::function::{self, FunctionError};
 use crate::gateway::{build_event, EventSettings, GatewayResponse, HttpRequest, Router};
 use crate::registry::registrations;
 use aws_lambda_events::apigw::ApiGatewayProxyResponse;
@@ -99,6 +102,51 @@ impl Client {
     /// Starts a DELETE.
     pub fn delete(&self, path: &str) -> RequestBuilder {
         self.request(Method::DELETE, path)
+    }
+
+    /// Invokes the event or plain function `name` with `event` as Lambda
+    /// does: the same deserialization, State, result and errors. Returns the
+    /// function's JSON result (a batch handler's
+    /// `{"batchItemFailures": [..]}`), or the function error Lambda would
+    /// report (`errorType`, `errorMessage`), a panic included.
+    ///
+    /// ```
+    /// use chalice_rs_runtime::events::{sample, BatchResponse, SqsEvent};
+    /// use chalice_rs_runtime::{on_sqs_message, test::Client, App, ChaliceError};
+    ///
+    /// #[on_sqs_message(queue = "jobs")]
+    /// async fn work(event: SqsEvent) -> Result<BatchResponse, ChaliceError> {
+    ///     let bad = event.messages.iter().filter(|m| m.body == "bad");
+    ///     Ok(BatchResponse::failed(bad.map(|m| m.message_id.clone())))
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = Client::new(App::new());
+    /// let event = sample::sqs(["good", "bad"]);
+    /// let result = client.invoke("work", event.clone()).await.unwrap();
+    /// assert_eq!(
+    ///     result["batchItemFailures"][0]["itemIdentifier"],
+    ///     event["Records"][1]["messageId"]
+    /// );
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    /// When the binary defines no function `name`: a bug in the test (the
+    /// message lists the functions it defines).
+    pub async fn invoke(
+        &self,
+        name: &str,
+        event: serde_json::Value,
+    ) -> Result<serde_json::Value, FunctionError> {
+        let Some(registration) = function::find(name) else {
+            panic!(
+                "no function `{name}` in this binary; its functions are: {}",
+                function::names().join(", ")
+            );
+        };
+        function::invoke(registration.handler, event, self.dispatcher.app().clone()).await
     }
 }
 

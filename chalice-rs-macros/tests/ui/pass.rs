@@ -1,8 +1,14 @@
-//! A valid app: every argument source and several return types.
+//! A valid app: every argument source and several return types, and every
+//! kind of event and plain function.
 
+use chalice_rs_runtime::events::{
+    BatchResponse, DynamoDbEvent, EventBridgeEvent, KinesisEvent, S3Event, ScheduledEvent,
+    SnsMessage, SqsEvent,
+};
 use chalice_rs_runtime::{
-    route, App, ChaliceError, Headers, Json, Query, RawBody, Request, Response, State, StatusCode,
-    TextBody,
+    lambda_function, on_dynamodb_record, on_event, on_kinesis_record, on_s3_event,
+    on_sns_message, on_sqs_message, route, schedule, App, ChaliceError, Headers, Json, Query,
+    RawBody, Request, Response, State, StatusCode, TextBody,
 };
 use serde::Deserialize;
 
@@ -55,9 +61,89 @@ async fn echo(TextBody(text): TextBody) -> String {
     text
 }
 
+#[schedule("rate(5 minutes)")]
+async fn tick(_event: ScheduledEvent) -> Result<(), ChaliceError> {
+    Ok(())
+}
+
+#[schedule("cron(0 3 * * ? *)", description = "the nightly report", name = "nightly")]
+fn nightly_report(_event: serde_json::Value, State(_db): State<Db>) -> Result<&'static str, String> {
+    Ok("done")
+}
+
+#[derive(Deserialize)]
+struct Order {
+    id: String,
+}
+
+#[on_event(pattern = r#"{"source": ["app.orders"], "detail-type": ["Order Placed"]}"#, bus = "orders")]
+async fn order_placed(event: EventBridgeEvent<Order>, State(_db): State<Db>) -> Result<String, ChaliceError> {
+    Ok(event.detail.id)
+}
+
+#[on_event(pattern = r#"{"source": ["aws.ec2"]}"#, name = "ec2")]
+async fn any_event(event: serde_json::Value) -> Result<serde_json::Value, ChaliceError> {
+    Ok(event)
+}
+
+#[on_sqs_message(queue = "WorkQueue", batch_size = 100, max_batching_window = 5)]
+async fn work(event: SqsEvent) -> Result<BatchResponse, ChaliceError> {
+    Ok(BatchResponse::failed(event.messages.into_iter().map(|m| m.message_id)))
+}
+
+#[on_sqs_message(queue = "orders.fifo", batch_size = 10)]
+fn fifo(_event: SqsEvent) -> Result<(), std::io::Error> {
+    Ok(())
+}
+
+#[on_sns_message(topic = "Notifications", filter_policy = r#"{"kind": ["upload"]}"#)]
+async fn notify(message: SnsMessage) -> Result<(), ChaliceError> {
+    let _ = message.subject;
+    Ok(())
+}
+
+#[on_s3_event(bucket = "Uploads", events = ["s3:ObjectCreated:*", "s3:ObjectRemoved:Delete"], prefix = "in/", suffix = ".csv")]
+async fn uploaded(event: S3Event, State(_db): State<Db>) -> Result<usize, ChaliceError> {
+    Ok(event.records.len())
+}
+
+#[on_dynamodb_record(stream = "Todos", batch_size = 1000, starting_position = "TRIM_HORIZON", max_batching_window = 1)]
+async fn todo_changed(_event: DynamoDbEvent) -> Result<(), ChaliceError> {
+    Ok(())
+}
+
+#[on_kinesis_record(stream = "arn:aws:kinesis:us-east-1:123456789012:stream/clicks")]
+async fn clicks(event: KinesisEvent) -> Result<BatchResponse, ChaliceError> {
+    let _ = event.records.first().map(|r| r.data_as_str());
+    Ok(BatchResponse::new())
+}
+
+#[derive(Deserialize)]
+struct StatsRequest {
+    days: u32,
+}
+
+#[lambda_function]
+async fn stats(request: StatsRequest) -> Result<impl serde::Serialize, ChaliceError> {
+    Ok(serde_json::json!({"days": request.days}))
+}
+
+#[lambda_function(name = "ping-v2")]
+fn ping() -> Result<(), ChaliceError> {
+    Ok(())
+}
+
 fn main() {
     // Every attribute registered, with its options.
     let manifest = chalice_rs_runtime::registry::manifest().expect("a valid manifest");
+    let functions: Vec<&str> = manifest.functions.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        functions,
+        [
+            "clicks", "ec2", "fifo", "nightly", "notify", "order_placed", "ping-v2", "stats",
+            "tick", "todo_changed", "uploaded", "work"
+        ]
+    );
     assert_eq!(manifest.routes.len(), 8);
     let item = manifest
         .routes
