@@ -10,6 +10,7 @@ mod common;
 mod deploy_failures;
 mod deploy_moto;
 mod docs;
+mod events_local;
 mod local;
 mod new;
 mod package;

@@ -52,10 +52,15 @@ pub struct ScheduleError {
     pub message: String,
 }
 
-/// The name of the EventBridge rule of a `#[schedule]` function: the
-/// function's Lambda name (`<app>-<stage>-<name>`).
-pub fn rule_name(function: &Function) -> String {
-    function.function_name.clone()
+/// The name of the EventBridge rule of a `#[schedule]` function:
+/// `<stack>-<Stem>Rule`, the name CloudFormation gives the template's rule
+/// `<Stem>Rule` (on AWS followed by a random suffix).
+pub fn rule_name(app: &App, function: &Function) -> String {
+    format!(
+        "{}-{}Rule",
+        app.stack_name(),
+        crate::cfn::ids::camel(&function.name)
+    )
 }
 
 /// The `#[schedule]` functions of `app`, with their rules' ARNs in `region`.
@@ -76,7 +81,7 @@ pub fn scheduled(app: &App, region: &str) -> Result<Vec<Scheduled>, ScheduleErro
             schedule,
             rule_arn: format!(
                 "arn:aws:events:{region}:{LOCAL_ACCOUNT}:rule/{}",
-                rule_name(function)
+                rule_name(app, function)
             ),
         });
     }
