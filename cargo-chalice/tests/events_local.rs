@@ -171,7 +171,18 @@ fn the_invoke_api_runs_every_function_as_lambda_answers() {
             .unwrap();
         assert_eq!(failed.status_code(), 200);
         assert_eq!(failed.function_error(), Some("Unhandled"));
-        assert_eq!(payload_json(&failed)["errorMessage"], "no values");
+        let document = payload_json(&failed);
+        assert_eq!(
+            document["errorMessage"], "BadRequestError: no values",
+            "{document}"
+        );
+        assert!(
+            document["errorType"]
+                .as_str()
+                .unwrap()
+                .ends_with("ChaliceError"),
+            "{document}"
+        );
         assert!(failed.log_result().is_none(), "no tail unless asked for");
         // The function's own timeout (1 s), not API Gateway's 29 s.
         let started = std::time::Instant::now();
@@ -405,10 +416,10 @@ fn invoke_local_prints_the_result_and_the_log() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     let document: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(document["errorMessage"], "no values");
+    assert_eq!(document["errorMessage"], "BadRequestError: no values");
     assert!(
         stderr.contains(&format!(
-            "error: the function `add` failed: {}: no values",
+            "error: the function `add` failed: {}: BadRequestError: no values",
             document["errorType"].as_str().unwrap()
         )),
         "{stderr}"
@@ -430,9 +441,14 @@ fn invoke_local_prints_the_result_and_the_log() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    // The example's bodies, "hello" and "world", are not numbers: both fail.
+    let example = chalice_rs_runtime::events::sample::example("sqs").unwrap();
     assert_eq!(
         serde_json::from_slice::<Value>(&output.stdout).unwrap(),
-        json!({"batchItemFailures": []})
+        json!({"batchItemFailures": [
+            {"itemIdentifier": example["Records"][0]["messageId"]},
+            {"itemIdentifier": example["Records"][1]["messageId"]},
+        ]})
     );
     let output = invoke_local(app.path(), &["work", "--example", "s3"], "");
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -4,7 +4,7 @@
 //! timeout, and what Lambda answers when an invocation fails.
 
 use super::logs::Echo;
-use super::pool::{FunctionSpec, Invoke, Invoked, Outcome, Pool};
+use super::pool::{FunctionSpec, Invoked, Outcome, Pool};
 use crate::app::environment::local_environment;
 use crate::app::function::{Function, Trigger};
 use crate::app::resources::ResourcesError;
@@ -116,10 +116,11 @@ pub struct Direct {
     pub pool: Arc<Pool>,
 }
 
-/// Every function of one build of the app, by key.
+/// Every function of one build of the app, in the app's order (`api`
+/// first, then the authorizers, then the event functions).
 #[derive(Debug, Default)]
 pub struct Functions {
-    by_key: BTreeMap<String, Direct>,
+    functions: Vec<Direct>,
 }
 
 /// A `FunctionName` that names no function of the app (Lambda's
@@ -139,30 +140,27 @@ impl Functions {
         max_instances: usize,
         echo: Echo,
     ) -> Result<Self, ResourcesError> {
-        let mut by_key = BTreeMap::new();
+        let mut functions = Vec::new();
         for function in &app.functions {
             let spec = function_spec(app, function, binary, region, echo)?;
-            by_key.insert(
-                function.name.clone(),
-                Direct {
-                    key: function.name.clone(),
-                    function_name: function.function_name.clone(),
-                    trigger: function.trigger.clone(),
-                    pool: Pool::new(spec, max_instances),
-                },
-            );
+            functions.push(Direct {
+                key: function.name.clone(),
+                function_name: function.function_name.clone(),
+                trigger: function.trigger.clone(),
+                pool: Pool::new(spec, max_instances),
+            });
         }
-        Ok(Self { by_key })
+        Ok(Self { functions })
     }
 
-    /// The functions, by key.
+    /// The functions, in the app's order.
     pub fn iter(&self) -> impl Iterator<Item = &Direct> {
-        self.by_key.values()
+        self.functions.iter()
     }
 
     /// The function with this `lambda_functions` key.
     pub fn get(&self, key: &str) -> Option<&Direct> {
-        self.by_key.get(key)
+        self.functions.iter().find(|f| f.key == key)
     }
 
     /// The function a Lambda `FunctionName` designates: its key, its Lambda
@@ -183,22 +181,21 @@ impl Functions {
         if qualifier.is_some_and(|qualifier| qualifier != "$LATEST") {
             return Err(NotFound { arn: arn(name) });
         }
-        self.by_key
-            .get(name)
-            .or_else(|| self.by_key.values().find(|f| f.function_name == name))
+        self.get(name)
+            .or_else(|| self.functions.iter().find(|f| f.function_name == name))
             .ok_or_else(|| NotFound { arn: arn(name) })
     }
 
     /// Stops every instance once its invocation finishes.
     pub async fn retire(&self) {
-        for function in self.by_key.values() {
+        for function in &self.functions {
             function.pool.retire().await;
         }
     }
 
     /// Stops every instance now.
     pub async fn shutdown(&self) {
-        for function in self.by_key.values() {
+        for function in &self.functions {
             function.pool.shutdown().await;
         }
     }
@@ -293,15 +290,6 @@ impl FunctionResult {
     }
 }
 
-/// Invokes `function` directly with `payload` under `request_id`.
-pub async fn invoke(function: &Direct, request_id: String, payload: Bytes) -> Invoked {
-    function
-        .pool
-        .clone()
-        .invoke_with(request_id, payload, Invoke::DIRECT)
-        .await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,6 +310,59 @@ mod tests {
                 "arn:aws:lambda:eu-west-1:123456789012:function:shop-dev-work:prod"
             ),
             ("shop-dev-work", Some("prod"))
+        );
+    }
+
+    fn direct(key: &str, function_name: &str) -> Direct {
+        let spec = FunctionSpec {
+            binary: "bootstrap".into(),
+            env: BTreeMap::new(),
+            timeout: Duration::from_secs(3),
+            function_arn: function_arn("us-east-1", function_name),
+            memory_mb: 128,
+            echo: Echo::Split,
+        };
+        Direct {
+            key: key.to_owned(),
+            function_name: function_name.to_owned(),
+            trigger: Trigger::Event(EventSource::Invoke),
+            pool: Pool::new(spec, 1),
+        }
+    }
+
+    #[test]
+    fn a_function_is_found_by_key_name_or_arn_at_latest_only() {
+        let functions = Functions {
+            functions: vec![direct("api", "shop-dev"), direct("work", "shop-dev-work")],
+        };
+        let found = |name: &str, qualifier: Option<&str>| {
+            functions
+                .find(name, qualifier, "eu-west-1")
+                .map(|f| f.key.clone())
+        };
+        assert_eq!(found("work", None), Ok("work".to_owned()));
+        assert_eq!(found("shop-dev-work", None), Ok("work".to_owned()));
+        assert_eq!(found("shop-dev", None), Ok("api".to_owned()));
+        assert_eq!(
+            found(
+                "arn:aws:lambda:eu-west-1:123456789012:function:shop-dev-work",
+                None
+            ),
+            Ok("work".to_owned())
+        );
+        assert_eq!(found("work:$LATEST", None), Ok("work".to_owned()));
+        assert_eq!(found("work", Some("$LATEST")), Ok("work".to_owned()));
+        assert_eq!(
+            found("work", Some("3")),
+            Err(NotFound {
+                arn: "arn:aws:lambda:eu-west-1:123456789012:function:work:3".to_owned()
+            })
+        );
+        assert_eq!(
+            found("nope", None),
+            Err(NotFound {
+                arn: "arn:aws:lambda:eu-west-1:123456789012:function:nope".to_owned()
+            })
         );
     }
 
