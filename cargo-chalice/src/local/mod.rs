@@ -182,7 +182,8 @@ async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
         let watcher = reload::Reloader::new(loader, gateway.clone())?;
         Some(tokio::spawn(watcher.run()))
     };
-    let scheduler = (!args.no_schedules && !gateway.current().schedules.is_empty()).then(|| {
+    // Running even without schedules: a reload may add some.
+    let scheduler = (!args.no_schedules).then(|| {
         tokio::spawn(schedules::run(
             gateway.clone(),
             gateway.current().region.clone(),
