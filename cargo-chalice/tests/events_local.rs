@@ -498,3 +498,74 @@ fn invoke_without_local_needs_a_deployed_stage() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_reload_serves_new_functions_and_new_settings() {
+    let app = app_copy();
+    let mut command = Command::new(BIN);
+    command
+        .args(["local", "--port", "0", "--no-schedules", "--project-dir"])
+        .arg(app.path())
+        .shared_build();
+    let server = LocalServer::start(&mut command, START_TIMEOUT);
+    let main_rs = app.path().join("src/main.rs");
+    let config = app.path().join(".chalice/config.json");
+    let source = std::fs::read_to_string(&main_rs).unwrap();
+    let changed_source = source.replace(
+        "fn main()",
+        "#[lambda_function]\nasync fn twice(n: i64) -> Result<i64, ChaliceError> {\n    Ok(2 * n)\n}\n\nfn main()",
+    );
+    let changed_config = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(r#""GREETING": "hello""#, r#""GREETING": "reloaded""#);
+    let write = || {
+        std::fs::write(&main_rs, &changed_source).unwrap();
+        std::fs::write(&config, &changed_config).unwrap();
+    };
+    write();
+    block_on(async {
+        let client = lambda(&server).await;
+        let deadline = std::time::Instant::now() + START_TIMEOUT;
+        let mut written = std::time::Instant::now();
+        loop {
+            // The watcher may start after a change made right at the start.
+            if written.elapsed() > Duration::from_secs(5) && !server.log().contains("rebuilding") {
+                write();
+                written = std::time::Instant::now();
+            }
+            if let Ok(output) = client
+                .invoke()
+                .function_name("twice")
+                .payload(Blob::new("21"))
+                .send()
+                .await
+            {
+                assert_eq!(payload_json(&output), json!(42));
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no reload:\n{}",
+                server.log()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let output = client
+            .invoke()
+            .function_name("add")
+            .payload(Blob::new(r#"{"values": [1]}"#))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            payload_json(&output),
+            json!({"sum": 1, "greeting": "reloaded"})
+        );
+    });
+    let log = server.log();
+    assert!(
+        log.contains("chalice local: the functions are now:")
+            && log.contains("function twice (evapp-dev-twice): #[lambda_function]"),
+        "{log}"
+    );
+}
