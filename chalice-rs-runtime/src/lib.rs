@@ -30,7 +30,10 @@
 //!
 //! The attribute [`route`] registers a handler; [`run`] is the binary's entry
 //! point; [`test::Client`] calls handlers in `cargo test` exactly as API
-//! Gateway would.
+//! Gateway would. Event and plain functions ([`schedule`], [`on_event`],
+//! [`on_sqs_message`], [`on_sns_message`], [`on_s3_event`],
+//! [`on_dynamodb_record`], [`on_kinesis_record`], [`lambda_function`]) take
+//! the typed events of [`events`]; [`test::Client::invoke`] runs them.
 
 mod allocator;
 pub mod app;
@@ -50,10 +53,9 @@ pub mod response;
 pub mod test;
 
 pub use app::App;
-pub use chalice_rs_macros::{
-    authorizer, cognito_authorizer, lambda_function, on_dynamodb_record, on_event,
-    on_kinesis_record, on_s3_event, on_sns_message, on_sqs_message, route, schedule,
-};
+pub use chalice_rs_macros::{authorizer, cognito_authorizer, route};
+pub use chalice_rs_macros::{lambda_function, on_dynamodb_record, on_event, on_kinesis_record};
+pub use chalice_rs_macros::{on_s3_event, on_sns_message, on_sqs_message, schedule};
 pub use error::{ChaliceError, ErrorKind};
 pub use extract::{FromRequest, Headers, Query, RawBody, State, TextBody};
 pub use http::StatusCode;
