@@ -373,12 +373,25 @@ fn a_schedule_fires_with_eventbridges_scheduled_event() {
 
 /// `cargo chalice invoke ARGS --local` on `dir`, with `stdin`.
 fn invoke_local(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
+    invoke_local_with(dir, args, stdin, |_| {})
+}
+
+/// [`invoke_local`], with `setup` applied to the command.
+fn invoke_local_with(
+    dir: &Path,
+    args: &[&str],
+    stdin: &str,
+    setup: impl FnOnce(&mut Command),
+) -> Output {
+    let mut command = Command::new(BIN);
+    command
         .arg("invoke")
         .args(args)
         .args(["--local", "--project-dir"])
         .arg(dir)
-        .shared_build()
+        .shared_build();
+    setup(&mut command);
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -568,4 +581,144 @@ fn a_reload_serves_new_functions_and_new_settings() {
             && log.contains("function twice (evapp-dev-twice): #[lambda_function]"),
         "{log}"
     );
+}
+
+/// A queue named `work` on `moto`: its URL (through boto3 from the tests' venv).
+fn moto_queue(moto: &common::Moto) -> String {
+    let python = common::moto_binary().with_file_name("python");
+    let script = format!(
+        "import boto3\nsqs = boto3.client('sqs', endpoint_url='{}', region_name='us-east-1', \
+         aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+         print(sqs.create_queue(QueueName='work')['QueueUrl'])",
+        moto.endpoint
+    );
+    let output = Command::new(python)
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// examples/events, every kind of function: `invoke --local` with each
+/// example event, then the local Invoke API through the AWS SDK; the
+/// queue `on_upload` sends to is moto's.
+#[test]
+fn examples_events_runs_every_kind_of_function_locally() {
+    let dir = repo_root().join("examples/events");
+    let moto = common::Moto::start();
+    let queue = moto_queue(&moto);
+    let aws = |command: &mut Command| {
+        common::aws_env(command, &moto);
+        command.env("WORK_QUEUE_URL", &queue);
+    };
+    let run = |args: &[&str], stdin: &str| {
+        let output = invoke_local_with(&dir, args, stdin, aws);
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status.code(), stdout, stderr)
+    };
+    let ok = |args: &[&str], stdin: &str| {
+        let (code, stdout, stderr) = run(args, stdin);
+        assert_eq!(code, Some(0), "{args:?}:\n{stdout}\n{stderr}");
+        let value: Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {stdout}"));
+        (value, stderr)
+    };
+
+    // S3: the upload's job goes to the (moto) queue.
+    let (queued, _) = ok(&["on_upload", "--example", "s3"], "");
+    assert_eq!(queued, json!(1));
+    // SQS: the example's bodies are not jobs (both fail alone); a job passes.
+    let (failed, stderr) = ok(&["work", "--example", "sqs"], "");
+    assert_eq!(
+        failed["batchItemFailures"].as_array().unwrap().len(),
+        2,
+        "{failed}"
+    );
+    assert!(stderr.contains("is not a job"), "{stderr}");
+    let job = json!({"bucket": "b", "key": "incoming/a.csv", "size": 3}).to_string();
+    let batch = chalice_rs_runtime::events::sample::sqs([job]).to_string();
+    let (passed, stderr) = ok(&["work", "--event", "-"], &batch);
+    assert_eq!(passed, json!({"batchItemFailures": []}));
+    assert!(
+        stderr.contains("processing s3://b/incoming/a.csv (3 bytes)"),
+        "{stderr}"
+    );
+    // SNS.
+    let (_, stderr) = ok(&["notify", "--example", "sns"], "");
+    assert!(
+        stderr.contains("notification Greetings: Hello from SNS!"),
+        "{stderr}"
+    );
+    // A schedule.
+    let (report, _) = ok(&["nightly", "--example", "schedule"], "");
+    assert_eq!(report, json!("nightly report for 2024-01-01"));
+    // A plain function, and its error.
+    let (stats, _) = ok(&["stats", "--event", "-"], r#"{"csv": "a,b\n1,2\n"}"#);
+    assert_eq!(stats, json!({"columns": ["a", "b"], "rows": 1}));
+    let (code, _, stderr) = run(&["stats", "--event", "-"], r#"{"csv": ""}"#);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error: the function `stats` failed: events::PipelineError: the CSV text is empty"
+        ),
+        "{stderr}"
+    );
+
+    // The Invoke API of `cargo chalice local`, through the AWS SDK.
+    let mut command = Command::new(BIN);
+    command
+        .args([
+            "local",
+            "--port",
+            "0",
+            "--no-autoreload",
+            "--no-schedules",
+            "--project-dir",
+        ])
+        .arg(&dir)
+        .shared_build();
+    aws(&mut command);
+    let server = LocalServer::start(&mut command, START_TIMEOUT);
+    assert!(
+        server
+            .log()
+            .contains("function nightly (events-dev-nightly): #[schedule] cron(0 3 * * ? *)"),
+        "{}",
+        server.log()
+    );
+    block_on(async {
+        let client = lambda(&server).await;
+        let output = client
+            .invoke()
+            .function_name("events-dev-work")
+            .payload(Blob::new(batch.clone()))
+            .log_type(LogType::Tail)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(payload_json(&output), json!({"batchItemFailures": []}));
+        let log = base64::engine::general_purpose::STANDARD
+            .decode(output.log_result().unwrap())
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&log).contains("processing s3://b/incoming/a.csv (3 bytes)"),
+            "{}",
+            String::from_utf8_lossy(&log)
+        );
+        let output = client
+            .invoke()
+            .function_name("stats")
+            .payload(Blob::new(r#"{"csv": "x\n1\n2\n"}"#))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(payload_json(&output), json!({"columns": ["x"], "rows": 2}));
+    });
 }
