@@ -404,6 +404,20 @@ mod tests {
     }
 
     #[test]
+    fn a_route_the_invoke_path_shadows_is_named() {
+        use chalice_rs_runtime::gateway::Router;
+        let greedy = Router::new([("/{proxy+}", "POST"), ("/items", "GET")]);
+        assert_eq!(shadowed_route(&greedy), Some("/{proxy+}".to_owned()));
+        let own = Router::new([("/2015-03-31/functions/{name}/invocations", "POST")]);
+        assert_eq!(
+            shadowed_route(&own),
+            Some("/2015-03-31/functions/{name}/invocations".to_owned())
+        );
+        let unrelated = Router::new([("/{proxy+}", "GET"), ("/items", "POST")]);
+        assert_eq!(shadowed_route(&unrelated), None);
+    }
+
+    #[test]
     fn calls_parse_the_name_qualifier_and_headers() {
         let call = InvokeCall::parse(
             "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Ashop-dev-work/invocations",
