@@ -1,4 +1,4 @@
-//! AWS access for `deploy`, `delete`, `url` and `logs`: one SDK configuration
+//! AWS access for `deploy`, `delete`, `url`, `logs` and `invoke`: one SDK configuration
 //! from the default chain, `--profile`, `--region` and `--endpoint-url`.
 //!
 //! When an endpoint is given (`--endpoint-url` or `AWS_ENDPOINT_URL`), every
@@ -120,6 +120,11 @@ impl Aws {
     /// A CloudWatch Logs client.
     pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
         aws_sdk_cloudwatchlogs::Client::new(&self.config)
+    }
+
+    /// A Lambda client.
+    pub fn lambda(&self) -> aws_sdk_lambda::Client {
+        aws_sdk_lambda::Client::new(&self.config)
     }
 
     /// An STS client.

@@ -45,6 +45,8 @@ pub enum Command {
     Url(crate::deploy::commands::StackArgs),
     /// Print the stage's function logs from CloudWatch Logs.
     Logs(crate::deploy::commands::LogsArgs),
+    /// Invoke one function (deployed, or on this machine with --local) with an event; print its result and log.
+    Invoke(crate::invoke::InvokeArgs),
     /// Create a project from a template (hello, rest-api, dynamodb).
     New(crate::new::NewArgs),
     /// Print the IAM policy generated from the app's AWS SDK calls (or its iam_policy_file).
@@ -125,6 +127,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Delete(args) => Ok(crate::deploy::commands::delete(&cli.project_dir, &args)?),
         Command::Url(args) => Ok(crate::deploy::commands::url(&cli.project_dir, &args)?),
         Command::Logs(args) => Ok(crate::deploy::commands::logs(&cli.project_dir, &args)?),
+        Command::Invoke(args) => Ok(crate::invoke::run(&cli.project_dir, &args)?),
         Command::Routes(args) => {
             let app = crate::routes::load(&cli.project_dir, &args.stage)?;
             print!("{}", crate::routes::table(&app));

@@ -12,6 +12,7 @@ pub mod cfn;
 pub mod cli;
 pub mod config;
 pub mod deploy;
+pub mod invoke;
 pub mod local;
 pub mod new;
 pub mod package;

@@ -12,6 +12,7 @@ mod deploy_moto;
 mod docs;
 mod events;
 mod events_example;
+mod events_local;
 mod local;
 mod new;
 mod package;

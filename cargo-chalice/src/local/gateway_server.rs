@@ -1,10 +1,14 @@
 //! The API Gateway emulator: an HTTP server that routes requests over the
 //! manifest's resources, sends REST v1 proxy events to the function's pool,
 //! and answers with the function's proxy response or a gateway response.
+//! The same server answers the Lambda Invoke API ([`super::invoke_api`]).
 
+use super::functions::Functions;
 use super::governance::{self, Governance, Refusal};
+use super::invoke_api;
 use super::pool::{Outcome, Pool};
 use super::proxy_response;
+use super::schedules::Scheduled;
 use crate::app::rest_api::RestApi;
 use bytes::{Bytes, BytesMut};
 use chalice_rs_runtime::gateway::{
@@ -26,9 +30,47 @@ use tokio::net::TcpListener;
 /// so that the client sees the answer rather than a reset connection.
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 
-/// One build of the app, with its configuration: what requests are served by.
+/// One build of the app, with its configuration: what requests, Invoke
+/// calls and schedules are served by.
 #[derive(Debug)]
 pub struct Generation {
+    /// The REST API, when the app has routes.
+    pub api: Option<ApiGeneration>,
+    /// Every function, invoked directly (the Invoke API, the schedules).
+    pub functions: Functions,
+    /// The `#[schedule]` functions.
+    pub schedules: Vec<Scheduled>,
+    /// The region of the functions' ARNs and events.
+    pub region: String,
+}
+
+impl Generation {
+    /// The REST API's routes (none without an API).
+    pub fn routes(&self) -> &[Route] {
+        self.api.as_ref().map_or(&[], |api| api.routes.as_slice())
+    }
+
+    /// Stops the instances once their invocations finish.
+    pub async fn retire(&self) {
+        if let Some(api) = &self.api {
+            api.retire().await;
+        }
+        self.functions.retire().await;
+    }
+
+    /// Stops every instance now.
+    pub async fn shutdown(&self) {
+        if let Some(api) = &self.api {
+            api.shutdown().await;
+        }
+        self.functions.shutdown().await;
+    }
+}
+
+/// The REST API of one build: its routes, the API function's pool and the
+/// stage's checks.
+#[derive(Debug)]
+pub struct ApiGeneration {
     /// Routing over the manifest's resources (and their CORS preflights).
     pub router: Router,
     /// The manifest's routes.
@@ -45,9 +87,8 @@ pub struct Generation {
     pub governance: Governance,
 }
 
-impl Generation {
-    /// A generation serving the routes of `api` with `pool`, checked by
-    /// `governance`.
+impl ApiGeneration {
+    /// The REST API `api` served by `pool`, checked by `governance`.
     pub fn new(
         api: &RestApi,
         settings: EventSettings,
@@ -96,6 +137,8 @@ impl Generation {
 #[derive(Debug)]
 pub struct Gateway {
     current: RwLock<Arc<Generation>>,
+    /// Counts the swaps, for those that follow them (the schedules).
+    swaps: tokio::sync::watch::Sender<u64>,
 }
 
 impl Gateway {
@@ -103,7 +146,13 @@ impl Gateway {
     pub fn new(generation: Generation) -> Arc<Self> {
         Arc::new(Self {
             current: RwLock::new(Arc::new(generation)),
+            swaps: tokio::sync::watch::Sender::new(0),
         })
+    }
+
+    /// Told each time another generation is put in service.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.swaps.subscribe()
     }
 
     /// The generation new requests go to.
@@ -117,8 +166,12 @@ impl Gateway {
     /// Puts `generation` in service and returns the one it replaces; requests
     /// already running finish on the old one.
     pub fn swap(&self, generation: Generation) -> Arc<Generation> {
-        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
-        std::mem::replace(&mut *current, Arc::new(generation))
+        let old = {
+            let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+            std::mem::replace(&mut *current, Arc::new(generation))
+        };
+        self.swaps.send_modify(|swaps| *swaps += 1);
+        old
     }
 
     /// Accepts connections on `listener` until the task is dropped.
@@ -150,7 +203,13 @@ impl Gateway {
         let started = Instant::now();
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
-        let (response, kind) = self.respond(peer, request).await;
+        let (response, kind) = if invoke_api::is_invoke(&method, &path) {
+            let generation = self.current();
+            invoke_api::handle(&generation.functions, &generation.region, request).await
+        } else {
+            let (response, kind) = self.respond(peer, request).await;
+            (response, kind.to_owned())
+        };
         println!(
             "{method} {path} {} {:.1} ms {kind}",
             response.status().as_u16(),
@@ -165,7 +224,10 @@ impl Gateway {
         request: Request<Incoming>,
     ) -> (Response<Full<Bytes>>, &'static str) {
         let request_id = super::runtime_api::new_request_id();
-        let generation = self.current();
+        let current = self.current();
+        let Some(generation) = current.api.as_ref() else {
+            return (no_api_response(&request_id), "no REST API");
+        };
         let governance = &generation.governance;
         let refuse = |refusal: Refusal| {
             let response =
@@ -314,6 +376,26 @@ async fn read_body(mut body: Incoming, too_large: bool) -> Result<Bytes, ()> {
     } else {
         Ok(collected.freeze())
     }
+}
+
+/// The answer when the app has no REST API (only event functions): 404,
+/// pointing at the Invoke API.
+fn no_api_response(request_id: &str) -> Response<Full<Bytes>> {
+    let body = serde_json::json!({
+        "message": format!(
+            "this app has no routes, so no REST API; invoke its functions with POST {}<name>{}",
+            invoke_api::PREFIX,
+            invoke_api::SUFFIX
+        )
+    });
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = http::StatusCode::NOT_FOUND;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    add_request_id(&mut response, request_id);
+    response
 }
 
 fn add_request_id(response: &mut Response<Full<Bytes>>, request_id: &str) {

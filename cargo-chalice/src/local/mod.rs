@@ -1,26 +1,33 @@
 //! `cargo chalice local`: API Gateway and Lambda on the developer's machine.
 //!
 //! The app's bootstrap is built for the host and run under a Lambda Runtime
-//! API emulator ([`runtime_api`]), one event per instance, in a pool that grows
-//! with load ([`pool`]). In front, an API Gateway emulator ([`gateway_server`])
-//! routes requests over the manifest's resources and sends REST v1 proxy
-//! events. [`reload`] rebuilds on changes and swaps the pool.
+//! API emulator ([`runtime_api`]), one event per instance, in a pool per
+//! function that grows with load ([`pool`]). In front, an API Gateway
+//! emulator ([`gateway_server`]) routes requests over the manifest's
+//! resources and sends REST v1 proxy events; the same server answers the
+//! Lambda Invoke API ([`invoke_api`]) for every function ([`functions`]),
+//! and [`schedules`] fires the `#[schedule]` functions. [`reload`] rebuilds
+//! on changes and swaps the pools.
 
 pub mod api_keys;
 pub mod authorizers;
+pub mod banner;
+pub mod cron;
+pub mod functions;
 pub mod gateway_responses;
 pub mod gateway_server;
 pub mod governance;
+pub mod invoke_api;
 pub mod limits;
+pub mod logs;
 pub mod pool;
 pub mod proxy_response;
 pub mod reload;
 pub mod request_models;
 pub mod resource_policy;
 pub mod runtime_api;
+pub mod schedules;
 
-use crate::app::environment::local_environment;
-use crate::app::function::Function;
 use crate::app::resources::ResourcesError;
 use crate::app::rest_api::RestApi;
 use crate::app::{App, AppError};
@@ -29,13 +36,15 @@ use crate::project::{Project, ProjectError};
 use api_keys::{ApiKeys, API_KEYS_ENV};
 use authorizers::{Authorizers, AuthorizersError};
 use chalice_rs_runtime::gateway::EventSettings;
-use chalice_rs_runtime::manifest::{Authorizer, Manifest, Route};
+use chalice_rs_runtime::manifest::{Authorizer, Manifest};
 use clap::Args;
+use functions::{function_spec, local_region, Functions};
 use gateway_responses::GatewayResponses;
-use gateway_server::{Gateway, Generation};
+use gateway_server::{ApiGeneration, Gateway, Generation};
 use governance::Governance;
 use limits::Limits;
-use pool::{FunctionSpec, Pool, PoolError, GATEWAY_TIMEOUT};
+use logs::Echo;
+use pool::{Pool, PoolError};
 use request_models::{ModelError, RequestModels};
 use resource_policy::ResourcePolicy;
 use std::collections::{BTreeMap, VecDeque};
@@ -57,9 +66,15 @@ pub struct LocalArgs {
     /// Do not rebuild and reload when the sources change.
     #[arg(long)]
     pub no_autoreload: bool,
-    /// The most instances of the function running at once.
+    /// The most instances of each function running at once.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_instances: u16,
+    /// Do not fire the `#[schedule]` functions.
+    #[arg(long, conflicts_with = "schedules_now")]
+    pub no_schedules: bool,
+    /// Also fire each `#[schedule]` function once right after the start.
+    #[arg(long)]
+    pub schedules_now: bool,
 }
 
 /// Why the local server cannot start or stopped.
@@ -124,9 +139,9 @@ pub enum LocalError {
     /// An environment variable cannot be resolved on this machine.
     #[error(transparent)]
     Environment(#[from] ResourcesError),
-    /// The app has no routes: nothing for the local API Gateway to serve.
-    #[error("the app has no routes: `cargo chalice local` serves the REST API (add a `#[route]` handler)")]
-    NothingToServe,
+    /// A schedule expression cannot be evaluated.
+    #[error(transparent)]
+    Schedule(#[from] schedules::ScheduleError),
 }
 
 /// Runs the local server for the project in `project_dir` until Ctrl-C.
@@ -167,22 +182,22 @@ async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
         let watcher = reload::Reloader::new(loader, gateway.clone())?;
         Some(tokio::spawn(watcher.run()))
     };
-    let current = gateway.current();
-    print_banner(
-        &app,
-        &current.routes,
-        &current.governance.api_keys,
-        local,
-        &args,
-        &project_dir,
-    );
+    // Running even without schedules: a reload may add some.
+    let scheduler = (!args.no_schedules).then(|| {
+        tokio::spawn(schedules::run(
+            gateway.clone(),
+            gateway.current().region.clone(),
+            args.schedules_now,
+        ))
+    });
+    banner::print(&app, &gateway.current(), local, &args, &project_dir);
     wait_for_shutdown_signal().await;
     println!("chalice local: stopping");
     server.abort();
     let _ = server.await;
-    if let Some(reloader) = reloader {
-        reloader.abort();
-        let _ = reloader.await;
+    for task in [reloader, scheduler].into_iter().flatten() {
+        task.abort();
+        let _ = task.await;
     }
     gateway.current().shutdown().await;
     Ok(())
@@ -207,83 +222,6 @@ async fn wait_for_shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-fn print_banner(
-    app: &App,
-    routes: &[Route],
-    api_keys: &ApiKeys,
-    address: std::net::SocketAddr,
-    args: &LocalArgs,
-    project_dir: &Path,
-) {
-    let Some(function) = app.api_function() else {
-        return;
-    };
-    let api = &function.settings;
-    let stage_name = app.rest_api.as_ref().map_or("", |a| a.stage_name.as_str());
-    println!(
-        "chalice local: {} (stage {}, API Gateway stage {stage_name}, function {})",
-        app.name, app.stage, function.function_name
-    );
-    print_routes(routes);
-    if routes.iter().any(|route| route.api_key_required) {
-        let keys: Vec<&str> = api_keys.iter().map(|key| key.value.as_str()).collect();
-        println!(
-            "  API keys accepted in x-api-key: {} (set {API_KEYS_ENV} to choose others)",
-            keys.join(", ")
-        );
-    }
-    let timeout = if Duration::from_secs(u64::from(api.lambda_timeout)) > GATEWAY_TIMEOUT {
-        format!(
-            "{} s (API Gateway's limit; lambda_timeout is {} s)",
-            GATEWAY_TIMEOUT.as_secs(),
-            api.lambda_timeout
-        )
-    } else {
-        format!("{} s", api.lambda_timeout)
-    };
-    println!(
-        "  up to {} instances of {} MB, timeout {timeout}",
-        args.max_instances, api.lambda_memory_size
-    );
-    if !args.no_autoreload {
-        println!(
-            "  reloading on changes to {}/src, Cargo.toml and .chalice/config.json",
-            project_dir.display()
-        );
-    }
-    println!("chalice local: serving on http://{address}/ (Ctrl-C to stop)");
-}
-
-/// Prints the route table, with what guards each route.
-fn print_routes(routes: &[Route]) {
-    let width = routes
-        .iter()
-        .map(|r| r.resource_path.len())
-        .max()
-        .unwrap_or(0);
-    for route in routes {
-        let mut guards = Vec::new();
-        if let Some(authorizer) = &route.authorizer {
-            guards.push(format!("authorizer {authorizer}"));
-        }
-        if route.api_key_required {
-            guards.push("API key".to_owned());
-        }
-        if route.cors.is_some() {
-            guards.push("CORS".to_owned());
-        }
-        let guards = if guards.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", guards.join(", "))
-        };
-        println!(
-            "  {:<7} {:<width$}  {} ({}:{}){guards}",
-            route.method, route.resource_path, route.handler, route.file, route.line
-        );
     }
 }
 
@@ -318,19 +256,41 @@ impl Loader {
 
     /// Reads the config, builds, reads the manifest, resolves the app (with
     /// the checks `package` makes) and starts one instance of the API
-    /// function and of each Lambda authorizer.
+    /// function and of each Lambda authorizer; the other functions start on
+    /// their first invocation.
     async fn load(&mut self) -> Result<(Generation, App), LocalError> {
         let config = config::load(&self.project.dir, &self.stage, &self.project.package)?;
         let binary = self.build().await?;
         let manifest = read_manifest(&binary).await?;
         let app = tokio::task::block_in_place(|| App::resolve(manifest, config))?;
-        let (Some(api), Some(function)) = (&app.rest_api, app.api_function()) else {
-            return Err(LocalError::NothingToServe);
+        let region = local_region();
+        let api = match (&app.rest_api, app.api_function()) {
+            (Some(api), Some(function)) => {
+                Some(self.api(&app, api, function, &binary, &region).await?)
+            }
+            _ => None,
         };
-        let region = std::env::var("AWS_REGION")
-            .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
-            .unwrap_or_else(|_| "us-east-1".to_owned());
-        let spec = function_spec(&app, function, &binary, &region)?;
+        let functions = Functions::new(&app, &binary, &region, self.max_instances, Echo::Split)?;
+        let schedules = schedules::scheduled(&app, &region)?;
+        let generation = Generation {
+            api,
+            functions,
+            schedules,
+            region,
+        };
+        Ok((generation, app))
+    }
+
+    /// The REST API served by `function` (prewarmed, with its authorizers).
+    async fn api(
+        &self,
+        app: &App,
+        api: &RestApi,
+        function: &crate::app::function::Function,
+        binary: &Path,
+        region: &str,
+    ) -> Result<ApiGeneration, LocalError> {
+        let spec = function_spec(app, function, binary, region, Echo::Split)?;
         let settings = EventSettings {
             stage: api.stage_name.clone(),
             stage_variables: api
@@ -341,12 +301,11 @@ impl Loader {
             binary_media_types: api.binary_media_types.clone(),
             ..EventSettings::default()
         };
-        let governance = self.governance(&app, api, &binary, &settings, &region)?;
+        let governance = self.governance(app, api, binary, &settings, region)?;
         let pool = Pool::new(spec, self.max_instances);
         pool.prewarm().await?;
         governance.authorizers.prewarm().await?;
-        let generation = Generation::new(api, settings, pool, governance);
-        Ok((generation, app))
+        Ok(ApiGeneration::new(api, settings, pool, governance))
     }
 
     /// The stage's checks: authorizers (each its own pool of `binary`), API
@@ -363,7 +322,10 @@ impl Loader {
         for authorizer in api.authorizers.values() {
             let name = &authorizer.definition.name;
             if let Some(function) = app.authorizer_function(name) {
-                specs.insert(name.clone(), function_spec(app, function, binary, region)?);
+                specs.insert(
+                    name.clone(),
+                    function_spec(app, function, binary, region, Echo::Split)?,
+                );
             }
         }
         let definitions: Vec<Authorizer> = api
@@ -452,44 +414,6 @@ impl Loader {
         }
         Ok(copy)
     }
-}
-
-/// How to start `function` of the app: its settings, the Lambda
-/// environment with its name, and its own environment resolved locally.
-fn function_spec(
-    app: &App,
-    function: &Function,
-    binary: &Path,
-    region: &str,
-) -> Result<FunctionSpec, LocalError> {
-    let settings = &function.settings;
-    let function_name = &function.function_name;
-    let mut env = BTreeMap::new();
-    for (key, value) in [
-        ("AWS_LAMBDA_FUNCTION_NAME", function_name.clone()),
-        ("_HANDLER", function.handler.clone()),
-        (
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-            settings.lambda_memory_size.to_string(),
-        ),
-        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-        ("AWS_LAMBDA_LOG_GROUP_NAME", function.log_group_name()),
-        ("AWS_REGION", region.to_owned()),
-        ("AWS_DEFAULT_REGION", region.to_owned()),
-        ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".to_owned()),
-        ("TZ", ":UTC".to_owned()),
-    ] {
-        env.insert(key.to_owned(), value);
-    }
-    env.extend(local_environment(app, function, &|name| {
-        std::env::var(name).ok()
-    })?);
-    Ok(FunctionSpec {
-        binary: binary.to_owned(),
-        env,
-        timeout: Duration::from_secs(u64::from(settings.lambda_timeout)).min(GATEWAY_TIMEOUT),
-        function_arn: format!("arn:aws:lambda:{region}:123456789012:function:{function_name}"),
-    })
 }
 
 /// Reads the manifest of the host build `binary` (see [`crate::build`]).

@@ -4,7 +4,12 @@
 //! new instance (a cold start) when every instance is busy, up to
 //! `max_instances`; a crashed instance is dropped and a later request starts a
 //! new one; an invocation that outlives the timeout kills its instance.
+//! Behind API Gateway an invocation also ends at the gateway's 29 s; invoked
+//! directly (the Invoke API, a schedule, `cargo chalice invoke`) only the
+//! function's own timeout applies, and its log can be captured
+//! ([`super::logs`]).
 
+use super::logs::{self, Echo, InstanceOutput, Report};
 use super::runtime_api::{Invocation, Reply, RuntimeApi};
 use bytes::Bytes;
 use std::collections::BTreeMap;
@@ -61,10 +66,14 @@ pub struct FunctionSpec {
     pub binary: PathBuf,
     /// Environment variables, beyond the inherited ones and `AWS_LAMBDA_RUNTIME_API`.
     pub env: BTreeMap<String, String>,
-    /// The function timeout.
+    /// The function timeout (`lambda_timeout`).
     pub timeout: Duration,
     /// The function's ARN (`Lambda-Runtime-Invoked-Function-Arn`).
     pub function_arn: String,
+    /// Its memory size in MB (`lambda_memory_size`), for the `REPORT` line.
+    pub memory_mb: u32,
+    /// Where its instances' output is echoed.
+    pub echo: Echo,
 }
 
 /// How an invocation ended.
@@ -91,6 +100,34 @@ pub struct Invoked {
     pub outcome: Outcome,
     /// Whether a new instance was started for it.
     pub cold: bool,
+    /// Its log (`START`, what the function wrote, `END`, `REPORT`), when
+    /// asked for with [`Invoke::capture`].
+    pub log: Option<Vec<String>>,
+    /// From the event's delivery to the answer (zero if never delivered).
+    pub duration: Duration,
+}
+
+/// How to run one invocation.
+#[derive(Debug, Clone, Copy)]
+pub struct Invoke {
+    /// Ends the invocation this long after it was asked for, whatever the
+    /// function's timeout (API Gateway's 29 s); `None` for a direct invocation.
+    pub limit: Option<Duration>,
+    /// Collect the invocation's log lines ([`Invoked::log`]).
+    pub capture: bool,
+}
+
+impl Invoke {
+    /// Behind API Gateway: its 29 s limit, no log kept.
+    pub const GATEWAY: Invoke = Invoke {
+        limit: Some(GATEWAY_TIMEOUT),
+        capture: false,
+    };
+    /// Invoked directly, with its log.
+    pub const DIRECT: Invoke = Invoke {
+        limit: None,
+        capture: true,
+    };
 }
 
 /// One bootstrap process and its Runtime API endpoint.
@@ -106,6 +143,27 @@ struct Instance {
     /// Dropping or sending kills the process.
     kill: Option<oneshot::Sender<()>>,
     api: RuntimeApi,
+    /// Its stdout and stderr.
+    output: InstanceOutput,
+    /// Its process id, for its peak memory.
+    pid: Option<u32>,
+    /// When it was started.
+    spawned: Instant,
+    /// Whether it has finished init (asked for an event).
+    ready: bool,
+    /// How long init took, until its first invocation reports it.
+    init: Option<Duration>,
+    /// Whether an invocation has reported init yet.
+    reported_init: bool,
+}
+
+/// How one invocation on an instance went.
+struct Run {
+    outcome: Outcome,
+    /// When the runtime took the event.
+    delivered: Option<Instant>,
+    /// When the answer (or the failure) came.
+    finished: Instant,
 }
 
 /// Owns `child` until it exits (or is killed on request, or when the task is
@@ -132,6 +190,7 @@ impl Instance {
         let api = RuntimeApi::start(spec.function_arn.clone())
             .await
             .map_err(PoolError::Listen)?;
+        let (output, ends) = InstanceOutput::open(spec.echo).map_err(PoolError::Listen)?;
         let mut command = Command::new(&spec.binary);
         command
             .envs(&spec.env)
@@ -141,11 +200,18 @@ impl Instance {
                 format!("local/[$LATEST]instance-{number}"),
             )
             .stdin(Stdio::null())
+            .stdout(ends.stdout)
+            .stderr(ends.stderr)
             .kill_on_drop(true);
+        let spawned = Instant::now();
         let child = command.spawn().map_err(|source| PoolError::Spawn {
             binary: spec.binary.clone(),
             source,
         })?;
+        // The command holds the instance's ends until it is dropped: the
+        // readers see the end of the output once the instance exits.
+        drop(command);
+        let pid = child.id();
         let (kill_tx, kill_rx) = oneshot::channel();
         let (exited_tx, exited_rx) = watch::channel(None);
         tokio::spawn(watch_child(child, kill_rx, exited_tx));
@@ -154,6 +220,12 @@ impl Instance {
             exited: exited_rx,
             kill: Some(kill_tx),
             api,
+            output,
+            pid,
+            spawned,
+            ready: false,
+            init: None,
+            reported_init: false,
         })
     }
 
@@ -170,12 +242,17 @@ impl Instance {
 
     /// Waits until the runtime asks for its first event.
     async fn wait_ready(&mut self) -> Result<(), PoolError> {
-        tokio::select! {
+        let ready = tokio::select! {
             () = self.api.ready() => Ok(()),
             status = self.exit() => Err(PoolError::ExitedDuringInit(status)),
             error = self.api.init_failed() => Err(PoolError::InitError(error)),
             () = tokio::time::sleep(INIT_TIMEOUT) => Err(PoolError::InitTimeout),
+        };
+        if ready.is_ok() {
+            self.ready = true;
+            self.init = Some(self.spawned.elapsed());
         }
+        ready
     }
 
     async fn invoke(
@@ -183,10 +260,33 @@ impl Instance {
         request_id: String,
         payload: Bytes,
         timeout: Duration,
-        started: Instant,
+        limit: Option<Instant>,
+    ) -> Run {
+        let mut delivered_at = None;
+        let outcome = self
+            .run(request_id, payload, timeout, limit, &mut delivered_at)
+            .await;
+        if delivered_at.is_some() && !self.ready {
+            self.ready = true;
+            self.init = delivered_at.map(|at| at.saturating_duration_since(self.spawned));
+        }
+        Run {
+            outcome,
+            delivered: delivered_at,
+            finished: Instant::now(),
+        }
+    }
+
+    async fn run(
+        &mut self,
+        request_id: String,
+        payload: Bytes,
+        timeout: Duration,
+        limit: Option<Instant>,
+        delivered_at: &mut Option<Instant>,
     ) -> Outcome {
         let (reply_tx, reply_rx) = oneshot::channel();
-        let (delivered_tx, delivered_rx) = oneshot::channel();
+        let (delivered_tx, mut delivered_rx) = oneshot::channel();
         let invocation = Invocation {
             request_id,
             payload,
@@ -197,12 +297,33 @@ impl Instance {
         if self.api.send(invocation).await.is_err() {
             return Outcome::Crashed("the Runtime API endpoint is gone".to_owned());
         }
-        // The function timeout runs from the moment the runtime takes the event.
+        // An instance still in init has Lambda's init limit to take the event;
+        // the function timeout runs from the moment the runtime takes it.
+        let init_deadline = (!self.ready).then(|| self.spawned + INIT_TIMEOUT);
         let function_timer = async {
-            let _ = delivered_rx.await;
-            tokio::time::sleep(timeout).await;
+            let delivered = match init_deadline {
+                Some(deadline) => tokio::time::timeout_at(deadline, &mut delivered_rx)
+                    .await
+                    .ok(),
+                None => Some((&mut delivered_rx).await),
+            };
+            match delivered {
+                Some(at) => {
+                    let at = at.unwrap_or_else(|_| Instant::now());
+                    *delivered_at = Some(at);
+                    tokio::time::sleep_until(at + timeout).await;
+                    Outcome::TimedOut
+                }
+                None => Outcome::StartFailed(PoolError::InitTimeout.to_string()),
+            }
         };
-        tokio::select! {
+        let limit = async {
+            match limit {
+                Some(limit) => tokio::time::sleep_until(limit).await,
+                None => std::future::pending().await,
+            }
+        };
+        let outcome = tokio::select! {
             biased;
             reply = reply_rx => match reply {
                 Ok(Reply::Response(body)) => Outcome::Response(body),
@@ -212,9 +333,14 @@ impl Instance {
             },
             status = self.exit() => Outcome::Crashed(status),
             error = self.api.init_failed() => Outcome::StartFailed(PoolError::InitError(error).to_string()),
-            () = function_timer => Outcome::TimedOut,
-            () = tokio::time::sleep_until(started + GATEWAY_TIMEOUT) => Outcome::TimedOut,
+            outcome = function_timer => outcome,
+            () = limit => Outcome::TimedOut,
+        };
+        // The answer may have come before the timer saw the delivery.
+        if delivered_at.is_none() {
+            *delivered_at = delivered_rx.try_recv().ok();
         }
+        outcome
     }
 
     /// Kills the process and waits until it is reaped.
@@ -223,6 +349,7 @@ impl Instance {
             let _ = kill.send(());
         }
         let _ = self.exit().await;
+        self.output.close();
     }
 }
 
@@ -273,31 +400,56 @@ impl Pool {
         Ok(())
     }
 
-    /// Runs one event on an idle instance, or on a new one when all are busy.
+    /// Runs one event behind API Gateway ([`Invoke::GATEWAY`]).
     pub async fn invoke(self: Arc<Self>, request_id: String, payload: Bytes) -> Invoked {
+        self.invoke_with(request_id, payload, Invoke::GATEWAY).await
+    }
+
+    /// Runs one event on an idle instance, or on a new one when all are busy.
+    pub async fn invoke_with(
+        self: Arc<Self>,
+        request_id: String,
+        payload: Bytes,
+        how: Invoke,
+    ) -> Invoked {
         let started = Instant::now();
+        let failed = |error: PoolError, cold| Invoked {
+            outcome: Outcome::StartFailed(error.to_string()),
+            cold,
+            log: how.capture.then(Vec::new),
+            duration: Duration::ZERO,
+        };
         let Ok(_permit) = self.permits.clone().acquire_owned().await else {
-            return Invoked {
-                outcome: Outcome::StartFailed(PoolError::ShutDown.to_string()),
-                cold: false,
-            };
+            return failed(PoolError::ShutDown, false);
         };
         let idle = self.lock().0.pop();
         let (mut instance, cold) = match idle {
             Some(instance) => (instance, false),
             None => match Instance::start(&self.spec).await {
                 Ok(instance) => (instance, true),
-                Err(error) => {
-                    return Invoked {
-                        outcome: Outcome::StartFailed(error.to_string()),
-                        cold: true,
-                    }
-                }
+                Err(error) => return failed(error, true),
             },
         };
-        let outcome = instance
-            .invoke(request_id, payload, self.spec.timeout, started)
+        let capture = how.capture.then(|| instance.output.begin());
+        let run = instance
+            .invoke(
+                request_id.clone(),
+                payload,
+                self.spec.timeout,
+                how.limit.map(|limit| started + limit),
+            )
             .await;
+        let duration = run.delivered.map_or(Duration::ZERO, |at| {
+            run.finished.saturating_duration_since(at)
+        });
+        let log = match capture {
+            Some(token) => {
+                let lines = instance.output.end(token).await;
+                Some(self.log(&mut instance, &request_id, lines, &run.outcome, duration))
+            }
+            None => None,
+        };
+        let outcome = run.outcome;
         match &outcome {
             Outcome::Response(_) | Outcome::FunctionError(_) | Outcome::ResponseTooLarge => {
                 self.release(instance);
@@ -310,10 +462,14 @@ impl Pool {
                 tokio::spawn(instance.stop());
             }
             Outcome::TimedOut => {
+                let limit = match how.limit {
+                    Some(limit) if limit < self.spec.timeout => limit,
+                    _ => self.spec.timeout,
+                };
                 eprintln!(
                     "chalice local: instance {} outlived the timeout ({} s); killed",
                     instance.number,
-                    self.spec.timeout.min(GATEWAY_TIMEOUT).as_secs()
+                    limit.as_secs()
                 );
                 tokio::spawn(instance.stop());
             }
@@ -322,7 +478,45 @@ impl Pool {
                 tokio::spawn(instance.stop());
             }
         }
-        Invoked { outcome, cold }
+        Invoked {
+            outcome,
+            cold,
+            log,
+            duration,
+        }
+    }
+
+    /// The invocation's log: `START`, the function's lines, `END`, `REPORT`.
+    fn log(
+        &self,
+        instance: &mut Instance,
+        request_id: &str,
+        lines: Vec<String>,
+        outcome: &Outcome,
+        duration: Duration,
+    ) -> Vec<String> {
+        let init = if instance.reported_init {
+            None
+        } else {
+            instance.reported_init = true;
+            instance.init
+        };
+        let status = match outcome {
+            Outcome::TimedOut => Some("timeout"),
+            Outcome::Crashed(_) | Outcome::StartFailed(_) => Some("error"),
+            _ => None,
+        };
+        let mut log = vec![logs::start_line(request_id)];
+        log.extend(lines);
+        log.extend(logs::report(&Report {
+            request_id: request_id.to_owned(),
+            duration,
+            memory_mb: self.spec.memory_mb,
+            max_memory_mb: instance.pid.and_then(logs::peak_memory_mb),
+            init,
+            status,
+        }));
+        log
     }
 
     /// Returns an instance to the idle list, or stops it if the pool is retired.

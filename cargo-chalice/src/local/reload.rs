@@ -1,4 +1,4 @@
-//! Hot reload: watch the sources, rebuild, swap the pool.
+//! Hot reload: watch the sources, rebuild, swap the pools.
 //!
 //! Changes to `src/`, `build.rs`, `Cargo.toml` and `.chalice/config.json` are
 //! debounced, then the app is rebuilt. A good build with an instance that
@@ -6,8 +6,9 @@
 //! on the old one); a compile error, an invalid config or an instance that
 //! cannot start keeps the last good build in service.
 
+use super::banner::{print_functions, print_routes};
 use super::gateway_server::Gateway;
-use super::{print_routes, Loader, LocalError};
+use super::{Loader, LocalError};
 use crate::project::Project;
 use notify::{EventKind, RecursiveMode, Watcher as _};
 use std::collections::BTreeSet;
@@ -120,11 +121,22 @@ impl Reloader {
                 return;
             }
         };
-        let routes_changed = self.gateway.current().routes != generation.routes;
-        if routes_changed {
+        let current = self.gateway.current();
+        if current.routes() != generation.routes() {
             println!("chalice local: the routes are now:");
-            print_routes(&generation.routes);
+            print_routes(generation.routes());
         }
+        let functions = |g: &super::gateway_server::Generation| -> Vec<(String, String)> {
+            g.functions
+                .iter()
+                .map(|f| (f.key.clone(), super::functions::trigger_label(&f.trigger)))
+                .collect()
+        };
+        if functions(&current) != functions(&generation) {
+            println!("chalice local: the functions are now:");
+            print_functions(&generation.functions);
+        }
+        drop(current);
         let old = self.gateway.swap(generation);
         println!(
             "chalice local: reloaded in {:.2} s",

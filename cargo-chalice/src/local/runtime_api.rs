@@ -65,8 +65,8 @@ pub struct Invocation {
     pub payload: Bytes,
     /// The function timeout, for the deadline header.
     pub timeout: Duration,
-    /// Told when the runtime has taken the event.
-    pub delivered: oneshot::Sender<()>,
+    /// Told when the runtime has taken the event (and when).
+    pub delivered: oneshot::Sender<tokio::time::Instant>,
     /// Where the runtime's answer goes.
     pub reply: oneshot::Sender<Reply>,
 }
@@ -333,7 +333,7 @@ async fn next(shared: &Shared) -> Response<Full<Bytes>> {
     headers.insert("lambda-runtime-trace-id", header(&trace_id));
     *shared.current.lock().unwrap_or_else(|e| e.into_inner()) =
         Some((invocation.request_id, invocation.reply));
-    let _ = invocation.delivered.send(());
+    let _ = invocation.delivered.send(tokio::time::Instant::now());
     response
 }
 
