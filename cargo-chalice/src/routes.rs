@@ -1,4 +1,5 @@
-//! `cargo chalice routes`: the route table of the resolved app.
+//! `cargo chalice routes`: the route table of the resolved app, and its other
+//! functions (authorizers, event functions) with what invokes them.
 //!
 //! The app is built for the host ([`crate::build`]) and resolved
 //! ([`crate::app`]) as `package` and `local` resolve it.
@@ -45,27 +46,57 @@ pub fn authorization(route: &chalice_rs_runtime::manifest::Route) -> String {
     }
 }
 
-/// The route table of the app: one line per method, columns aligned.
+/// The route table of the app (one line per method), then, when the app has
+/// functions other than the API's, one line per function; columns aligned.
 pub fn table(app: &App) -> String {
     let routes = app.rest_api.as_ref().map_or(&[][..], |api| &api.routes);
-    let header = ["METHOD", "PATH", "HANDLER", "AUTHORIZATION"].map(str::to_owned);
-    let mut rows = vec![header];
-    for route in routes {
-        rows.push([
-            route.method.clone(),
-            route.resource_path.clone(),
-            format!("{}::{}", route.module, route.handler),
-            authorization(route),
-        ]);
+    let mut out = String::new();
+    if !routes.is_empty() || app.functions.len() == 1 {
+        let header = ["METHOD", "PATH", "HANDLER", "AUTHORIZATION"].map(str::to_owned);
+        let mut rows = vec![header];
+        for route in routes {
+            rows.push([
+                route.method.clone(),
+                route.resource_path.clone(),
+                format!("{}::{}", route.module, route.handler),
+                authorization(route),
+            ]);
+        }
+        out.push_str(&aligned(&rows));
     }
-    let mut widths = [0usize; 4];
-    for row in &rows {
+    let others: Vec<_> = app
+        .functions
+        .iter()
+        .filter(|f| f.trigger != crate::app::function::Trigger::RestApi)
+        .collect();
+    if !others.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let header = ["FUNCTION", "LAMBDA NAME", "INVOKED BY"].map(str::to_owned);
+        let mut rows = vec![header];
+        for function in others {
+            rows.push([
+                function.name.clone(),
+                function.function_name.clone(),
+                function.trigger.label(),
+            ]);
+        }
+        out.push_str(&aligned(&rows));
+    }
+    out
+}
+
+/// `rows` as lines with aligned columns (the last one unpadded).
+fn aligned<const N: usize>(rows: &[[String; N]]) -> String {
+    let mut widths = [0usize; N];
+    for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
     let mut out = String::new();
-    for row in &rows {
+    for row in rows {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
             if i + 1 == row.len() {
@@ -102,6 +133,31 @@ mod tests {
             "METHOD  PATH         HANDLER     AUTHORIZATION\n\
              GET     /            app::index  NONE\n\
              DELETE  /items/{id}  app::item   API key\n"
+        );
+    }
+
+    #[test]
+    fn event_functions_follow_the_routes() {
+        let fragments = [
+            r#"{"kind":"route","handler":"index","module":"app","file":"src/main.rs","line":1,"path":"/","resource_path":"/","methods":["GET"]}"#,
+            r#"{"kind":"function","name":"nightly","module":"app","file":"src/main.rs","line":5,"source":{"type":"schedule","expression":"cron(0 3 * * ? *)"}}"#,
+            r#"{"kind":"function","name":"work","module":"app","file":"src/main.rs","line":9,"source":{"type":"sqs","queue":"arn:aws:sqs:us-east-1:1:jobs","batch_size":10}}"#,
+        ];
+        let manifest = chalice_rs_runtime::manifest::Manifest::from_fragments(
+            fragments.iter().map(|f| f.as_bytes()),
+        )
+        .unwrap();
+        let dir = std::env::temp_dir().join("chalice-routes-test-no-config");
+        let config = crate::config::load(&dir, "dev", "app").unwrap();
+        let app = App::resolve(manifest, config).unwrap();
+        assert_eq!(
+            table(&app),
+            "METHOD  PATH  HANDLER     AUTHORIZATION\n\
+             GET     /     app::index  NONE\n\
+             \n\
+             FUNCTION  LAMBDA NAME      INVOKED BY\n\
+             nightly   app-dev-nightly  #[schedule] cron(0 3 * * ? *)\n\
+             work      app-dev-work     #[on_sqs_message] arn:aws:sqs:us-east-1:1:jobs\n"
         );
     }
 }

@@ -21,6 +21,35 @@ pub enum Trigger {
     Event(EventSource),
 }
 
+impl Trigger {
+    /// What invokes the function, in a few words, for listings:
+    /// `REST API`, `authorizer bearer`, `#[on_sqs_message] WorkQueue`.
+    pub fn label(&self) -> String {
+        match self {
+            Trigger::RestApi => "REST API".to_owned(),
+            Trigger::Authorizer { name } => format!("authorizer {name}"),
+            Trigger::Event(source) => {
+                let what = match source {
+                    EventSource::Schedule { expression, .. } => expression.clone(),
+                    EventSource::EventBridge { pattern, bus } => match bus {
+                        Some(bus) => format!("{pattern} on {bus}"),
+                        None => pattern.clone(),
+                    },
+                    EventSource::Sqs { queue, .. } => queue.clone(),
+                    EventSource::Sns { topic, .. } => topic.clone(),
+                    EventSource::S3 { bucket, .. } => bucket.clone(),
+                    EventSource::DynamodbStream { stream, .. }
+                    | EventSource::Kinesis { stream, .. } => stream.clone(),
+                    EventSource::Invoke => String::new(),
+                };
+                format!("{} {what}", source.attribute())
+                    .trim_end()
+                    .to_owned()
+            }
+        }
+    }
+}
+
 /// A Lambda function of the app, resolved for one stage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Function {

@@ -3,7 +3,7 @@
 //! the schedules' next firings, and the address it serves on (last, in a
 //! line that tests and scripts read).
 
-use super::functions::{trigger_label, Functions};
+use super::functions::Functions;
 use super::gateway_server::Generation;
 use super::invoke_api;
 use super::pool::GATEWAY_TIMEOUT;
@@ -125,7 +125,7 @@ pub fn print_functions(functions: &Functions) {
             "  function {} ({}): {}, {} MB, timeout {} s",
             function.key,
             function.function_name,
-            trigger_label(&function.trigger),
+            function.trigger.label(),
             spec.memory_mb,
             spec.timeout.as_secs()
         );

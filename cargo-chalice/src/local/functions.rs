@@ -10,7 +10,6 @@ use crate::app::function::{Function, Trigger};
 use crate::app::resources::ResourcesError;
 use crate::app::App;
 use bytes::Bytes;
-use chalice_rs_runtime::manifest::EventSource;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -74,33 +73,6 @@ pub fn function_spec(
         memory_mb: settings.lambda_memory_size,
         echo,
     })
-}
-
-/// What invokes a function, for the banner and messages: `REST API`,
-/// `authorizer bearer`, `#[schedule] rate(5 minutes)`, `#[on_sqs_message] queue`.
-pub fn trigger_label(trigger: &Trigger) -> String {
-    match trigger {
-        Trigger::RestApi => "REST API".to_owned(),
-        Trigger::Authorizer { name } => format!("authorizer {name}"),
-        Trigger::Event(source) => {
-            let what = match source {
-                EventSource::Schedule { expression, .. } => expression.clone(),
-                EventSource::EventBridge { pattern, bus } => match bus {
-                    Some(bus) => format!("{pattern} on {bus}"),
-                    None => pattern.clone(),
-                },
-                EventSource::Sqs { queue, .. } => queue.clone(),
-                EventSource::Sns { topic, .. } => topic.clone(),
-                EventSource::S3 { bucket, .. } => bucket.clone(),
-                EventSource::DynamodbStream { stream, .. }
-                | EventSource::Kinesis { stream, .. } => stream.clone(),
-                EventSource::Invoke => String::new(),
-            };
-            format!("{} {what}", source.attribute())
-                .trim_end()
-                .to_owned()
-        }
-    }
 }
 
 /// One function, invoked directly.
@@ -325,7 +297,7 @@ mod tests {
         Direct {
             key: key.to_owned(),
             function_name: function_name.to_owned(),
-            trigger: Trigger::Event(EventSource::Invoke),
+            trigger: Trigger::Event(chalice_rs_runtime::manifest::EventSource::Invoke),
             pool: Pool::new(spec, 1),
         }
     }

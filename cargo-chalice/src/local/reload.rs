@@ -129,7 +129,7 @@ impl Reloader {
         let functions = |g: &super::gateway_server::Generation| -> Vec<(String, String)> {
             g.functions
                 .iter()
-                .map(|f| (f.key.clone(), super::functions::trigger_label(&f.trigger)))
+                .map(|f| (f.key.clone(), f.trigger.label()))
                 .collect()
         };
         if functions(&current) != functions(&generation) {
