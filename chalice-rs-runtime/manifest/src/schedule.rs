@@ -165,7 +165,7 @@ pub enum DayOfWeek {
     Any,
     /// These days of the week (`*` is all of them).
     Days(BTreeSet<u8>),
-    /// `5L`: the month's last such day (`L` alone: the last Saturday).
+    /// `5L`: the month's last such day (`L` alone is every Saturday: [`DayOfWeek::Days`]).
     Last(u8),
     /// `6#3`: the month's `nth` (1-5) such day.
     Nth {
@@ -248,7 +248,8 @@ fn day_of_month(field: &str) -> Result<DayOfMonth, String> {
 fn day_of_week(field: &str) -> Result<DayOfWeek, String> {
     match field {
         "?" => return Ok(DayOfWeek::Any),
-        "L" => return Ok(DayOfWeek::Last(7)),
+        // `L` alone is the week's last day, Saturday, every week (as in Quartz).
+        "L" => return Ok(DayOfWeek::Days(BTreeSet::from([7]))),
         _ => {}
     }
     if let Some(day) = field.strip_suffix('L') {
@@ -382,7 +383,7 @@ mod tests {
         for (expression, day_of_week) in [
             ("cron(0 3 ? * 6#3 *)", DayOfWeek::Nth { day: 6, nth: 3 }),
             ("cron(0 3 ? * FRIL *)", DayOfWeek::Last(6)),
-            ("cron(0 3 ? * L *)", DayOfWeek::Last(7)),
+            ("cron(0 3 ? * L *)", DayOfWeek::Days(set(&[7]))),
         ] {
             let Schedule::Cron(cron) = Schedule::parse(expression).unwrap() else {
                 panic!("not cron");
