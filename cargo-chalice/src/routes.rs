@@ -115,19 +115,24 @@ fn aligned<const N: usize>(rows: &[[String; N]]) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn table_is_aligned() {
-        let fragments = [
-            r#"{"kind":"route","handler":"index","module":"app","file":"src/main.rs","line":1,"path":"/","resource_path":"/","methods":["GET"]}"#,
-            r#"{"kind":"route","handler":"item","module":"app","file":"src/main.rs","line":2,"path":"/items/<id>","resource_path":"/items/{id}","methods":["DELETE"],"api_key_required":true}"#,
-        ];
+    /// The app of `fragments`, with no config (the defaults).
+    fn app_of(fragments: &[&str]) -> App {
         let manifest = chalice_rs_runtime::manifest::Manifest::from_fragments(
             fragments.iter().map(|f| f.as_bytes()),
         )
         .unwrap();
         let dir = std::env::temp_dir().join("chalice-routes-test-no-config");
         let config = crate::config::load(&dir, "dev", "app").unwrap();
-        let app = App::resolve(manifest, config).unwrap();
+        App::resolve(manifest, config).unwrap()
+    }
+
+    #[test]
+    fn table_is_aligned() {
+        let fragments = [
+            r#"{"kind":"route","handler":"index","module":"app","file":"src/main.rs","line":1,"path":"/","resource_path":"/","methods":["GET"]}"#,
+            r#"{"kind":"route","handler":"item","module":"app","file":"src/main.rs","line":2,"path":"/items/<id>","resource_path":"/items/{id}","methods":["DELETE"],"api_key_required":true}"#,
+        ];
+        let app = app_of(&fragments);
         assert_eq!(
             table(&app),
             "METHOD  PATH         HANDLER     AUTHORIZATION\n\
@@ -143,13 +148,7 @@ mod tests {
             r#"{"kind":"function","name":"nightly","module":"app","file":"src/main.rs","line":5,"source":{"type":"schedule","expression":"cron(0 3 * * ? *)"}}"#,
             r#"{"kind":"function","name":"work","module":"app","file":"src/main.rs","line":9,"source":{"type":"sqs","queue":"arn:aws:sqs:us-east-1:1:jobs","batch_size":10}}"#,
         ];
-        let manifest = chalice_rs_runtime::manifest::Manifest::from_fragments(
-            fragments.iter().map(|f| f.as_bytes()),
-        )
-        .unwrap();
-        let dir = std::env::temp_dir().join("chalice-routes-test-no-config");
-        let config = crate::config::load(&dir, "dev", "app").unwrap();
-        let app = App::resolve(manifest, config).unwrap();
+        let app = app_of(&fragments);
         assert_eq!(
             table(&app),
             "METHOD  PATH  HANDLER     AUTHORIZATION\n\

@@ -14,10 +14,9 @@ use cargo_chalice::artifact::Arch;
 use cargo_chalice::deploy::{self, Packaged};
 use cargo_chalice::package::{self, PackageOutput, TemplateFormat};
 use chalice_rs_runtime::manifest::{EventSource, Manifest};
-use common::{lint, repo_root, runtime, tests_target_dir, Moto, SharedBuild as _};
+use common::{lint, repo_root, runtime, Moto};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 fn events_dir() -> PathBuf {
@@ -27,27 +26,7 @@ fn events_dir() -> PathBuf {
 /// examples/events built for this machine (once per test run), and its manifest.
 pub fn events_build() -> &'static (PathBuf, Manifest) {
     static BUILD: OnceLock<(PathBuf, Manifest)> = OnceLock::new();
-    BUILD.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--locked", "--bin", "events", "--manifest-path"])
-            .arg(events_dir().join("Cargo.toml"))
-            .args(common::dependency_profile_args())
-            .shared_build()
-            .env("CARGO_TERM_COLOR", "never")
-            .stdin(Stdio::null())
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "cargo build of examples/events failed");
-        let binary = tests_target_dir().join("debug/events");
-        let output = Command::new(&binary)
-            .arg("--manifest")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run events --manifest");
-        assert!(output.status.success(), "events --manifest failed");
-        let manifest: Manifest = serde_json::from_slice(&output.stdout).expect("a manifest");
-        (binary, manifest)
-    })
+    BUILD.get_or_init(|| common::example_host_build("events"))
 }
 
 /// The package of examples/events' `dev` stage in `out`.

@@ -16,12 +16,11 @@ use cargo_chalice::artifact::Arch;
 use cargo_chalice::deploy::{self, Packaged};
 use cargo_chalice::package::{self, PackageOutput, TemplateFormat};
 use chalice_rs_runtime::manifest::Manifest;
-use common::{lint, repo_root, runtime, tests_target_dir, Moto, SharedBuild as _};
+use common::{lint, repo_root, runtime, Moto};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -32,27 +31,7 @@ fn todo_dir() -> PathBuf {
 /// examples/todo built for this machine (once per test run), and its manifest.
 fn todo_build() -> &'static (PathBuf, Manifest) {
     static BUILD: OnceLock<(PathBuf, Manifest)> = OnceLock::new();
-    BUILD.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--locked", "--bin", "todo", "--manifest-path"])
-            .arg(todo_dir().join("Cargo.toml"))
-            .args(common::dependency_profile_args())
-            .shared_build()
-            .env("CARGO_TERM_COLOR", "never")
-            .stdin(Stdio::null())
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "cargo build of examples/todo failed");
-        let binary = tests_target_dir().join("debug/todo");
-        let output = Command::new(&binary)
-            .arg("--manifest")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run todo --manifest");
-        assert!(output.status.success(), "todo --manifest failed");
-        let manifest: Manifest = serde_json::from_slice(&output.stdout).expect("a manifest");
-        (binary, manifest)
-    })
+    BUILD.get_or_init(|| common::example_host_build("todo"))
 }
 
 /// The package of examples/todo's `dev` stage in `out`.

@@ -5,7 +5,7 @@
 use crate::diagnostics::Errors;
 use crate::options::{self, KeyValue};
 use chalice_rs_manifest::schedule::Schedule;
-use chalice_rs_manifest::EventSource;
+use chalice_rs_manifest::{EventSource, S3_EVENT_TYPES, STARTING_POSITIONS};
 use proc_macro2::{Span, TokenStream};
 use serde_json::Value;
 use syn::parse::{Parse, ParseStream, Parser};
@@ -34,42 +34,6 @@ const STREAM_KEYS: &[&str] = &[
 /// Keys of `#[lambda_function(..)]`.
 const INVOKE_KEYS: &[&str] = &["name"];
 
-/// The S3 event types a bucket notification accepts (the S3 API's `Event`).
-const S3_EVENTS: &[&str] = &[
-    "s3:ObjectCreated:*",
-    "s3:ObjectCreated:Put",
-    "s3:ObjectCreated:Post",
-    "s3:ObjectCreated:Copy",
-    "s3:ObjectCreated:CompleteMultipartUpload",
-    "s3:ObjectRemoved:*",
-    "s3:ObjectRemoved:Delete",
-    "s3:ObjectRemoved:DeleteMarkerCreated",
-    "s3:ObjectRestore:*",
-    "s3:ObjectRestore:Post",
-    "s3:ObjectRestore:Completed",
-    "s3:ObjectRestore:Delete",
-    "s3:ReducedRedundancyLostObject",
-    "s3:Replication:*",
-    "s3:Replication:OperationFailedReplication",
-    "s3:Replication:OperationNotTracked",
-    "s3:Replication:OperationMissedThreshold",
-    "s3:Replication:OperationReplicatedAfterThreshold",
-    "s3:LifecycleTransition",
-    "s3:LifecycleExpiration:*",
-    "s3:LifecycleExpiration:Delete",
-    "s3:LifecycleExpiration:DeleteMarkerCreated",
-    "s3:IntelligentTiering",
-    "s3:ObjectAcl:Put",
-    "s3:ObjectTagging:*",
-    "s3:ObjectTagging:Put",
-    "s3:ObjectTagging:Delete",
-    "s3:ObjectRetention:Put",
-    "s3:ObjectAnnotation:*",
-    "s3:ObjectAnnotation:Put",
-    "s3:ObjectAnnotation:Delete",
-];
-/// Where a stream's new mapping starts reading.
-const STARTING_POSITIONS: &[&str] = &["LATEST", "TRIM_HORIZON"];
 /// An event pattern, for messages.
 const PATTERN_EXAMPLE: &str = r#"{"source": ["app.orders"]}"#;
 /// A filter policy, for messages.
@@ -552,8 +516,8 @@ fn s3_events(value: &Expr, errors: &mut Errors) -> Vec<String> {
         let Some(event) = options::string(element, hint, errors) else {
             continue;
         };
-        if !S3_EVENTS.contains(&event.as_str()) {
-            let hint = match options::closest(&event, S3_EVENTS) {
+        if !S3_EVENT_TYPES.contains(&event.as_str()) {
+            let hint = match options::closest(&event, S3_EVENT_TYPES) {
                 Some(near) => format!("; did you mean `{near}`?"),
                 None => String::new(),
             };
@@ -561,7 +525,7 @@ fn s3_events(value: &Expr, errors: &mut Errors) -> Vec<String> {
                 element.span(),
                 format!(
                     "unknown S3 event type `{event}`{hint}\nhelp: the types are: {}",
-                    S3_EVENTS.join(", ")
+                    S3_EVENT_TYPES.join(", ")
                 ),
             ));
         } else if events.contains(&event) {

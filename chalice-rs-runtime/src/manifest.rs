@@ -20,7 +20,7 @@ use chalice_rs_manifest::fragment_text;
 pub use chalice_rs_manifest::{
     schedule, Authorizer, AuthorizerKind, Cors, EventSource, Fragment, FunctionFragment,
     RouteFragment, CORS_DEFAULT_HEADERS, FUNCTION_HANDLER_PREFIX, IAM_AUTHORIZER, MANIFEST_VERSION,
-    SECTION_NAME,
+    S3_EVENT_TYPES, SECTION_NAME, STARTING_POSITIONS,
 };
 
 /// The environment variable carrying the app-wide CORS settings (the

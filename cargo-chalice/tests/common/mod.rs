@@ -506,3 +506,30 @@ fn dechunk(mut body: &str) -> String {
     }
     out
 }
+
+/// Builds `examples/<name>` for this machine with the tests' shared build
+/// settings (its dependencies shared with every other host build of the
+/// tests) and reads its manifest from `bootstrap --manifest`: the binary
+/// and the manifest. Callers keep the result (a `OnceLock`) so a run asks
+/// cargo once.
+pub fn example_host_build(name: &str) -> (PathBuf, chalice_rs_runtime::manifest::Manifest) {
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--locked", "--bin", name, "--manifest-path"])
+        .arg(repo_root().join("examples").join(name).join("Cargo.toml"))
+        .args(dependency_profile_args())
+        .shared_build()
+        .env("CARGO_TERM_COLOR", "never")
+        .stdin(Stdio::null())
+        .status()
+        .expect("run cargo build");
+    assert!(status.success(), "cargo build of examples/{name} failed");
+    let binary = tests_target_dir().join("debug").join(name);
+    let output = Command::new(&binary)
+        .arg("--manifest")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("run {name} --manifest: {e}"));
+    assert!(output.status.success(), "{name} --manifest failed");
+    let manifest = serde_json::from_slice(&output.stdout).expect("a manifest");
+    (binary, manifest)
+}

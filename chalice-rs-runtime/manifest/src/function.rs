@@ -13,6 +13,44 @@ use serde::{Deserialize, Serialize};
 /// The `_HANDLER` prefix of an event or plain function: `function:<name>`.
 pub const FUNCTION_HANDLER_PREFIX: &str = "function:";
 
+/// The S3 event types a bucket notification accepts (the S3 API's `Event`).
+pub const S3_EVENT_TYPES: &[&str] = &[
+    "s3:ObjectCreated:*",
+    "s3:ObjectCreated:Put",
+    "s3:ObjectCreated:Post",
+    "s3:ObjectCreated:Copy",
+    "s3:ObjectCreated:CompleteMultipartUpload",
+    "s3:ObjectRemoved:*",
+    "s3:ObjectRemoved:Delete",
+    "s3:ObjectRemoved:DeleteMarkerCreated",
+    "s3:ObjectRestore:*",
+    "s3:ObjectRestore:Post",
+    "s3:ObjectRestore:Completed",
+    "s3:ObjectRestore:Delete",
+    "s3:ReducedRedundancyLostObject",
+    "s3:Replication:*",
+    "s3:Replication:OperationFailedReplication",
+    "s3:Replication:OperationNotTracked",
+    "s3:Replication:OperationMissedThreshold",
+    "s3:Replication:OperationReplicatedAfterThreshold",
+    "s3:LifecycleTransition",
+    "s3:LifecycleExpiration:*",
+    "s3:LifecycleExpiration:Delete",
+    "s3:LifecycleExpiration:DeleteMarkerCreated",
+    "s3:IntelligentTiering",
+    "s3:ObjectAcl:Put",
+    "s3:ObjectTagging:*",
+    "s3:ObjectTagging:Put",
+    "s3:ObjectTagging:Delete",
+    "s3:ObjectRetention:Put",
+    "s3:ObjectAnnotation:*",
+    "s3:ObjectAnnotation:Put",
+    "s3:ObjectAnnotation:Delete",
+];
+
+/// Where a stream's new event source mapping starts reading.
+pub const STARTING_POSITIONS: &[&str] = &["LATEST", "TRIM_HORIZON"];
+
 /// One event-driven or plain function, as its attribute declared it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionFragment {

@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 mod function;
 pub mod schedule;
 
-pub use function::{EventSource, FunctionFragment, FUNCTION_HANDLER_PREFIX};
+pub use function::{
+    EventSource, FunctionFragment, FUNCTION_HANDLER_PREFIX, S3_EVENT_TYPES, STARTING_POSITIONS,
+};
 
 /// Version of the manifest format; bumped when a field changes meaning.
 pub const MANIFEST_VERSION: u32 = 1;

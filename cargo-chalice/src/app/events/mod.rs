@@ -32,35 +32,7 @@ use sources::{Place, Source, SourceKind};
 use std::collections::BTreeMap;
 
 /// The S3 event types a notification may name (the S3 API's list).
-pub const S3_EVENT_TYPES: &[&str] = &[
-    "s3:ReducedRedundancyLostObject",
-    "s3:ObjectCreated:*",
-    "s3:ObjectCreated:Put",
-    "s3:ObjectCreated:Post",
-    "s3:ObjectCreated:Copy",
-    "s3:ObjectCreated:CompleteMultipartUpload",
-    "s3:ObjectRemoved:*",
-    "s3:ObjectRemoved:Delete",
-    "s3:ObjectRemoved:DeleteMarkerCreated",
-    "s3:ObjectRestore:*",
-    "s3:ObjectRestore:Post",
-    "s3:ObjectRestore:Completed",
-    "s3:ObjectRestore:Delete",
-    "s3:Replication:*",
-    "s3:Replication:OperationFailedReplication",
-    "s3:Replication:OperationNotTracked",
-    "s3:Replication:OperationMissedThreshold",
-    "s3:Replication:OperationReplicatedAfterThreshold",
-    "s3:LifecycleTransition",
-    "s3:IntelligentTiering",
-    "s3:ObjectAcl:Put",
-    "s3:LifecycleExpiration:*",
-    "s3:LifecycleExpiration:Delete",
-    "s3:LifecycleExpiration:DeleteMarkerCreated",
-    "s3:ObjectTagging:*",
-    "s3:ObjectTagging:Put",
-    "s3:ObjectTagging:Delete",
-];
+pub use chalice_rs_runtime::manifest::S3_EVENT_TYPES;
 
 /// The longest batch Lambda takes from a queue or a stream.
 pub const MAX_BATCH_SIZE: u32 = 10_000;
