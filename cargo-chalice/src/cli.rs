@@ -50,7 +50,7 @@ pub enum Command {
     /// Create a project from a template (hello, rest-api, dynamodb).
     New(crate::new::NewArgs),
     /// Print the IAM policy generated from the app's AWS SDK calls (or its iam_policy_file).
-    GenPolicy(StageArgs),
+    GenPolicy(GenPolicyArgs),
 }
 
 /// `--stage`.
@@ -59,6 +59,18 @@ pub struct StageArgs {
     /// The stage of .chalice/config.json.
     #[arg(long, default_value = "dev")]
     pub stage: String,
+}
+
+/// `cargo chalice gen-policy` options.
+#[derive(Debug, Clone, Args)]
+pub struct GenPolicyArgs {
+    /// The stage of .chalice/config.json.
+    #[arg(long, default_value = "dev")]
+    pub stage: String,
+    /// Print the whole policy of this function's role (its code's policy and
+    /// what its event source needs) instead of the app's shared role's.
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 /// `cargo chalice build` options.
@@ -109,13 +121,32 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::New(args) => Ok(crate::new::run(&args)?),
         Command::GenPolicy(args) => {
             let app = crate::routes::load(&cli.project_dir, &args.stage)?;
-            let Some(outcome) = &app.policy else {
-                anyhow::bail!(
-                    "stage `{}` uses an existing role (`manage_iam_role` is false): chalice-rs writes no policy for it",
-                    app.stage
-                );
+            let (document, warnings) = match &args.name {
+                Some(name) => app.role_of_function(name)?.render(),
+                None => {
+                    let Some(outcome) = &app.policy else {
+                        let own: Vec<&str> = app
+                            .roles
+                            .managed
+                            .iter()
+                            .flat_map(|r| r.functions.iter().map(String::as_str))
+                            .collect();
+                        let hint = if own.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                "; these functions have a role of their own, whose policy `--name <function>` prints: {}",
+                                own.join(", ")
+                            )
+                        };
+                        anyhow::bail!(
+                            "stage `{}` uses an existing role (`manage_iam_role` is false): chalice-rs writes no policy for it{hint}",
+                            app.stage
+                        );
+                    };
+                    crate::policy::render(outcome)
+                }
             };
-            let (document, warnings) = crate::policy::render(outcome);
             print!("{document}");
             for warning in warnings {
                 eprintln!("warning: {warning}");

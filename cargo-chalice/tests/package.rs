@@ -214,6 +214,27 @@ fn routes_prints_the_manifest() {
     }
 }
 
+#[test]
+fn gen_policy_prints_a_named_functions_policy() {
+    // hello calls no AWS SDK: its API function's role needs nothing more.
+    let (output, _) =
+        cargo_chalice(&["gen-policy", "--project-dir", &hello_dir(), "--name", "api"]);
+    assert!(output.stdout.is_empty(), "{:?}", output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no AWS SDK client call found"), "{stderr}");
+    let output = Command::new(env!("CARGO_BIN_EXE_cargo-chalice"))
+        .args(["gen-policy", "--project-dir", &hello_dir(), "--name", "apj"])
+        .shared_build()
+        .output()
+        .expect("run cargo-chalice");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("the app has no function `apj` (did you mean `api`?); its functions: api"),
+        "{stderr}"
+    );
+}
+
 /// A synthetic app: `routes` routes over a tree with literal, parameter and
 /// greedy segments, 1 to 3 methods per path.
 fn synthetic_manifest(routes: usize) -> Manifest {

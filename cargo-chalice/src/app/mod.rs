@@ -24,7 +24,6 @@ use chalice_rs_runtime::manifest::APP_CORS_ENV;
 use function::{Function, Trigger};
 use resources::{Declared, ResourcesError};
 use rest_api::RestApi;
-use role::Role;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -81,6 +80,31 @@ pub enum AppError {
     },
 }
 
+/// Why `cargo chalice gen-policy --name` has no role policy to print.
+#[derive(Debug, thiserror::Error)]
+pub enum RolePolicyError {
+    /// No function has that name.
+    #[error("the app has no function `{name}`{hint}; its functions: {known}")]
+    UnknownFunction {
+        /// The name asked for.
+        name: String,
+        /// ` (did you mean `work`?)`, or nothing.
+        hint: String,
+        /// The app's functions, comma-separated.
+        known: String,
+    },
+    /// The function runs with an existing role.
+    #[error("the function `{name}` runs with the existing role {arn} (`manage_iam_role` is false): chalice-rs writes no policy for it{needs}")]
+    ExistingRole {
+        /// The function.
+        name: String,
+        /// The role's ARN.
+        arn: String,
+        /// `; it must grant ...` for a function reading a queue or a stream.
+        needs: String,
+    },
+}
+
 /// An app resolved for one stage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct App {
@@ -94,9 +118,11 @@ pub struct App {
     pub functions: Vec<Function>,
     /// The REST API, when the app has routes.
     pub rest_api: Option<RestApi>,
-    /// The functions' role.
-    pub role: Role,
-    /// The role's policy: its source, the SDK calls found in the sources and
+    /// Each function's role, from its own settings, and the roles the stack
+    /// creates (`role.rs`).
+    pub roles: role::Roles,
+    /// The policy of the app's role settings (the `api` function's, the
+    /// shared role's): its source, the SDK calls found in the sources and
     /// what the generated policy cannot grant (`None` for an existing role).
     pub policy: Option<crate::policy::PolicyOutcome>,
     /// What the generated IAM policy cannot grant (for `package` and `deploy`
@@ -182,17 +208,17 @@ impl App {
                 "the app has no routes and no other functions; add a `#[route]` handler or an event function (`#[schedule]`, `#[on_sqs_message]`, `#[lambda_function]`, ...)".to_owned(),
             ));
         }
-        let role = role::resolve(&config, &config.function(names::API_HANDLER))?;
         let resources = Declared::load(&config.project_dir)?;
         let events = events::resolve(&manifest, &functions, &resources)?;
+        let role = role::resolve(&config, &functions, &events)?;
         Ok(Self {
             name: config.app_name.clone(),
             stage: config.stage.clone(),
             project_dir: config.project_dir.clone(),
             functions,
             rest_api,
-            role: role.role,
-            policy_warnings: role::warnings(role.policy.as_ref()),
+            roles: role.roles,
+            policy_warnings: role.warnings,
             policy: role.policy,
             resources,
             events,
@@ -207,14 +233,37 @@ impl App {
     }
 
     /// What `package` and `deploy` tell about the event functions' wiring:
-    /// which buckets the template wires, which `deploy` wires, and what an
-    /// existing role must grant.
+    /// which buckets the template wires, which `deploy` wires, and what a
+    /// function's existing role must grant.
     pub fn event_notes(&self) -> Vec<String> {
-        let existing = match &self.role {
-            Role::Existing { arn } => Some(arn.as_str()),
-            Role::Managed { .. } => None,
-        };
-        events::notes(&self.events, existing)
+        events::notes(&self.events, &|name| self.roles.existing_of(name))
+    }
+
+    /// The role `cargo chalice gen-policy --name` prints the policy of: the
+    /// role of the function `name`; an error when there is no such
+    /// function, or it runs with an existing role.
+    pub fn role_of_function(&self, name: &str) -> Result<&role::ManagedRole, RolePolicyError> {
+        if let Some(arn) = self.roles.existing_of(name) {
+            return Err(RolePolicyError::ExistingRole {
+                name: name.to_owned(),
+                arn: arn.to_owned(),
+                needs: self
+                    .event(name)
+                    .and_then(events::EventFunction::source_needs)
+                    .map(|needs| format!("; it must grant {needs}"))
+                    .unwrap_or_default(),
+            });
+        }
+        self.roles.managed_of(name).ok_or_else(|| {
+            let known: Vec<&str> = self.functions.iter().map(|f| f.name.as_str()).collect();
+            RolePolicyError::UnknownFunction {
+                name: name.to_owned(),
+                hint: crate::suggest::closest(name, known.iter().copied())
+                    .map(|close| format!(" (did you mean `{close}`?)"))
+                    .unwrap_or_default(),
+                known: known.join(", "),
+            }
+        })
     }
 
     /// The notifications `deploy` writes on buckets outside the stack.

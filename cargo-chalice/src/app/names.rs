@@ -5,7 +5,8 @@
 
 /// The API function's logical ID.
 pub const FUNCTION_ID: &str = "APIHandler";
-/// The functions' role's logical ID.
+/// The logical ID of the role the functions share (those whose role
+/// settings are the `api` function's).
 pub const ROLE_ID: &str = "APIHandlerRole";
 /// The request validator's logical ID (validated routes only).
 pub const REQUEST_VALIDATOR_ID: &str = "RequestValidatorBody";
@@ -77,10 +78,34 @@ pub const RUNTIME_POLICY_NAME: &str = "Runtime";
 /// what its source needs (receive from the queue, read the stream).
 pub const EVENT_SOURCE_POLICY_NAME: &str = "EventSource";
 
-/// The logical ID of the own role of an event function whose source needs
-/// permissions (an SQS queue, a DynamoDB or Kinesis stream).
+/// The logical ID of the own role of an event function (whose source needs
+/// permissions, such as an SQS queue or a DynamoDB or Kinesis stream, or
+/// whose role settings differ from the shared role's).
 pub fn event_role_id(stem: &str) -> String {
     format!("{stem}Role")
+}
+
+/// The logical ID of the own role of a Lambda authorizer's function whose
+/// role settings differ from the shared role's.
+pub fn authorizer_role_id(stem: &str) -> String {
+    format!("{stem}AuthorizerRole")
+}
+
+/// The logical ID of the own role of the function whose logical ID is
+/// `function_id`, by the naming rules above (`APIHandler` →
+/// `APIHandlerRole`, `<Stem>AuthorizerHandler` → `<Stem>AuthorizerRole`,
+/// `<Stem>Function` → `<Stem>Role`).
+pub fn role_id_of(function_id: &str) -> String {
+    if function_id == FUNCTION_ID {
+        return ROLE_ID.to_owned();
+    }
+    if let Some(stem) = function_id.strip_suffix("AuthorizerHandler") {
+        return authorizer_role_id(stem);
+    }
+    if let Some(stem) = function_id.strip_suffix("Function") {
+        return event_role_id(stem);
+    }
+    format!("{function_id}Role")
 }
 
 /// The logical ID of the EventBridge rule of a `#[schedule]` or `#[on_event]` function.
@@ -155,6 +180,15 @@ mod tests {
         assert_eq!(
             log_group_id_of(&event_function_id("Nightly")),
             event_log_group_id("Nightly")
+        );
+        assert_eq!(role_id_of(FUNCTION_ID), ROLE_ID);
+        assert_eq!(
+            role_id_of(&authorizer_function_id("Token")),
+            "TokenAuthorizerRole"
+        );
+        assert_eq!(
+            role_id_of(&event_function_id("Work")),
+            event_role_id("Work")
         );
         assert_eq!(
             notification_id("shop-dev", "uploaded"),

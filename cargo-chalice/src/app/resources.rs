@@ -46,7 +46,8 @@
 //! `iam_policy_file`) and the fragment declares exactly one
 //! `AWS::DynamoDB::Table`, which an environment variable refers to, the
 //! generated DynamoDB statements that grant only item and table actions are
-//! scoped to that table (and its indexes) instead of `*`.
+//! scoped to that table (and its indexes) instead of `*`, in every role with
+//! the generated policy (a role with a policy file keeps the file as it is).
 
 use super::names::USER_POLICY_NAME;
 use crate::cfn::ids::is_valid_logical_id;
@@ -309,13 +310,14 @@ impl Declared {
     /// checks that no ID clashes with a generated one and that every
     /// reference (of the fragment, and of the functions' environment
     /// variables) names a resource of the stack; scopes the generated
-    /// DynamoDB statements to the one declared table when the role's policy
-    /// is `generated` (see the module docs). `stage` names the stage in errors.
+    /// DynamoDB statements to the one declared table in the roles whose
+    /// policy is generated (`generated`: their logical IDs; see the module
+    /// docs). `stage` names the stage in errors.
     pub fn merge(
         &self,
         template: &mut Template,
         stage: &str,
-        generated: bool,
+        generated: &BTreeSet<String>,
     ) -> Result<(), ResourcesError> {
         let invalid = |message: String| Err(ResourcesError::Invalid(message));
         for id in self.resources.keys() {
@@ -432,8 +434,8 @@ impl Declared {
                 },
             );
         }
-        if generated {
-            self.scope_dynamodb_policy(template, &referenced);
+        if !generated.is_empty() {
+            self.scope_dynamodb_policy(template, &referenced, generated);
         }
         Ok(())
     }
@@ -454,7 +456,12 @@ impl Declared {
 
     /// Scopes the generated policy's DynamoDB statements to the one declared
     /// table, when the policy is generated and a variable refers to it.
-    fn scope_dynamodb_policy(&self, template: &mut Template, referenced: &BTreeSet<String>) {
+    fn scope_dynamodb_policy(
+        &self,
+        template: &mut Template,
+        referenced: &BTreeSet<String>,
+        generated: &BTreeSet<String>,
+    ) {
         let tables: Vec<&String> = self
             .resources
             .keys()
@@ -466,11 +473,14 @@ impl Declared {
         if !referenced.contains(*table) {
             return;
         }
-        for resource in template.resources.values_mut() {
-            // Every generated role (the shared one, an event function's own).
+        for (id, resource) in template.resources.iter_mut() {
+            // Every role with the generated policy (not a policy file's).
             let ResourceKind::Role(role) = &mut resource.kind else {
                 continue;
             };
+            if !generated.contains(id) {
+                continue;
+            }
             let Some(policy) = role
                 .policies
                 .iter_mut()

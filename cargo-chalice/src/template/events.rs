@@ -8,10 +8,11 @@
 //! - `#[on_sqs_message]`, `#[on_dynamodb_record]`, `#[on_kinesis_record]`:
 //!   `<Stem>EventSourceMapping` (`BatchSize`,
 //!   `MaximumBatchingWindowInSeconds`, `StartingPosition` for streams,
-//!   `FunctionResponseTypes` ReportBatchItemFailures, `Enabled`), and the
-//!   function's own role `<Stem>Role`: the shared role's `Runtime` (its own
-//!   log group) and `AppPolicy`, plus `EventSource` with what reading the
-//!   queue or stream needs, on its ARN only;
+//!   `FunctionResponseTypes` ReportBatchItemFailures, `Enabled`); the
+//!   function runs with its own role `<Stem>Role` (written with the other
+//!   roles, [`super::functions`]): `Runtime` (its own log group), its
+//!   `AppPolicy`, and `EventSource` with what reading the queue or stream
+//!   needs, on its ARN only;
 //! - `#[on_sns_message]`: `<Stem>Subscription` (`AWS::SNS::Subscription`,
 //!   protocol lambda, `FilterPolicy`) and `<Stem>InvokePermission`
 //!   (sns.amazonaws.com, from that topic);
@@ -26,7 +27,6 @@
 //!
 //! All of them live in the root template (nested stacks hold the API only).
 
-use super::functions::role_props;
 use super::{Generator, TemplateError};
 use crate::app::events::{EventFunction, Wiring};
 use crate::app::resources::{ResourcesError, RESOURCES_PATH};
@@ -78,9 +78,6 @@ impl Generator<'_> {
                 )
             };
         let mut resources: Vec<(String, Resource)> = Vec::new();
-        if let Some(role_id) = self.own_role(event) {
-            resources.push(role_id);
-        }
         match &event.wiring {
             Wiring::Rule {
                 schedule_expression,
@@ -175,28 +172,6 @@ impl Generator<'_> {
             Wiring::Invoke => {}
         }
         resources
-    }
-
-    /// The event function's own role, when it has one.
-    fn own_role(&self, event: &EventFunction) -> Option<(String, Resource)> {
-        let function = self.app.function(&event.name)?;
-        let role_id = self.own_role_id(function)?;
-        let crate::app::role::Role::Managed { policy, .. } = &self.app.role else {
-            return None;
-        };
-        let settings = &function.settings;
-        let vpc = !settings.subnet_ids.is_empty() || !settings.security_group_ids.is_empty();
-        Some((
-            role_id,
-            ResourceKind::Role(role_props(
-                &[function.log_group_id.as_str()],
-                policy.as_ref(),
-                settings.xray,
-                vpc,
-                Some(event.source_statements()),
-            ))
-            .into(),
-        ))
     }
 
     /// Adds each S3 function's entries to its declared bucket's

@@ -1,13 +1,14 @@
-//! The app's functions in the template: the shared role, and per function its
-//! log group, the function and its outputs. What invokes a function (the
-//! API's permission, an authorizer's, an event source's) is written with what
-//! invokes it; an event function's own role with its source
-//! ([`super::events`]).
+//! The app's functions in the template: their roles (the shared role, and
+//! the functions' own roles, [`crate::app::role`]), and per function its log
+//! group, the function and its outputs. What invokes a function (the API's
+//! permission, an authorizer's, an event source's) is written with what
+//! invokes it ([`super::events`]).
 
-use super::{Generator, CODE_PATH, ROLE_ID, USER_POLICY_NAME};
+use super::{Generator, TemplateError, CODE_PATH, ROLE_ID, USER_POLICY_NAME};
 use crate::app::function::{Function, Trigger};
 use crate::app::names::{EVENT_SOURCE_POLICY_NAME, RUNTIME_POLICY_NAME};
-use crate::app::role::Role;
+use crate::app::role::{ManagedRole, Role};
+use crate::app::AppError;
 use crate::cfn::model::*;
 use crate::config::EnvValue;
 use serde_json::json;
@@ -24,51 +25,60 @@ pub fn env_expr(value: &EnvValue) -> Expr {
 }
 
 impl Generator<'_> {
-    /// The ARN of the role `function` runs with: the existing role, the
-    /// function's own role (an event function whose source needs
-    /// permissions, [`crate::app::events::EventFunction::role_id`]), or the
-    /// shared role.
+    /// The ARN of the role `function` runs with: its existing role, or the
+    /// role of the stack it runs with (the shared role or its own,
+    /// [`crate::app::role`]).
     pub(super) fn role_of(&self, function: &Function) -> Expr {
-        match &self.app.role {
-            Role::Existing { arn } => Expr::str(arn.clone()),
-            Role::Managed { .. } => match self.own_role_id(function) {
-                Some(id) => Expr::get_att(id, "Arn"),
-                None => Expr::get_att(ROLE_ID, "Arn"),
-            },
+        match self.app.roles.of(&function.name) {
+            Some(Role::Existing { arn }) => Expr::str(arn.clone()),
+            Some(Role::Managed { logical_id }) => Expr::get_att(logical_id, "Arn"),
+            None => Expr::get_att(ROLE_ID, "Arn"),
         }
     }
 
-    /// The logical ID of the function's own role, if it has one.
-    pub(super) fn own_role_id(&self, function: &Function) -> Option<String> {
-        if !matches!(self.app.role, Role::Managed { .. }) {
-            return None;
-        }
-        match &function.trigger {
-            Trigger::Event(_) => self.app.event(&function.name)?.role_id(),
-            Trigger::RestApi | Trigger::Authorizer { .. } => None,
-        }
-    }
-
-    /// Writes the shared role, when the stack manages it and a function
-    /// runs with it.
+    /// Writes the shared role, when a function runs with it.
     pub(super) fn write_role(&self, template: &mut Template) {
-        let Role::Managed { policy, xray, vpc } = &self.app.role else {
-            return;
-        };
-        let log_groups: Vec<&str> = self
-            .app
-            .functions
-            .iter()
-            .filter(|f| self.own_role_id(f).is_none())
-            .map(|f| f.log_group_id.as_str())
-            .collect();
-        if log_groups.is_empty() {
-            return;
+        if let Some(role) = self.app.roles.shared() {
+            template.resources.insert(
+                role.logical_id.clone(),
+                ResourceKind::Role(role_props(role)).into(),
+            );
         }
-        template.resources.insert(
-            ROLE_ID.to_owned(),
-            ResourceKind::Role(role_props(&log_groups, policy.as_ref(), *xray, *vpc, None)).into(),
-        );
+    }
+
+    /// Adds the functions' own roles to the root template, refusing a
+    /// logical ID another resource of the template already has.
+    pub(super) fn write_own_roles(&self, root: &mut Template) -> Result<(), TemplateError> {
+        for role in self
+            .app
+            .roles
+            .managed
+            .iter()
+            .filter(|r| r.logical_id != ROLE_ID)
+        {
+            if root.resources.contains_key(&role.logical_id) {
+                let name = role.functions.first().cloned().unwrap_or_default();
+                let message = format!(
+                    "its role `{}` would have the logical ID of another resource of the template; rename the function",
+                    role.logical_id
+                );
+                return Err(match self.app.event(&name) {
+                    Some(event) => AppError::Event {
+                        attribute: event.attribute,
+                        function: name,
+                        location: event.location.clone(),
+                        message,
+                    },
+                    None => AppError::Unsupported(format!("the function `{name}`: {message}")),
+                }
+                .into());
+            }
+            root.resources.insert(
+                role.logical_id.clone(),
+                ResourceKind::Role(role_props(role)).into(),
+            );
+        }
+        Ok(())
     }
 
     /// Each function with its log group and outputs.
@@ -214,19 +224,14 @@ impl Generator<'_> {
     }
 }
 
-/// A managed role: write to `log_groups` (logical IDs), X-Ray and VPC
-/// actions when used, the app's policy (`AppPolicy`) and, for an event
-/// function's own role, what its source needs (`EventSource`).
-pub(super) fn role_props(
-    log_groups: &[&str],
-    policy: Option<&serde_json::Value>,
-    xray: bool,
-    vpc: bool,
-    source_statements: Option<Vec<serde_json::Value>>,
-) -> RoleProps {
-    let log_groups: Vec<Expr> = log_groups
+/// A managed role's properties: write to its functions' log groups, X-Ray
+/// and VPC actions when used (`Runtime`), the code's policy (`AppPolicy`)
+/// and, for a function's own role, what its source needs (`EventSource`).
+pub(super) fn role_props(role: &ManagedRole) -> RoleProps {
+    let log_groups: Vec<Expr> = role
+        .log_groups
         .iter()
-        .map(|id| Expr::get_att(*id, "Arn"))
+        .map(|id| Expr::get_att(id, "Arn"))
         .collect();
     let resource = if log_groups.len() == 1 {
         json!(log_groups[0])
@@ -239,7 +244,7 @@ pub(super) fn role_props(
         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "Resource": resource,
     })];
-    if xray {
+    if role.xray {
         statements.push(json!({
             "Sid": "XRay",
             "Effect": "Allow",
@@ -247,7 +252,7 @@ pub(super) fn role_props(
             "Resource": "*",
         }));
     }
-    if vpc {
+    if role.vpc {
         statements.push(json!({
             "Sid": "VpcNetworkInterfaces",
             "Effect": "Allow",
@@ -265,16 +270,16 @@ pub(super) fn role_props(
         policy_name: RUNTIME_POLICY_NAME.to_owned(),
         policy_document: json!({"Version": "2012-10-17", "Statement": statements}),
     }];
-    if let Some(document) = policy {
+    if let Some(document) = role.app_policy() {
         policies.push(InlinePolicy {
             policy_name: USER_POLICY_NAME.to_owned(),
             policy_document: document.clone(),
         });
     }
-    if let Some(statements) = source_statements.filter(|s| !s.is_empty()) {
+    if !role.source_statements.is_empty() {
         policies.push(InlinePolicy {
             policy_name: EVENT_SOURCE_POLICY_NAME.to_owned(),
-            policy_document: json!({"Version": "2012-10-17", "Statement": statements}),
+            policy_document: json!({"Version": "2012-10-17", "Statement": role.source_statements}),
         });
     }
     RoleProps {

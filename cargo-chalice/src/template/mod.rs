@@ -9,10 +9,12 @@
 //! [`split`] (nested stacks for large APIs), [`shape`] (the API's shape hash).
 //!
 //! Resources (logical IDs in brackets):
-//! - the functions' role [`APIHandlerRole`](ROLE_ID) (their own log groups
-//!   only, plus X-Ray/VPC actions when those are on, plus the stage's
-//!   `iam_policy_file` or the policy generated from the code; written when a
-//!   function runs with it), and per
+//! - the role the functions with the app's role settings share,
+//!   [`APIHandlerRole`](ROLE_ID) (their own log groups only, plus X-Ray/VPC
+//!   actions when one of them has those on, plus their `iam_policy_file` or
+//!   the policy generated from the code; written when a function runs with
+//!   it), and `<Stem>Role` (`<Stem>AuthorizerRole` for an authorizer) for a
+//!   function with other role settings or a source to read; and per
 //!   function a log group with the stage's retention and the function itself
 //!   (`provided.al2023`, its `_HANDLER` as Handler, code `./deployment.zip`,
 //!   `FunctionName` `<app>-<stage>[-<name>]`): the API function
@@ -57,13 +59,12 @@ pub mod rest_api;
 pub mod shape;
 pub mod split;
 
-use crate::app::role::Role;
 use crate::app::App;
 use crate::artifact::Arch;
 use crate::cfn::ids;
 use crate::cfn::model::*;
 use crate::cfn::yaml;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::app::names::{
     API_HANDLER, DEPLOYMENT_PREFIX, FUNCTION_ID, LOG_GROUP_ID, PERMISSION_ID, REQUEST_VALIDATOR_ID,
@@ -300,6 +301,7 @@ impl<'a> Generator<'a> {
     /// Completes the root template: the event functions' wiring,
     /// `.chalice/resources.json`, and the declared buckets' notifications.
     fn finish_root(&self, root: &mut Template) -> Result<(), TemplateError> {
+        self.write_own_roles(root)?;
         self.write_events(root)?;
         self.merge_declared(root)?;
         self.write_bucket_notifications(root)
@@ -307,13 +309,17 @@ impl<'a> Generator<'a> {
 
     /// Adds `.chalice/resources.json` to the root template.
     fn merge_declared(&self, root: &mut Template) -> Result<(), TemplateError> {
-        let generated = matches!(&self.app.role, Role::Managed { .. })
-            && self
-                .app
-                .policy
-                .as_ref()
-                .is_some_and(|p| p.source == crate::policy::PolicySource::Generated);
-        self.app.resources.merge(root, &self.app.stage, generated)?;
+        let generated: BTreeSet<String> = self
+            .app
+            .roles
+            .managed
+            .iter()
+            .filter(|r| r.is_generated())
+            .map(|r| r.logical_id.clone())
+            .collect();
+        self.app
+            .resources
+            .merge(root, &self.app.stage, &generated)?;
         Ok(())
     }
 }
@@ -322,5 +328,7 @@ impl<'a> Generator<'a> {
 mod declared_tests;
 #[cfg(test)]
 mod events_tests;
+#[cfg(test)]
+mod roles_tests;
 #[cfg(test)]
 mod tests;

@@ -19,7 +19,6 @@
 pub mod sources;
 
 use super::function::Function;
-use super::names;
 use super::resources::{Declared, RESOURCES_PATH};
 use super::AppError;
 use crate::cfn::model::Expr;
@@ -121,7 +120,7 @@ pub enum Wiring {
 
 /// A notification `deploy` writes on a bucket outside the stack, after the
 /// stack is deployed (and `delete` removes): the bucket's entry with the
-/// `Id` [`names::notification_id`].
+/// `Id` [`super::names::notification_id`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExternalNotification {
     /// The bucket's name.
@@ -187,9 +186,21 @@ impl EventFunction {
         })]
     }
 
-    /// The logical ID of its own role, when its source needs permissions.
-    pub fn role_id(&self) -> Option<String> {
-        (!self.source_statements().is_empty()).then(|| names::event_role_id(&self.stem))
+    /// What its role needs to read its source, in words:
+    /// ``sqs:DeleteMessage, sqs:GetQueueAttributes, sqs:ReceiveMessage on
+    /// queue `Jobs` ``; `None` for sources that push events.
+    pub fn source_needs(&self) -> Option<String> {
+        let Wiring::Mapping { source, .. } = &self.wiring else {
+            return None;
+        };
+        let actions: Vec<String> = self
+            .source_statements()
+            .iter()
+            .filter_map(|statement| statement["Action"].as_array())
+            .flatten()
+            .filter_map(|action| action.as_str().map(str::to_owned))
+            .collect();
+        Some(format!("{} on {}", actions.join(", "), source.describe()))
     }
 
     /// The notification `deploy` writes, for a bucket outside the stack.
@@ -664,9 +675,13 @@ fn affixes_overlap(
 }
 
 /// What `package` and `deploy` say about the app's event functions: which
-/// buckets the template wires and which `deploy` wires, and, with an
-/// existing role, what that role must grant.
-pub fn notes(events: &[EventFunction], existing_role: Option<&str>) -> Vec<String> {
+/// buckets the template wires and which `deploy` wires, and, for a function
+/// with an existing role (`existing_role` of its name gives the role's ARN),
+/// what that role must grant.
+pub fn notes<'a>(
+    events: &[EventFunction],
+    existing_role: &dyn Fn(&str) -> Option<&'a str>,
+) -> Vec<String> {
     let mut notes = Vec::new();
     for event in events {
         if let Wiring::Bucket { bucket, .. } = &event.wiring {
@@ -685,22 +700,11 @@ pub fn notes(events: &[EventFunction], existing_role: Option<&str>) -> Vec<Strin
                 )),
             }
         }
-        if let Some(arn) = existing_role {
-            for statement in event.source_statements() {
-                let actions: Vec<&str> = statement["Action"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
-                let Wiring::Mapping { source, .. } = &event.wiring else {
-                    continue;
-                };
-                notes.push(format!(
-                    "the stage uses the existing role {arn}, to which chalice-rs adds nothing: `{}` needs {} on {}",
-                    event.name,
-                    actions.join(", "),
-                    source.describe()
-                ));
-            }
+        if let (Some(arn), Some(needs)) = (existing_role(&event.name), event.source_needs()) {
+            notes.push(format!(
+                "`{}` runs with the existing role {arn}, to which chalice-rs adds nothing: it needs {needs}",
+                event.name
+            ));
         }
     }
     notes

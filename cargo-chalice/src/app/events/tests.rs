@@ -103,8 +103,10 @@ fn a_queue_is_named_by_logical_id_name_or_arn() {
             "Resource": {"Fn::GetAtt": ["Jobs", "Arn"]}}])
     );
     assert_eq!(
-        app.event("by_id").unwrap().role_id().as_deref(),
-        Some("ByIdRole")
+        app.roles.of("by_id"),
+        Some(&crate::app::role::Role::Managed {
+            logical_id: "ByIdRole".to_owned()
+        })
     );
 }
 
@@ -192,7 +194,12 @@ fn streams_topics_buses_resolve_to_their_intrinsics() {
     );
     // Sources that push events need no permissions of the role.
     for name in ["alert", "ordered", "nightly", "plain"] {
-        assert!(app.event(name).unwrap().role_id().is_none(), "{name}");
+        assert!(app.event(name).unwrap().source_statements().is_empty());
+        assert_eq!(
+            app.roles.managed_of(name).map(|r| r.logical_id.as_str()),
+            Some(crate::app::names::ROLE_ID),
+            "{name}"
+        );
     }
     assert_eq!(
         app.function("nightly").unwrap().schedule_expression(),
@@ -404,7 +411,7 @@ fn notes_say_who_wires_each_bucket_and_what_an_existing_role_needs() {
     let notes = app.event_notes();
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(
-        notes[0].contains("existing role arn:aws:iam::123456789012:role/mine, to which chalice-rs adds nothing: `work` needs sqs:DeleteMessage, sqs:GetQueueAttributes, sqs:ReceiveMessage on queue `Jobs`"),
+        notes[0].contains("`work` runs with the existing role arn:aws:iam::123456789012:role/mine, to which chalice-rs adds nothing: it needs sqs:DeleteMessage, sqs:GetQueueAttributes, sqs:ReceiveMessage on queue `Jobs`"),
         "{notes:?}"
     );
 }
