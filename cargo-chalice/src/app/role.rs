@@ -334,11 +334,31 @@ pub(super) fn resolve(
         .iter()
         .filter(|r| r.is_generated())
         .find_map(|r| r.policy.as_ref());
+    let mut warnings = warnings(generated);
+    warnings.extend(ignored_role_arns(functions));
     Ok(Resolved {
-        warnings: warnings(generated),
+        warnings,
         roles,
         policy,
     })
+}
+
+/// A warning per function whose `iam_role_arn` is set while chalice-rs
+/// manages its role (`manage_iam_role` not false): the ARN is not used, as in
+/// Chalice, and saying so beats leaving it silently unused.
+fn ignored_role_arns(functions: &[Function]) -> Vec<String> {
+    functions
+        .iter()
+        .filter(|f| f.settings.manage_iam_role)
+        .filter_map(|f| {
+            f.settings.iam_role_arn.as_ref().map(|arn| {
+                format!(
+                    "`iam_role_arn` ({arn}) of the function `{}` is not used: chalice-rs creates its role while `manage_iam_role` is not false; set `\"manage_iam_role\": false` to run it with that role",
+                    f.name
+                )
+            })
+        })
+        .collect()
 }
 
 /// Whether the function runs in a VPC.
@@ -653,6 +673,20 @@ mod tests {
         assert_eq!(app.roles.shared(), None);
         assert_eq!(app.roles.managed.len(), 1);
         assert!(app.roles.managed[0].is_generated());
+    }
+
+    #[test]
+    fn an_arn_of_a_managed_role_is_reported_unused() {
+        let app = resolve(
+            r#"{"app_name": "shop", "lambda_functions": {"work": {"iam_role_arn": "arn:aws:iam::1:role/w"}}}"#,
+        );
+        assert!(
+            app.policy_warnings.iter().any(|w| w.starts_with(
+                "`iam_role_arn` (arn:aws:iam::1:role/w) of the function `work` is not used"
+            )),
+            "{:?}",
+            app.policy_warnings
+        );
     }
 
     #[test]
