@@ -331,6 +331,18 @@ fn function(
                 .join(", ")
         )));
     }
+    if !(128..=10240).contains(&settings.lambda_memory_size) {
+        return Err(AppError::Config(format!(
+            "`lambda_memory_size`{which} is {}; Lambda accepts 128 to 10240 (MB)",
+            settings.lambda_memory_size
+        )));
+    }
+    if !(1..=900).contains(&settings.lambda_timeout) {
+        return Err(AppError::Config(format!(
+            "`lambda_timeout`{which} is {}; Lambda accepts 1 to 900 (seconds)",
+            settings.lambda_timeout
+        )));
+    }
     let function_name = names::function_name(&config.app_name, &config.stage, name);
     if function_name.len() > names::MAX_FUNCTION_NAME {
         return Err(AppError::Config(format!(
@@ -467,6 +479,34 @@ mod tests {
             .expect_err("too long")
             .to_string();
         assert!(message.contains("Lambda allows 64"), "{message}");
+    }
+
+    #[test]
+    fn every_functions_memory_and_timeout_are_checked() {
+        let mut with_function = manifest(&[("GET", "/", None)]);
+        with_function.functions.push(
+            serde_json::from_value(json!({"name": "work", "module": "app",
+                "file": "src/main.rs", "line": 9, "source": {"type": "invoke"}}))
+            .expect("function"),
+        );
+        for (settings, says) in [
+            (
+                r#"{"lambda_memory_size": 64}"#,
+                "`lambda_memory_size` of the function `work` is 64; Lambda accepts 128 to 10240",
+            ),
+            (
+                r#"{"lambda_timeout": 901}"#,
+                "`lambda_timeout` of the function `work` is 901; Lambda accepts 1 to 900",
+            ),
+        ] {
+            let (_dir, stage) = config(&format!(
+                r#"{{"app_name": "app", "autogen_policy": false, "lambda_functions": {{"work": {settings}}}}}"#
+            ));
+            let message = App::resolve(with_function.clone(), stage)
+                .expect_err("refused")
+                .to_string();
+            assert!(message.contains(says), "{message}");
+        }
     }
 
     #[test]
