@@ -1,9 +1,17 @@
-//! Embeds the project templates of `cargo chalice new` into the binary.
+//! Embeds the project templates of `cargo chalice new` into the binary, and
+//! records the checkout it is built from.
 //!
 //! In a checkout the templates live at the repository root (`../templates`);
 //! `cargo-chalice/templates` is a symlink to them, which `cargo package`
 //! follows, so a published crate carries a copy in `templates/`.
 //! Writes `$OUT_DIR/templates.rs`: `TEMPLATES: &[(name, &[(path, text)])]`.
+//!
+//! Sets `CHALICE_RS_CHECKOUT` for the crate: the absolute path of the
+//! chalice-rs checkout this crate is built from (the parent of its manifest
+//! directory, holding `chalice-rs-runtime/`), which `cargo chalice new`
+//! points new projects at; empty when the crate is built from a registry's
+//! copy (no sibling `chalice-rs-runtime/`), whose new projects use the
+//! published runtime.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -13,8 +21,30 @@ fn main() {
         std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
     );
     let checkout = manifest_dir.join("..");
-    let dir = if checkout.join("templates").is_dir() && checkout.join("chalice-rs-runtime").is_dir()
-    {
+    let runtime_manifest = checkout.join("chalice-rs-runtime").join("Cargo.toml");
+    println!("cargo:rerun-if-changed={}", runtime_manifest.display());
+    let in_checkout = runtime_manifest.is_file();
+    let recorded = if in_checkout {
+        let absolute = checkout.canonicalize().ok();
+        match absolute.as_deref().and_then(Path::to_str) {
+            Some(text) if !text.contains(['\n', '\r']) => text.to_owned(),
+            // An env value is one line of text: new projects then use the
+            // published runtime (or `--runtime-path`), and the build says so.
+            _ => {
+                println!(
+                    "cargo:warning=the checkout's path {} cannot be recorded (not one line of \
+                     UTF-8, or not resolvable): `cargo chalice new` will use the published chalice-rs-runtime \
+                     unless given --runtime-path",
+                    checkout.display()
+                );
+                String::new()
+            }
+        }
+    } else {
+        String::new()
+    };
+    println!("cargo:rustc-env=CHALICE_RS_CHECKOUT={recorded}");
+    let dir = if in_checkout && checkout.join("templates").is_dir() {
         checkout.join("templates")
     } else {
         manifest_dir.join("templates")

@@ -2,17 +2,93 @@
 //!
 //! The templates live in the repository's `templates/<name>/` and are
 //! embedded at build time (see `build.rs`), so an installed `cargo-chalice`
-//! needs no checkout. In their files `{{name}}` stands for the project's
-//! name and `{{runtime}}` for the `chalice-rs-runtime` dependency: the
-//! published version, or a path to a local checkout (`--runtime-path`,
-//! `CHALICE_RS_PATH`). `Cargo.toml.tmpl` becomes `Cargo.toml`.
+//! needs no checkout to write them. In their files `{{name}}` stands for the
+//! project's name and `{{runtime}}` for the `chalice-rs-runtime` dependency
+//! ([`RuntimeSource`]): a checkout given with `--runtime-path` or
+//! `CHALICE_RS_PATH`; else the checkout this binary was built from (recorded
+//! by `build.rs`, as `cargo install --path cargo-chalice` builds it), so
+//! that the runtime matches the tool; else, for a binary built from a
+//! registry's copy of the crate, the published version of the tool's own
+//! release. `Cargo.toml.tmpl` becomes `Cargo.toml`.
 
 use std::path::{Path, PathBuf};
 
 include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 
-/// The version requirement of `chalice-rs-runtime` in new projects.
-pub const RUNTIME_VERSION: &str = "0.1";
+/// The version requirement of `chalice-rs-runtime` in new projects made by
+/// a `cargo-chalice` built from a registry: the tool's own version (the
+/// workspace releases them together).
+pub const RUNTIME_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The chalice-rs checkout this binary was built from (recorded by
+/// `build.rs`: the parent of cargo-chalice's manifest directory, holding
+/// `chalice-rs-runtime/`); `None` when it was built from a registry's copy
+/// of the crate.
+pub fn built_from_checkout() -> Option<&'static Path> {
+    let recorded = env!("CHALICE_RS_CHECKOUT");
+    (!recorded.is_empty()).then(|| Path::new(recorded))
+}
+
+/// Where a new project's `chalice-rs-runtime` comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuntimeSource {
+    /// The published crate, by version requirement.
+    Published(String),
+    /// A local `chalice-rs-runtime` directory, by absolute path.
+    Path(PathBuf),
+}
+
+impl RuntimeSource {
+    /// Chooses the runtime: `runtime_path` (`--runtime-path`,
+    /// `CHALICE_RS_PATH`) first, else the checkout the tool was `recorded`
+    /// as built from, else the published [`RUNTIME_VERSION`]. A recorded
+    /// checkout that no longer holds the runtime is an error with the fix.
+    pub fn choose(
+        runtime_path: Option<&Path>,
+        recorded: Option<&Path>,
+    ) -> Result<RuntimeSource, NewError> {
+        if let Some(path) = runtime_path {
+            return runtime_crate_dir(path)
+                .map(RuntimeSource::Path)
+                .ok_or_else(|| NewError::BadRuntimePath {
+                    path: path.to_owned(),
+                });
+        }
+        let Some(checkout) = recorded else {
+            return Ok(RuntimeSource::Published(RUNTIME_VERSION.to_owned()));
+        };
+        runtime_crate_dir(checkout)
+            .map(RuntimeSource::Path)
+            .ok_or_else(|| NewError::CheckoutGone {
+                path: checkout.to_owned(),
+            })
+    }
+
+    /// The value of `chalice-rs-runtime = ...` in the project's Cargo.toml.
+    fn dependency(&self) -> Result<String, NewError> {
+        match self {
+            RuntimeSource::Published(version) => Ok(toml_string(version)),
+            RuntimeSource::Path(path) => {
+                let text = path
+                    .to_str()
+                    .ok_or_else(|| NewError::BadRuntimePath { path: path.clone() })?;
+                Ok(format!("{{ path = {} }}", toml_string(text)))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for RuntimeSource {
+    /// `chalice-rs-runtime 0.1.0 (published)` or `chalice-rs-runtime at <path>`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RuntimeSource::Published(version) => {
+                write!(f, "chalice-rs-runtime {version} from crates.io")
+            }
+            RuntimeSource::Path(path) => write!(f, "chalice-rs-runtime at {}", path.display()),
+        }
+    }
+}
 
 /// The template used when none is named.
 pub const DEFAULT_TEMPLATE: &str = "hello";
@@ -29,10 +105,12 @@ pub enum NewError {
         reason: String,
     },
     /// No such template.
-    #[error("no template `{name}`; the templates are: {known}")]
+    #[error("no template `{name}`{suggestion}; the templates are: {known}")]
     UnknownTemplate {
         /// The template asked for.
         name: String,
+        /// ` (did you mean `x`?)` or empty.
+        suggestion: String,
         /// The embedded templates.
         known: String,
     },
@@ -46,6 +124,17 @@ pub enum NewError {
     #[error("{path}: not a chalice-rs checkout (no chalice-rs-runtime/Cargo.toml) nor the chalice-rs-runtime crate")]
     BadRuntimePath {
         /// The path given.
+        path: PathBuf,
+    },
+    /// The checkout this binary was built from no longer holds the runtime.
+    #[error(
+        "this cargo-chalice was built from the chalice-rs checkout {path}, which no longer holds \
+         chalice-rs-runtime/Cargo.toml (moved or deleted?); nothing was written. Pass \
+         `--runtime-path <checkout>` (or set CHALICE_RS_PATH=<checkout>), or reinstall with \
+         `cargo install --path cargo-chalice` from the checkout where it is now"
+    )]
+    CheckoutGone {
+        /// The recorded checkout.
         path: PathBuf,
     },
     /// Writing the project failed (what was written is removed).
@@ -65,9 +154,8 @@ pub struct NewOptions {
     pub path: PathBuf,
     /// The template's name (`hello`, `rest-api`, `dynamodb`).
     pub template: String,
-    /// A chalice-rs checkout (or its `chalice-rs-runtime` directory) to depend
-    /// on by path instead of the published crate.
-    pub runtime_path: Option<PathBuf>,
+    /// Where `chalice-rs-runtime` comes from ([`RuntimeSource::choose`]).
+    pub runtime: RuntimeSource,
 }
 
 /// `cargo chalice new` options.
@@ -79,24 +167,26 @@ pub struct NewArgs {
     /// `dynamodb` (CRUD on a DynamoDB table).
     #[arg(long, default_value = DEFAULT_TEMPLATE)]
     pub template: String,
-    /// Depend on a local chalice-rs checkout (its root, or its
-    /// chalice-rs-runtime directory) instead of the published crate.
+    /// Depend on this chalice-rs checkout (its root, or its
+    /// chalice-rs-runtime directory) instead of the checkout cargo-chalice
+    /// was installed from (or, installed from crates.io, the published crate).
     #[arg(long, env = "CHALICE_RS_PATH")]
     pub runtime_path: Option<PathBuf>,
 }
 
 /// Runs `cargo chalice new`: creates the project and says what to do next.
 pub fn run(args: &NewArgs) -> Result<(), NewError> {
+    let runtime = RuntimeSource::choose(args.runtime_path.as_deref(), built_from_checkout())?;
     let dir = create(&NewOptions {
         path: args.path.clone(),
         template: args.template.clone(),
-        runtime_path: args.runtime_path.clone(),
+        runtime: runtime.clone(),
     })?;
     println!(
-        "created {} from template `{}`\nnext: cd {} && cargo test && cargo chalice local",
+        "created {} from template `{}`, depending on {runtime}\nnext: cd {} && cargo test && cargo chalice local",
         dir.display(),
         args.template,
-        dir.display()
+        shell_word(&dir.to_string_lossy())
     );
     if let Some(workspace) = enclosing_workspace(&dir) {
         eprintln!(
@@ -107,6 +197,17 @@ pub fn run(args: &NewArgs) -> Result<(), NewError> {
         );
     }
     Ok(())
+}
+
+/// `text` as one word of a POSIX shell: unchanged when it holds only
+/// characters the shell takes literally, else single-quoted.
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./+=:@%,".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
 }
 
 /// The Cargo.toml of a workspace above `dir`, if any.
@@ -223,14 +324,9 @@ pub fn validate_name(name: &str) -> Result<(), NewError> {
     Ok(())
 }
 
-/// The `chalice-rs-runtime = ...` value for a new project's Cargo.toml.
-fn runtime_dependency(runtime_path: Option<&Path>) -> Result<String, NewError> {
-    let Some(path) = runtime_path else {
-        return Ok(format!("\"{RUNTIME_VERSION}\""));
-    };
-    let bad = || NewError::BadRuntimePath {
-        path: path.to_owned(),
-    };
+/// The absolute `chalice-rs-runtime` directory of `path`: a checkout's
+/// root, or that directory itself; `None` when `path` is neither.
+fn runtime_crate_dir(path: &Path) -> Option<PathBuf> {
     let crate_dir = if path.join("chalice-rs-runtime").join("Cargo.toml").is_file() {
         path.join("chalice-rs-runtime")
     } else if path.file_name().is_some_and(|n| n == "chalice-rs-runtime")
@@ -238,11 +334,9 @@ fn runtime_dependency(runtime_path: Option<&Path>) -> Result<String, NewError> {
     {
         path.to_owned()
     } else {
-        return Err(bad());
+        return None;
     };
-    let absolute = crate_dir.canonicalize().map_err(|_| bad())?;
-    let text = absolute.to_str().ok_or_else(bad)?;
-    Ok(format!("{{ path = {} }}", toml_string(text)))
+    crate_dir.canonicalize().ok()
 }
 
 /// A TOML basic string.
@@ -279,9 +373,13 @@ pub fn create(options: &NewOptions) -> Result<PathBuf, NewError> {
         .map(|(_, files)| *files)
         .ok_or_else(|| NewError::UnknownTemplate {
             name: options.template.clone(),
+            suggestion: crate::suggest::closest(&options.template, template_names())
+                .or_else(|| crate::suggest::completion(&options.template, template_names()))
+                .map(|close| format!(" (did you mean `{close}`?)"))
+                .unwrap_or_default(),
             known: template_names().join(", "),
         })?;
-    let runtime = runtime_dependency(options.runtime_path.as_deref())?;
+    let runtime = options.runtime.dependency()?;
     let dir = &options.path;
     if dir.symlink_metadata().is_ok() {
         return Err(NewError::Exists { path: dir.clone() });
@@ -391,12 +489,12 @@ mod tests {
         let options = NewOptions {
             path: path.clone(),
             template: "rest-api".to_owned(),
-            runtime_path: None,
+            runtime: RuntimeSource::Published("0.1.0".to_owned()),
         };
         assert_eq!(create(&options).expect("created"), path);
         let cargo = std::fs::read_to_string(path.join("Cargo.toml")).expect("Cargo.toml");
         assert!(cargo.contains("name = \"shop-api\""), "{cargo}");
-        assert!(cargo.contains("chalice-rs-runtime = \"0.1\""), "{cargo}");
+        assert!(cargo.contains("chalice-rs-runtime = \"0.1.0\""), "{cargo}");
         assert!(!path.join("Cargo.toml.tmpl").exists());
         let config = std::fs::read_to_string(path.join(".chalice/config.json")).expect("config");
         assert!(config.contains("\"app_name\": \"shop-api\""));
@@ -431,10 +529,11 @@ mod tests {
         let root = tempfile::tempdir().expect("temp dir");
         let checkout = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let path = root.path().join("local");
+        let runtime = RuntimeSource::choose(Some(&checkout), None).expect("a checkout");
         create(&NewOptions {
             path: path.clone(),
             template: "hello".to_owned(),
-            runtime_path: Some(checkout.clone()),
+            runtime,
         })
         .expect("created");
         let cargo = std::fs::read_to_string(path.join("Cargo.toml")).expect("Cargo.toml");
@@ -450,23 +549,113 @@ mod tests {
             "{cargo}"
         );
 
-        let bad_runtime = create(&NewOptions {
-            path: root.path().join("other"),
-            template: "hello".to_owned(),
-            runtime_path: Some(root.path().to_owned()),
-        })
-        .expect_err("not a checkout");
+        let bad_runtime =
+            RuntimeSource::choose(Some(root.path()), None).expect_err("not a checkout");
         assert!(matches!(bad_runtime, NewError::BadRuntimePath { .. }));
-        let unknown = create(&NewOptions {
-            path: root.path().join("other"),
-            template: "graphql".to_owned(),
-            runtime_path: None,
-        })
-        .expect_err("no such template");
-        assert!(
-            unknown.to_string().contains("dynamodb, hello, rest-api"),
-            "{unknown}"
-        );
+        for (asked, expected) in [
+            (
+                "graphql",
+                "no template `graphql`; the templates are: dynamodb, hello, rest-api",
+            ),
+            (
+                "helo",
+                "no template `helo` (did you mean `hello`?); the templates are: ",
+            ),
+            (
+                "rest",
+                "no template `rest` (did you mean `rest-api`?); the templates are: ",
+            ),
+        ] {
+            let unknown = create(&NewOptions {
+                path: root.path().join("other"),
+                template: asked.to_owned(),
+                runtime: RuntimeSource::Published(RUNTIME_VERSION.to_owned()),
+            })
+            .expect_err("no such template");
+            assert!(unknown.to_string().contains(expected), "{unknown}");
+        }
         assert!(!root.path().join("other").exists());
+    }
+
+    #[test]
+    fn the_runtime_is_the_flag_then_the_recorded_checkout_then_the_published_crate() {
+        let checkout = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the checkout")
+            .canonicalize()
+            .expect("resolvable");
+        let runtime_dir = checkout.join("chalice-rs-runtime");
+        // Built in this checkout: it is recorded.
+        assert_eq!(built_from_checkout(), Some(checkout.as_path()));
+        let elsewhere = tempfile::tempdir().expect("temp dir");
+        let other = elsewhere.path().join("chalice-rs");
+        std::fs::create_dir_all(other.join("chalice-rs-runtime")).expect("mkdir");
+        std::fs::write(other.join("chalice-rs-runtime/Cargo.toml"), "[package]").expect("write");
+        let other_runtime = other
+            .join("chalice-rs-runtime")
+            .canonicalize()
+            .expect("resolvable");
+
+        // Installed from a registry: nothing recorded, the tool's own version.
+        assert_eq!(
+            RuntimeSource::choose(None, None).expect("published"),
+            RuntimeSource::Published(env!("CARGO_PKG_VERSION").to_owned())
+        );
+        // Installed from a checkout: that checkout's runtime.
+        assert_eq!(
+            RuntimeSource::choose(None, Some(&checkout)).expect("recorded"),
+            RuntimeSource::Path(runtime_dir.clone())
+        );
+        // --runtime-path (or CHALICE_RS_PATH) wins over both, as a root or
+        // as the runtime's own directory.
+        for given in [other.clone(), other.join("chalice-rs-runtime")] {
+            assert_eq!(
+                RuntimeSource::choose(Some(&given), Some(&checkout)).expect("given"),
+                RuntimeSource::Path(other_runtime.clone())
+            );
+            assert_eq!(
+                RuntimeSource::choose(Some(&given), None).expect("given"),
+                RuntimeSource::Path(other_runtime.clone())
+            );
+        }
+
+        // The recorded checkout moved away: the error names it and the fixes.
+        let moved = elsewhere.path().join("moved-away");
+        let error = RuntimeSource::choose(None, Some(&moved)).expect_err("gone");
+        assert!(matches!(error, NewError::CheckoutGone { .. }), "{error}");
+        let message = error.to_string();
+        let named = format!("built from the chalice-rs checkout {}", moved.display());
+        for part in [
+            named.as_str(),
+            "--runtime-path <checkout>",
+            "CHALICE_RS_PATH",
+            "cargo install --path cargo-chalice",
+        ] {
+            assert!(message.contains(part), "{part}: {message}");
+        }
+        // ... and an explicit path still works.
+        assert!(RuntimeSource::choose(Some(&other), Some(&moved)).is_ok());
+
+        assert_eq!(
+            RuntimeSource::Published("0.1.0".to_owned())
+                .dependency()
+                .expect("toml"),
+            "\"0.1.0\""
+        );
+        assert_eq!(
+            RuntimeSource::Path(PathBuf::from("/a \"b\"/chalice-rs-runtime"))
+                .dependency()
+                .expect("toml"),
+            r#"{ path = "/a \"b\"/chalice-rs-runtime" }"#
+        );
+    }
+
+    #[test]
+    fn next_lines_quote_paths_for_the_shell() {
+        assert_eq!(shell_word("demo"), "demo");
+        assert_eq!(shell_word("../apps/demo-1"), "../apps/demo-1");
+        assert_eq!(shell_word("my dir/demo"), "'my dir/demo'");
+        assert_eq!(shell_word("it's/demo"), r"'it'\''s/demo'");
+        assert_eq!(shell_word("$HOME/demo"), "'$HOME/demo'");
     }
 }

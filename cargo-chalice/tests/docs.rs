@@ -4,8 +4,8 @@
 //!   other), and for each one every flag and positional argument with its
 //!   default, its environment variable and its possible values;
 //! - `config.md` lists every key `.chalice/config.json` accepts (as the
-//!   config loader's own "known keys" and serde's "expected one of" report
-//!   them), at the levels the loader accepts it, and no key it refuses, with
+//!   config loader's "known keys here" reports them, at every level and in
+//!   the objects inside), at the levels the loader accepts it, and no key it refuses, with
 //!   the defaults the loader applies;
 //! - the runtime's public items and methods, the attributes' keys and the
 //!   gateway response types appear in their chapters.
@@ -334,15 +334,6 @@ fn known_keys(text: &str) -> BTreeSet<String> {
     list.split(", ").map(|k| k.trim().to_owned()).collect()
 }
 
-/// The fields serde expects where `text` puts an unknown one.
-fn expected_fields(text: &str) -> BTreeSet<String> {
-    let error = config_error(text);
-    let (_, expected) = error
-        .split_once(&format!("unknown field `{UNKNOWN}`, expected"))
-        .unwrap_or_else(|| panic!("no list of expected fields in: {error}"));
-    code_spans(expected).into_iter().collect()
-}
-
 /// Every key of the code: path → levels (`top`, `top, stage` or `top,
 /// stage, function`), nested keys as `usage_plan.quota.limit`, map keys as
 /// `<route>`/`<TYPE>`.
@@ -374,7 +365,7 @@ fn keys_in_code() -> BTreeMap<String, &'static str> {
         };
         out.insert(key.clone(), levels);
     }
-    // Objects whose fields serde checks: (path, the config putting an unknown field there).
+    // The objects inside: (path, the config putting an unknown key there).
     let nested = [
         (
             "usage_plan",
@@ -410,7 +401,7 @@ fn keys_in_code() -> BTreeMap<String, &'static str> {
         let levels = *out
             .get(root)
             .unwrap_or_else(|| panic!("`{root}` is not a key of the config any more"));
-        for field in expected_fields(&text) {
+        for field in known_keys(&text) {
             out.insert(format!("{path}.{field}"), levels);
         }
     }

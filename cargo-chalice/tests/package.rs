@@ -993,11 +993,11 @@ fn governance_settings_are_checked() {
         ),
         (
             r#"{"usage_plan": {"throttle": {"rate": 5}}}"#,
-            "unknown field `rate`",
+            "unknown key `usage_plan.throttle.rate` (did you mean `rate_limit`?)",
         ),
         (
             r#"{"gateway_responses": {"NOPE": {}}}"#,
-            "`NOPE` is not a gateway response type",
+            "unknown key `gateway_responses.NOPE`; known keys here: ACCESS_DENIED",
         ),
         (
             r#"{"gateway_responses": {"THROTTLED": {"status_code": 99}}}"#,

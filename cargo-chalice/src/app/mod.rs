@@ -203,6 +203,23 @@ impl App {
                 format!("{} {}", event.source.attribute(), event.name),
             )?);
         }
+        // `api` is always known: the shared role reads its settings.
+        let mut known = vec![names::API_HANDLER];
+        for function in &functions {
+            if !known.contains(&function.name.as_str()) {
+                known.push(&function.name);
+            }
+        }
+        if let Some((key, close)) = config.unknown_function(&known) {
+            return Err(AppError::Config(format!(
+                "{}: `{key}` names no function of the app{}; its functions are: {}",
+                crate::config::CONFIG_PATH,
+                close
+                    .map(|c| format!(" (did you mean `{c}`?)"))
+                    .unwrap_or_default(),
+                known.join(", ")
+            )));
+        }
         if functions.is_empty() {
             return Err(AppError::Unsupported(
                 "the app has no routes and no other functions; add a `#[route]` handler or an event function (`#[schedule]`, `#[on_sqs_message]`, `#[lambda_function]`, ...)".to_owned(),
@@ -516,5 +533,18 @@ mod tests {
             .expect_err("nothing")
             .to_string();
         assert!(message.contains("add a `#[route]` handler"), "{message}");
+    }
+
+    #[test]
+    fn a_lambda_functions_entry_naming_no_function_is_refused() {
+        let message = refusal(
+            &[("GET", "/", None)],
+            r#"{"app_name": "app", "autogen_policy": false,
+                "stages": {"dev": {"lambda_functions": {"apii": {"lambda_memory_size": 512}}}}}"#,
+        );
+        assert_eq!(
+            message,
+            ".chalice/config.json: `stages.dev.lambda_functions.apii` names no function of the app (did you mean `api`?); its functions are: api"
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! The file's checks beyond its types: unknown keys (with a "did you
-//! mean"), environment variables' values, and the line and column of a key.
+//! The file's checks beyond its types: unknown keys at every level (with a
+//! "did you mean"), environment variables' values, and the line and column
+//! of a key.
 
 use super::{invalid, ConfigError};
 use serde_json::Value;
@@ -42,6 +43,27 @@ const STAGE_KEYS: &[&str] = &[
 ];
 /// Keys only the top level has.
 const TOP_KEYS: &[&str] = &["version", "app_name", "stages"];
+/// Keys of [`UsagePlan`](super::UsagePlan).
+const USAGE_PLAN_KEYS: &[&str] = &["throttle", "quota"];
+/// Keys of [`ThrottleLimits`](super::ThrottleLimits): `usage_plan.throttle`,
+/// `throttling.routes.<route>`.
+const LIMIT_KEYS: &[&str] = &["rate_limit", "burst_limit"];
+/// Keys of [`Quota`](super::Quota).
+const QUOTA_KEYS: &[&str] = &["limit", "period"];
+/// Keys of [`Throttling`](super::Throttling).
+const THROTTLING_KEYS: &[&str] = &["rate_limit", "burst_limit", "routes"];
+/// Keys of a [`GatewayResponse`](super::GatewayResponse).
+const GATEWAY_RESPONSE_KEYS: &[&str] = &["status_code", "headers", "templates"];
+/// Keys of [`ResourcePolicy`](super::ResourcePolicy).
+const RESOURCE_POLICY_KEYS: &[&str] = &["allow_source_ips", "deny_source_ips"];
+/// Keys of the object form of `cors` ([`CorsConfig`](super::CorsConfig)).
+const CORS_KEYS: &[&str] = &[
+    "allow_origin",
+    "allow_headers",
+    "expose_headers",
+    "max_age",
+    "allow_credentials",
+];
 
 /// Checks every `environment_variables` value: a string, `{"Ref": "Id"}` or
 /// `{"Fn::GetAtt": ["Id", "Attribute"]}`; errors name the level (stage,
@@ -75,7 +97,7 @@ pub(super) fn check_environment(path: &Path, text: &str, value: &Value) -> Resul
         };
         for (variable, value) in variables {
             if let Err((key, problem)) = check_env_value(value) {
-                let (line, column) = locate(text, key.as_deref().unwrap_or(variable));
+                let (line, column) = locate(text, &[key.as_deref().unwrap_or(variable)]);
                 return Err(ConfigError::Invalid {
                     path: path.to_owned(),
                     line,
@@ -138,12 +160,100 @@ fn check_env_value(value: &Value) -> Result<(), (Option<String>, String)> {
     }
 }
 
-/// Checks that every key is one the place it is in knows; an unknown key is
-/// named in full, with the line and column of its first occurrence and the
-/// known key it was probably meant to be.
+/// Checks that every key is one the place it is in knows, at every level:
+/// the top level, `stages.<stage>`, `lambda_functions.<function>` at both,
+/// and the objects inside (`usage_plan`, `throttling`, `gateway_responses`,
+/// `resource_policy`, `cors`). An unknown key is named by its full path, at
+/// its line and column, with the known key it was probably meant to be and
+/// the keys known there.
 pub(super) fn check_keys(path: &Path, text: &str, value: &Value) -> Result<(), ConfigError> {
-    let unknown = |key: &str, full: String, allowed: &[&[&str]]| {
-        let (line, column) = locate(text, key);
+    if !value.is_object() {
+        return Err(invalid(path, "the file must hold a JSON object".to_owned()));
+    }
+    let keys = KeyCheck { path, text };
+    keys.object(value, &[], &[TOP_KEYS, STAGE_KEYS, SETTINGS_KEYS])?;
+    keys.section(value, &[])?;
+    if let Some(stages) = value.get("stages").and_then(Value::as_object) {
+        for (name, stage) in stages {
+            let at = ["stages", name.as_str()];
+            keys.object(stage, &at, &[STAGE_KEYS, SETTINGS_KEYS])?;
+            keys.section(stage, &at)?;
+        }
+    }
+    Ok(())
+}
+
+/// The key check of one file.
+struct KeyCheck<'a> {
+    /// The file, for errors.
+    path: &'a Path,
+    /// Its text, to locate keys.
+    text: &'a str,
+}
+
+impl KeyCheck<'_> {
+    /// Checks the objects inside a section (the top level or a stage) at `at`.
+    fn section(&self, section: &Value, at: &[&str]) -> Result<(), ConfigError> {
+        let inside = |key: &'static str| {
+            let mut path = at.to_vec();
+            path.push(key);
+            section.get(key).map(|value| (value, path))
+        };
+        if let Some((functions, at)) = inside("lambda_functions") {
+            self.each(functions, &at, &[SETTINGS_KEYS])?;
+        }
+        if let Some((plan, at)) = inside("usage_plan") {
+            self.object(plan, &at, &[USAGE_PLAN_KEYS])?;
+            for (key, keys) in [("throttle", LIMIT_KEYS), ("quota", QUOTA_KEYS)] {
+                if let Some(inner) = plan.get(key) {
+                    self.object(inner, &[at.as_slice(), &[key]].concat(), &[keys])?;
+                }
+            }
+        }
+        if let Some((throttling, at)) = inside("throttling") {
+            self.object(throttling, &at, &[THROTTLING_KEYS])?;
+            if let Some(routes) = throttling.get("routes") {
+                self.each(
+                    routes,
+                    &[at.as_slice(), &["routes"]].concat(),
+                    &[LIMIT_KEYS],
+                )?;
+            }
+        }
+        if let Some((responses, at)) = inside("gateway_responses") {
+            self.object(responses, &at, &[super::GATEWAY_RESPONSE_TYPES])?;
+            self.each(responses, &at, &[GATEWAY_RESPONSE_KEYS])?;
+        }
+        if let Some((policy, at)) = inside("resource_policy") {
+            self.object(policy, &at, &[RESOURCE_POLICY_KEYS])?;
+        }
+        if let Some((cors, at)) = inside("cors") {
+            self.object(cors, &at, &[CORS_KEYS])?;
+        }
+        Ok(())
+    }
+
+    /// Checks each value of the object `map` at `at` (keys the user names:
+    /// functions, routes) against `allowed`.
+    fn each(&self, map: &Value, at: &[&str], allowed: &[&[&str]]) -> Result<(), ConfigError> {
+        for (name, value) in map.as_object().into_iter().flatten() {
+            self.object(value, &[at, &[name.as_str()]].concat(), allowed)?;
+        }
+        Ok(())
+    }
+
+    /// Checks that each key of `object` (at `at`), if it is an object, is
+    /// one of `allowed`; other values are left to serde.
+    fn object(&self, object: &Value, at: &[&str], allowed: &[&[&str]]) -> Result<(), ConfigError> {
+        let Some(map) = object.as_object() else {
+            return Ok(());
+        };
+        let Some(key) = map
+            .keys()
+            .find(|key| !allowed.iter().any(|keys| keys.contains(&key.as_str())))
+        else {
+            return Ok(());
+        };
         let mut all: Vec<&str> = allowed
             .iter()
             .flat_map(|keys| keys.iter().copied())
@@ -153,57 +263,43 @@ pub(super) fn check_keys(path: &Path, text: &str, value: &Value) -> Result<(), C
             .or_else(|| crate::suggest::completion(key, all.iter().copied()))
             .map(|known| format!(" (did you mean `{known}`?)"))
             .unwrap_or_default();
-        ConfigError::Invalid {
-            path: path.to_owned(),
+        let full: Vec<&str> = [at, &[key.as_str()]].concat();
+        let (line, column) = locate(self.text, &full);
+        Err(ConfigError::Invalid {
+            path: self.path.to_owned(),
             line,
             column,
             message: format!(
-                "unknown key `{full}`{suggestion}; known keys here: {}",
+                "unknown key `{}`{suggestion}; known keys here: {}",
+                full.join("."),
                 all.join(", ")
             ),
-        }
-    };
-    let check = |object: &Value, prefix: &str, allowed: &[&[&str]]| -> Result<(), ConfigError> {
-        if let Some(map) = object.as_object() {
-            for key in map.keys() {
-                if !allowed.iter().any(|keys| keys.contains(&key.as_str())) {
-                    return Err(unknown(key, format!("{prefix}{key}"), allowed));
-                }
-            }
-        }
-        Ok(())
-    };
-    let Some(top) = value.as_object() else {
-        return Err(invalid(path, "the file must hold a JSON object".to_owned()));
-    };
-    check(value, "", &[TOP_KEYS, STAGE_KEYS, SETTINGS_KEYS])?;
-    let check_functions = |section: &Value, prefix: &str| -> Result<(), ConfigError> {
-        if let Some(functions) = section.get("lambda_functions").and_then(Value::as_object) {
-            for (name, function) in functions {
-                check(
-                    function,
-                    &format!("{prefix}lambda_functions.{name}."),
-                    &[SETTINGS_KEYS],
-                )?;
-            }
-        }
-        Ok(())
-    };
-    check_functions(value, "")?;
-    if let Some(stages) = top.get("stages").and_then(Value::as_object) {
-        for (name, stage) in stages {
-            let prefix = format!("stages.{name}.");
-            check(stage, &prefix, &[STAGE_KEYS, SETTINGS_KEYS])?;
-            check_functions(stage, &prefix)?;
-        }
+        })
     }
-    Ok(())
 }
 
-/// Line and column (1-based) of the first `"key"` in `text`.
-fn locate(text: &str, key: &str) -> (usize, usize) {
-    let needle = format!("\"{key}\"");
-    let Some(offset) = text.find(&needle) else {
+/// Line and column (1-based) of the key at the end of `path` in `text`: each
+/// key of the path is looked for after the one before it, so that a key
+/// repeated elsewhere in the file is found where it is wrong. (1, 1) when
+/// it cannot be found.
+fn locate(text: &str, path: &[&str]) -> (usize, usize) {
+    let needle = |key: &str| serde_json::to_string(key).unwrap_or_else(|_| format!("\"{key}\""));
+    let mut offset = 0;
+    let mut found = None;
+    for key in path {
+        match text[offset..].find(&needle(key)) {
+            Some(at) => {
+                found = Some(offset + at);
+                offset += at + needle(key).len();
+            }
+            None => {
+                // Out of order (or escaped differently): the key's first occurrence.
+                found = path.last().and_then(|last| text.find(&needle(last)));
+                break;
+            }
+        }
+    }
+    let Some(offset) = found else {
         return (1, 1);
     };
     let before = &text[..offset];
@@ -258,5 +354,87 @@ mod tests {
         let err = load_text(r#"{"colour": 1}"#, "dev").unwrap_err();
         assert!(!err.to_string().contains("did you mean"), "{err}");
         assert!(err.to_string().contains("known keys here: "), "{err}");
+    }
+
+    /// `(config text, the error's expected start)` for a mistyped key at
+    /// each level and in each object inside.
+    const MISTYPED: &[(&str, &str)] = &[
+        (
+            "{\n  \"lambda_memory\": 256}",
+            "config.json:2:3: unknown key `lambda_memory` (did you mean `lambda_memory_size`?); known keys here: api_gateway_endpoint_type, ",
+        ),
+        (
+            "{\"stages\": {\"dev\": {\"lambda_memory\": 256}}}",
+            "config.json:1:21: unknown key `stages.dev.lambda_memory` (did you mean `lambda_memory_size`?); known keys here: api_gateway_endpoint_type, ",
+        ),
+        (
+            "{\"lambda_functions\": {\"api\": {\"lambda_memory\": 256}}}",
+            "config.json:1:31: unknown key `lambda_functions.api.lambda_memory` (did you mean `lambda_memory_size`?); known keys here: autogen_policy, ",
+        ),
+        (
+            "{\"stages\": {\"dev\": {\"lambda_functions\": {\"api\": {\"lambda_memory\": 256}}}}}",
+            "config.json:1:50: unknown key `stages.dev.lambda_functions.api.lambda_memory` (did you mean `lambda_memory_size`?)",
+        ),
+        (
+            "{\"stages\": {\"dev\": {\"api_gateway_stag\": \"v1\"}}}",
+            "unknown key `stages.dev.api_gateway_stag` (did you mean `api_gateway_stage`?)",
+        ),
+        (
+            "{\"usage_plan\": {\"quotas\": {\"limit\": 1, \"period\": \"DAY\"}}}",
+            "config.json:1:17: unknown key `usage_plan.quotas` (did you mean `quota`?); known keys here: quota, throttle",
+        ),
+        (
+            "{\"usage_plan\": {\"throttle\": {\"rate\": 1}}}",
+            "unknown key `usage_plan.throttle.rate` (did you mean `rate_limit`?); known keys here: burst_limit, rate_limit",
+        ),
+        (
+            "{\"usage_plan\": {\"quota\": {\"limit\": 1, \"perid\": \"DAY\"}}}",
+            "unknown key `usage_plan.quota.perid` (did you mean `period`?); known keys here: limit, period",
+        ),
+        (
+            "{\"stages\": {\"prod\": {\"throttling\": {\"burst_limt\": 5}}}}",
+            "unknown key `stages.prod.throttling.burst_limt` (did you mean `burst_limit`?); known keys here: burst_limit, rate_limit, routes",
+        ),
+        (
+            "{\"throttling\": {\"routes\": {\"GET /a\": {\"rate_limt\": 5}}}}",
+            "unknown key `throttling.routes.GET /a.rate_limt` (did you mean `rate_limit`?)",
+        ),
+        (
+            "{\"gateway_responses\": {\"UNAUTHORISED\": {}}}",
+            "unknown key `gateway_responses.UNAUTHORISED` (did you mean `UNAUTHORIZED`?); known keys here: ACCESS_DENIED, ",
+        ),
+        (
+            "{\"gateway_responses\": {\"DEFAULT_4XX\": {\"status\": 400}}}",
+            "unknown key `gateway_responses.DEFAULT_4XX.status` (did you mean `status_code`?)",
+        ),
+        (
+            "{\"resource_policy\": {\"allow_source_ip\": []}}",
+            "unknown key `resource_policy.allow_source_ip` (did you mean `allow_source_ips`?)",
+        ),
+        (
+            "{\"stages\": {\"dev\": {\"cors\": {\"max_ag\": 5}}}}",
+            "unknown key `stages.dev.cors.max_ag` (did you mean `max_age`?); known keys here: allow_credentials, allow_headers, allow_origin, expose_headers, max_age",
+        ),
+    ];
+
+    #[test]
+    fn mistyped_keys_are_named_at_every_level() {
+        for (text, expected) in MISTYPED {
+            let err = load_text(text, "dev").expect_err(text).to_string();
+            assert!(err.contains(expected), "{text}:\n{err}\nwanted: {expected}");
+        }
+    }
+
+    #[test]
+    fn a_key_repeated_elsewhere_is_located_where_it_is_wrong() {
+        // `lambda_memory` is also an (allowed) environment variable's name,
+        // earlier in the file: the error points at the stage's key.
+        let text = "{\"environment_variables\": {\"lambda_memory\": \"x\"},\n \"stages\": {\"dev\": {\n  \"lambda_memory\": 1}}}";
+        let err = load_text(text, "dev").expect_err("unknown").to_string();
+        assert!(
+            err.contains("config.json:3:3: unknown key `stages.dev.lambda_memory`"),
+            "{err}"
+        );
+        assert_eq!(super::locate("{}", &["absent"]), (1, 1));
     }
 }

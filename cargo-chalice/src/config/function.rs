@@ -98,6 +98,30 @@ impl StageConfig {
     }
 }
 
+impl StageConfig {
+    /// The first `lambda_functions` entry (at the top level, then in each
+    /// stage) whose name is none of `known`: its key path
+    /// (`stages.prod.lambda_functions.nightly_reprot`) and the known name
+    /// closest to it.
+    pub fn unknown_function(&self, known: &[&str]) -> Option<(String, Option<String>)> {
+        let top = std::iter::once((String::new(), &self.file.top));
+        let stages = self
+            .file
+            .stages
+            .iter()
+            .map(|(name, stage)| (format!("stages.{name}."), stage));
+        top.chain(stages).find_map(|(prefix, section)| {
+            let name = section
+                .lambda_functions
+                .iter()
+                .flat_map(|functions| functions.keys())
+                .find(|name| !known.contains(&name.as_str()))?;
+            let close = crate::suggest::closest(name, known.iter().copied()).map(str::to_owned);
+            Some((format!("{prefix}lambda_functions.{name}"), close))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +149,38 @@ mod tests {
             EnvValue::Literal("stage".to_owned())
         );
         assert_eq!(config.function("other").lambda_memory_size, 256);
+    }
+
+    #[test]
+    fn entries_naming_no_function_are_found() {
+        let config = load_text(
+            r#"{"lambda_functions": {"api": {}, "nightly": {}},
+                "stages": {"dev": {}, "prod": {"lambda_functions": {"nightly_reprot": {}}}}}"#,
+            "dev",
+        )
+        .unwrap();
+        assert_eq!(
+            config.unknown_function(&["api", "nightly", "nightly_reprot"]),
+            None
+        );
+        assert_eq!(
+            config.unknown_function(&["api", "nightly"]),
+            Some((
+                "stages.prod.lambda_functions.nightly_reprot".to_owned(),
+                None
+            ))
+        );
+        assert_eq!(
+            config.unknown_function(&["nightly_report"]),
+            Some(("lambda_functions.api".to_owned(), None))
+        );
+        // The closest name is suggested.
+        assert_eq!(
+            config.unknown_function(&["api", "nightly_report", "nighty"]),
+            Some((
+                "lambda_functions.nightly".to_owned(),
+                Some("nighty".to_owned())
+            ))
+        );
     }
 }

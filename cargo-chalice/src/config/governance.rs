@@ -418,7 +418,7 @@ mod tests {
         let err = load_text(r#"{"cors": {"allow_origins": "*"}}"#, "dev").unwrap_err();
         assert!(
             err.to_string()
-                .contains("`cors`: unknown field `allow_origins`"),
+                .contains("unknown key `cors.allow_origins` (did you mean `allow_origin`?)"),
             "{err}"
         );
         let err = load_text(r#"{"cors": {"max_age": 90000}}"#, "dev").unwrap_err();
@@ -470,6 +470,10 @@ mod tests {
             "dev",
         )
         .unwrap_err();
-        assert!(err.to_string().contains("unknown field `body`"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("unknown key `gateway_responses.UNAUTHORIZED.body`"),
+            "{err}"
+        );
     }
 }
