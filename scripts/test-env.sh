@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need, idempotently: a Python venv in .venv with
-# moto[server] and cfn-lint (PyPI), and the rustup targets for Lambda.
+# moto[server] and cfn-lint (PyPI), the rustup targets for Lambda, and
+# Debian's musl-tools (musl-gcc: the C compiler an x86_64 Lambda build of an
+# app using the AWS SDK needs for its TLS stack, as a user installs it).
 # Source it (`. scripts/test-env.sh`) to get .venv/bin on PATH.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,5 +18,12 @@ for target in x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
     rustup target add "$target"
   fi
 done
+if ! command -v musl-gcc >/dev/null 2>&1; then
+  echo "test-env: apt-get install musl-tools" >&2
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq musl-tools >/dev/null
+fi
 export PATH="$venv/bin:$PATH"
 export CHALICE_TEST_VENV="$venv"
