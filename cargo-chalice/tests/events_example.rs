@@ -6,40 +6,20 @@
 //!
 //! As for examples/todo (`todo_package`), the template and zip are written by
 //! `package::write_package` after a host build: the Lambda build of an app
-//! using the AWS SDK needs a C cross toolchain the tests do not install.
+//! using the AWS SDK for arm64 (the default) needs a C cross toolchain the
+//! tests do not install.
 
 use crate::common;
 
-use cargo_chalice::artifact::Arch;
 use cargo_chalice::deploy::{self, Packaged};
-use cargo_chalice::package::{self, PackageOutput, TemplateFormat};
-use chalice_rs_runtime::manifest::{EventSource, Manifest};
-use common::{lint, repo_root, runtime, Moto};
+use cargo_chalice::package::TemplateFormat;
+use chalice_rs_runtime::manifest::EventSource;
+use common::{lint, runtime, Moto};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-
-fn events_dir() -> PathBuf {
-    repo_root().join("examples/events")
-}
-
-/// examples/events built for this machine (once per test run), and its manifest.
-pub fn events_build() -> &'static (PathBuf, Manifest) {
-    static BUILD: OnceLock<(PathBuf, Manifest)> = OnceLock::new();
-    BUILD.get_or_init(|| common::example_host_build("events"))
-}
-
-/// The package of examples/events' `dev` stage in `out`.
-fn package_events(out: &Path, format: TemplateFormat) -> PackageOutput {
-    let (binary, manifest) = events_build();
-    let config = cargo_chalice::config::load(&events_dir(), "dev", "events").expect("config");
-    package::write_package(binary, manifest.clone(), config, Arch::X86_64, out, format)
-        .expect("package")
-}
 
 #[test]
 fn the_example_declares_every_kind_it_uses() {
-    let (_, manifest) = events_build();
+    let (_, manifest) = common::example_build("events");
     let kinds: Vec<(&str, &str)> = manifest
         .functions
         .iter()
@@ -64,7 +44,7 @@ fn the_example_declares_every_kind_it_uses() {
 #[test]
 fn the_example_template_wires_each_source_and_passes_cfn_lint() {
     let out = tempfile::tempdir().unwrap();
-    let packaged = package_events(out.path(), TemplateFormat::Json);
+    let packaged = common::package_example("events", out.path(), TemplateFormat::Json);
     let template: Value =
         serde_json::from_slice(&std::fs::read(&packaged.template_path).unwrap()).unwrap();
     let resources = template["Resources"].as_object().expect("resources");
@@ -156,7 +136,7 @@ fn the_example_template_wires_each_source_and_passes_cfn_lint() {
     lint(&[&packaged.template_path]);
 
     let yaml_out = tempfile::tempdir().unwrap();
-    let yaml = package_events(yaml_out.path(), TemplateFormat::Yaml);
+    let yaml = common::package_example("events", yaml_out.path(), TemplateFormat::Yaml);
     lint(&[&yaml.template_path]);
 }
 
@@ -165,27 +145,14 @@ fn the_example_deploys_to_moto() {
     let moto = Moto::start();
     let project = tempfile::tempdir().unwrap();
     let out = project.path().join("out");
-    let packaged = package_events(&out, TemplateFormat::Json);
+    let packaged = common::package_example("events", &out, TemplateFormat::Json);
     let rt = runtime();
     let state = rt.block_on(async {
         let aws = moto.aws().await;
-        deploy::deploy_packaged(
-            &aws,
-            project.path(),
-            &Packaged {
-                app_name: packaged.config.app_name.clone(),
-                stage: packaged.config.stage.clone(),
-                api_gateway_stage: packaged.config.api_gateway_stage.clone(),
-                deployment_bucket: packaged.config.deployment_bucket.clone(),
-                template_path: packaged.template_path.clone(),
-                zip_path: packaged.zip_path.clone(),
-                zip_sha256: packaged.zip_sha256.clone(),
-                bucket_notifications: packaged.external_notifications.clone(),
-            },
-        )
-        .await
-        .expect("deploy")
-        .state
+        deploy::deploy_packaged(&aws, project.path(), &Packaged::from(&packaged))
+            .await
+            .expect("deploy")
+            .state
     });
     let physical = |logical: &str| {
         state

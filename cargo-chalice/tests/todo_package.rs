@@ -5,47 +5,25 @@
 //!
 //! The template and zip are written by `package::write_package`, the part of
 //! `cargo chalice package` after the Lambda build, from the manifest of a
-//! build of examples/todo for this machine: the Lambda build itself (musl)
+//! build of examples/todo for this machine: the arm64 Lambda build (musl)
 //! needs a C cross toolchain for the AWS SDK's TLS (cargo-zigbuild), which
 //! the test environment does not install. The build uses the tests' shared
 //! target directory.
 
 use crate::common;
 
-use cargo_chalice::artifact::Arch;
 use cargo_chalice::deploy::{self, Packaged};
-use cargo_chalice::package::{self, PackageOutput, TemplateFormat};
-use chalice_rs_runtime::manifest::Manifest;
-use common::{lint, repo_root, runtime, Moto};
+use cargo_chalice::package::TemplateFormat;
+use common::{lint, runtime, Moto};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::Duration;
-
-fn todo_dir() -> PathBuf {
-    repo_root().join("examples/todo")
-}
-
-/// examples/todo built for this machine (once per test run), and its manifest.
-fn todo_build() -> &'static (PathBuf, Manifest) {
-    static BUILD: OnceLock<(PathBuf, Manifest)> = OnceLock::new();
-    BUILD.get_or_init(|| common::example_host_build("todo"))
-}
-
-/// The package of examples/todo's `dev` stage in `out`.
-fn package_todo(out: &Path, format: TemplateFormat) -> PackageOutput {
-    let (binary, manifest) = todo_build();
-    let config = cargo_chalice::config::load(&todo_dir(), "dev", "todo").expect("config");
-    package::write_package(binary, manifest.clone(), config, Arch::X86_64, out, format)
-        .expect("package")
-}
 
 #[test]
 fn todo_package_declares_its_table_and_passes_cfn_lint() {
     let out = tempfile::tempdir().unwrap();
-    let packaged = package_todo(out.path(), TemplateFormat::Json);
+    let packaged = common::package_example("todo", out.path(), TemplateFormat::Json);
     assert!(packaged.nested_templates.is_empty());
     let template: Value =
         serde_json::from_slice(&std::fs::read(&packaged.template_path).unwrap()).unwrap();
@@ -99,7 +77,7 @@ fn todo_package_declares_its_table_and_passes_cfn_lint() {
     lint(&[&packaged.template_path]);
 
     let yaml_out = tempfile::tempdir().unwrap();
-    let yaml = package_todo(yaml_out.path(), TemplateFormat::Yaml);
+    let yaml = common::package_example("todo", yaml_out.path(), TemplateFormat::Yaml);
     let text = std::fs::read_to_string(&yaml.template_path).unwrap();
     assert!(text.contains("TodoTable:"), "{text}");
     lint(&[&yaml.template_path]);
@@ -139,26 +117,13 @@ fn todo_deploys_its_table_to_moto() {
     let moto = Moto::start();
     let project = tempfile::tempdir().unwrap();
     let out = project.path().join("out");
-    let packaged = package_todo(&out, TemplateFormat::Json);
+    let packaged = common::package_example("todo", &out, TemplateFormat::Json);
     let rt = runtime();
     let state = rt.block_on(async {
         let aws = moto.aws().await;
-        let outcome = deploy::deploy_packaged(
-            &aws,
-            project.path(),
-            &Packaged {
-                app_name: packaged.config.app_name.clone(),
-                stage: packaged.config.stage.clone(),
-                api_gateway_stage: packaged.config.api_gateway_stage.clone(),
-                deployment_bucket: packaged.config.deployment_bucket.clone(),
-                template_path: packaged.template_path.clone(),
-                zip_path: packaged.zip_path.clone(),
-                zip_sha256: packaged.zip_sha256.clone(),
-                bucket_notifications: packaged.external_notifications.clone(),
-            },
-        )
-        .await
-        .expect("deploy");
+        let outcome = deploy::deploy_packaged(&aws, project.path(), &Packaged::from(&packaged))
+            .await
+            .expect("deploy");
         assert!(outcome.changed);
         outcome.state
     });

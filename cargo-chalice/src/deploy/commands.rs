@@ -121,16 +121,7 @@ pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> 
     for note in &output.event_notes {
         eprintln!("note: {note}");
     }
-    let packaged = Packaged {
-        app_name: output.config.app_name.clone(),
-        stage: output.config.stage.clone(),
-        api_gateway_stage: output.config.api_gateway_stage.clone(),
-        deployment_bucket: output.config.deployment_bucket.clone(),
-        template_path: output.template_path.clone(),
-        zip_path: output.zip_path.clone(),
-        zip_sha256: output.zip_sha256.clone(),
-        bucket_notifications: output.external_notifications.clone(),
-    };
+    let packaged = Packaged::from(&output);
     let outcome = runtime.block_on(super::deploy_packaged(&aws, &target.project_dir, &packaged))?;
     match &outcome.state.endpoint_url {
         Some(url) => println!("Rest API URL: {url}"),

@@ -110,6 +110,21 @@ pub struct Packaged {
     pub bucket_notifications: Vec<crate::app::events::ExternalNotification>,
 }
 
+impl From<&crate::package::PackageOutput> for Packaged {
+    fn from(output: &crate::package::PackageOutput) -> Self {
+        Self {
+            app_name: output.config.app_name.clone(),
+            stage: output.config.stage.clone(),
+            api_gateway_stage: output.config.api_gateway_stage.clone(),
+            deployment_bucket: output.config.deployment_bucket.clone(),
+            template_path: output.template_path.clone(),
+            zip_path: output.zip_path.clone(),
+            zip_sha256: output.zip_sha256.clone(),
+            bucket_notifications: output.external_notifications.clone(),
+        }
+    }
+}
+
 /// What a deploy did.
 #[derive(Debug, Clone)]
 pub struct DeployOutcome {

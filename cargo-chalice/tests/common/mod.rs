@@ -507,12 +507,49 @@ fn dechunk(mut body: &str) -> String {
     out
 }
 
+/// `examples/<name>` built for this machine (see [`example_host_build`]),
+/// once per test run: the binary and its manifest.
+pub fn example_build(name: &str) -> (PathBuf, chalice_rs_runtime::manifest::Manifest) {
+    type Builds =
+        std::collections::BTreeMap<String, (PathBuf, chalice_rs_runtime::manifest::Manifest)>;
+    static BUILDS: std::sync::Mutex<Builds> = std::sync::Mutex::new(Builds::new());
+    let mut builds = BUILDS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    builds
+        .entry(name.to_owned())
+        .or_insert_with(|| example_host_build(name))
+        .clone()
+}
+
+/// The package of `examples/<name>`'s `dev` stage in `out`, written by
+/// `package::write_package` (the part of `cargo chalice package` after the
+/// Lambda build) from [`example_build`]: the Lambda build of an app using the
+/// AWS SDK needs a C cross toolchain for arm64 that the tests do not install.
+pub fn package_example(
+    name: &str,
+    out: &Path,
+    format: cargo_chalice::package::TemplateFormat,
+) -> cargo_chalice::package::PackageOutput {
+    let (binary, manifest) = example_build(name);
+    let config = cargo_chalice::config::load(&repo_root().join("examples").join(name), "dev", name)
+        .expect("config");
+    cargo_chalice::package::write_package(
+        &binary,
+        manifest,
+        config,
+        cargo_chalice::artifact::Arch::X86_64,
+        out,
+        format,
+    )
+    .expect("package")
+}
+
 /// Builds `examples/<name>` for this machine with the tests' shared build
 /// settings (its dependencies shared with every other host build of the
 /// tests) and reads its manifest from `bootstrap --manifest`: the binary
-/// and the manifest. Callers keep the result (a `OnceLock`) so a run asks
-/// cargo once.
-pub fn example_host_build(name: &str) -> (PathBuf, chalice_rs_runtime::manifest::Manifest) {
+/// and the manifest.
+fn example_host_build(name: &str) -> (PathBuf, chalice_rs_runtime::manifest::Manifest) {
     let status = Command::new(env!("CARGO"))
         .args(["build", "--locked", "--bin", name, "--manifest-path"])
         .arg(repo_root().join("examples").join(name).join("Cargo.toml"))
