@@ -13,6 +13,9 @@
 //!
 //! The bucket, the queue and the topic are in `.chalice/resources.json`; the
 //! queue's URL reaches the functions as `WORK_QUEUE_URL` (`.chalice/config.json`).
+//! That URL exists only once the stack is deployed: under `cargo chalice
+//! local`, set `WORK_QUEUE_URL` in the shell (a queue of a moto server, or of
+//! the deployed stage), as `local` says when it is missing.
 
 use aws_sdk_sqs::error::DisplayErrorContext;
 use chalice_rs_runtime::events::{BatchResponse, S3Event, ScheduledEvent, SnsMessage, SqsEvent};
