@@ -64,11 +64,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut renamed = function.clone();
     renamed.sig.ident = implementation.clone();
     renamed.vis = syn::Visibility::Inherited;
-    let call = if function.sig.asyncness.is_some() {
-        quote! { #implementation(request).await }
-    } else {
-        quote! { #implementation(request) }
-    };
+    let call = crate::call::call(&function.sig, &implementation, &[quote! { request }]);
     let wrapper_fn = quote! {
         #[doc(hidden)]
         #[allow(non_snake_case)]

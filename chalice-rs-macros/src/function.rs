@@ -106,15 +106,8 @@ fn generate(function: &ItemFn, kind: Kind, declared: Declared) -> TokenStream {
         bindings.push(binding);
         call_args.push(var);
     }
-    let call = if function.sig.asyncness.is_some() {
-        quote! { #ident(#(#call_args),*).await }
-    } else {
-        quote! { #ident(#(#call_args),*) }
-    };
-    let output_span = match &function.sig.output {
-        syn::ReturnType::Default => ident.span(),
-        syn::ReturnType::Type(_, ty) => ty.span(),
-    };
+    let call = crate::call::call(&function.sig, ident, &call_args);
+    let output_span = crate::call::output_span(&function.sig);
     let (items, output) = if kind.is_batch() {
         (
             quote! {

@@ -2,6 +2,7 @@
 //! which re-exports them.
 
 mod authorizer;
+mod call;
 mod diagnostics;
 mod fragment;
 mod function;

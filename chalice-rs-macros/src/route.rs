@@ -597,15 +597,8 @@ fn generate(
         bindings.push(binding);
         call_args.push(var);
     }
-    let call = if function.sig.asyncness.is_some() {
-        quote! { #ident(#(#call_args),*).await }
-    } else {
-        quote! { #ident(#(#call_args),*) }
-    };
-    let output_span = match &function.sig.output {
-        syn::ReturnType::Default => ident.span(),
-        syn::ReturnType::Type(_, ty) => ty.span(),
-    };
+    let call = crate::call::call(&function.sig, ident, &call_args);
+    let output_span = crate::call::output_span(&function.sig);
     let into_response = quote_spanned! { output_span =>
         ::chalice_rs_runtime::IntoResponse::into_response(__chalice_output)
     };
