@@ -580,45 +580,6 @@ async fn stack_event_count(config: &aws_config::SdkConfig, stack: &str) -> usize
         .len()
 }
 
-/// Writes `messages` (timestamps now, in order) to a new stream of `log_group`.
-async fn put_log_events(
-    config: &aws_config::SdkConfig,
-    log_group: &str,
-    stream: &str,
-    messages: &[&str],
-) {
-    let logs = aws_sdk_cloudwatchlogs::Client::new(config);
-    let _ = logs
-        .create_log_group()
-        .log_group_name(log_group)
-        .send()
-        .await;
-    logs.create_log_stream()
-        .log_group_name(log_group)
-        .log_stream_name(stream)
-        .send()
-        .await
-        .unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    let events = messages.iter().enumerate().map(|(i, m)| {
-        aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-            .timestamp(now - 1000 + i as i64)
-            .message(*m)
-            .build()
-            .unwrap()
-    });
-    logs.put_log_events()
-        .log_group_name(log_group)
-        .log_stream_name(stream)
-        .set_log_events(Some(events.collect()))
-        .send()
-        .await
-        .unwrap();
-}
-
 /// A child process killed (and reaped) if the test fails before it ends.
 struct KillOnDrop(Child);
 
@@ -813,7 +774,7 @@ fn hello_deploy_url_redeploy_routes_logs_delete() {
         .find(|r| r.resource_type == "AWS::Logs::LogGroup")
         .map(|r| r.physical_id.clone())
         .expect("a log group");
-    rt.block_on(put_log_events(
+    rt.block_on(common::put_log_events(
         &config,
         &log_group,
         "2026/01/01/[$LATEST]abc",
@@ -857,7 +818,7 @@ fn hello_deploy_url_redeploy_routes_logs_delete() {
     });
     for round in 0..2 {
         let message = format!("followed event {round}");
-        rt.block_on(put_log_events(
+        rt.block_on(common::put_log_events(
             &config,
             &log_group,
             &format!("stream-{round}"),

@@ -177,39 +177,6 @@ fn camel(name: &str) -> String {
     cargo_chalice::cfn::ids::camel(name)
 }
 
-/// Writes one event, timed now, to a new stream of `log_group`.
-async fn put_log_event(config: &aws_config::SdkConfig, log_group: &str, message: &str) {
-    let logs = aws_sdk_cloudwatchlogs::Client::new(config);
-    let _ = logs
-        .create_log_group()
-        .log_group_name(log_group)
-        .send()
-        .await;
-    logs.create_log_stream()
-        .log_group_name(log_group)
-        .log_stream_name("2026/01/01/[$LATEST]events")
-        .send()
-        .await
-        .unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    logs.put_log_events()
-        .log_group_name(log_group)
-        .log_stream_name("2026/01/01/[$LATEST]events")
-        .log_events(
-            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                .timestamp(now - 1000)
-                .message(message)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-}
-
 /// The Lambda entries of a bucket's notification configuration, by ID.
 async fn lambda_entries(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<(String, String)> {
     let mut entries: Vec<(String, String)> = s3
@@ -430,7 +397,13 @@ fn event_functions_deploy_to_moto_and_wire_an_outside_bucket() {
         }
         let work =
             deploy::logs::select_functions(&state.resources, "shop-dev", Some("work")).unwrap();
-        put_log_event(&config, &work[0].log_group, "received 3 messages").await;
+        common::put_log_events(
+            &config,
+            &work[0].log_group,
+            "2026/01/01/[$LATEST]events",
+            &["received 3 messages"],
+        )
+        .await;
         let mut shown = Vec::new();
         deploy::logs::show(
             &aws,

@@ -570,3 +570,42 @@ fn example_host_build(name: &str) -> (PathBuf, chalice_rs_runtime::manifest::Man
     let manifest = serde_json::from_slice(&output.stdout).expect("a manifest");
     (binary, manifest)
 }
+
+/// Writes `messages` (timestamps now, in order) to a new stream of `log_group`.
+pub async fn put_log_events(
+    config: &aws_config::SdkConfig,
+    log_group: &str,
+    stream: &str,
+    messages: &[&str],
+) {
+    let logs = aws_sdk_cloudwatchlogs::Client::new(config);
+    let _ = logs
+        .create_log_group()
+        .log_group_name(log_group)
+        .send()
+        .await;
+    logs.create_log_stream()
+        .log_group_name(log_group)
+        .log_stream_name(stream)
+        .send()
+        .await
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let events = messages.iter().enumerate().map(|(i, m)| {
+        aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+            .timestamp(now - 1000 + i as i64)
+            .message(*m)
+            .build()
+            .unwrap()
+    });
+    logs.put_log_events()
+        .log_group_name(log_group)
+        .log_stream_name(stream)
+        .set_log_events(Some(events.collect()))
+        .send()
+        .await
+        .unwrap();
+}
