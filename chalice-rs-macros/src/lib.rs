@@ -10,6 +10,7 @@ mod options;
 mod path;
 mod route;
 mod source;
+mod websocket;
 
 use proc_macro::TokenStream;
 use source::Kind;
@@ -195,4 +196,54 @@ pub fn on_kinesis_record(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn lambda_function(attr: TokenStream, item: TokenStream) -> TokenStream {
     function::expand(Kind::Invoke, attr.into(), item.into()).into()
+}
+
+// WebSocket handlers. Each makes its own Lambda function from the app's one
+// binary (`_HANDLER` `websocket:<route key>`). A handler's arguments are
+// extractors (`WebsocketContext`, `Json<T>`, `TextBody`, `Query<T>`,
+// `Headers`, `State<T>`, `Request`, `Connections`), its result any
+// `IntoResponse`.
+
+/// Runs when a client connects (`$connect`), before the connection exists:
+/// a status other than 2xx refuses it with that status.
+///
+/// ```text
+/// #[on_ws_connect]
+/// #[on_ws_connect(authorizer = tickets)]   // a REQUEST `#[authorizer]`, or `iam`
+/// async fn join(context: WebsocketContext, Query(q): Query<Join>) -> Result<(), ChaliceError> { .. }
+/// ```
+#[proc_macro_attribute]
+pub fn on_ws_connect(attr: TokenStream, item: TokenStream) -> TokenStream {
+    websocket::expand(websocket::Kind::Connect, attr.into(), item.into()).into()
+}
+
+/// Runs when a connection closes, from either side (`$disconnect`);
+/// `WebsocketContext` has the close's status code and reason.
+///
+/// ```text
+/// #[on_ws_disconnect]
+/// async fn leave(context: WebsocketContext) -> StatusCode { .. }
+/// ```
+#[proc_macro_attribute]
+pub fn on_ws_disconnect(attr: TokenStream, item: TokenStream) -> TokenStream {
+    websocket::expand(websocket::Kind::Disconnect, attr.into(), item.into()).into()
+}
+
+/// Handles a message: `route = ".."` for messages whose route selection
+/// expression (`$request.body.action` by default) gives that key, without it
+/// the `$default` route (every message no other route takes). The handler's
+/// response body is sent back to the client.
+///
+/// ```text
+/// #[on_ws_message(route = "sendmessage")]
+/// async fn send(context: WebsocketContext, Json(m): Json<Send>) -> Result<(), ChaliceError> { .. }
+/// #[on_ws_message]
+/// async fn other(TextBody(text): TextBody) -> String { .. }
+/// ```
+///
+/// A route key here is ASCII letters, digits, `_` and `-` (it names the
+/// route's function, `websocket_message_<key>`).
+#[proc_macro_attribute]
+pub fn on_ws_message(attr: TokenStream, item: TokenStream) -> TokenStream {
+    websocket::expand(websocket::Kind::Message, attr.into(), item.into()).into()
 }

@@ -4,7 +4,7 @@ use crate::app::App;
 use crate::authorizer::{self, AuthRequest, AuthorizerRegistration};
 use crate::dispatch::Dispatcher;
 use crate::function::{self, FunctionRegistration};
-use crate::manifest::FUNCTION_HANDLER_PREFIX;
+use crate::manifest::{FUNCTION_HANDLER_PREFIX, WEBSOCKET_HANDLER_PREFIX};
 use crate::registry;
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use lambda_runtime::{service_fn, LambdaEvent};
@@ -107,11 +107,24 @@ fn run_boxed<'a>(init: Box<dyn FnOnce() -> InitFuture<'a> + 'a>) -> ExitCode {
                     }
                 }
             }
+            other if other.starts_with(WEBSOCKET_HANDLER_PREFIX) => {
+                let route_key = &other[WEBSOCKET_HANDLER_PREFIX.len()..];
+                match crate::websocket::find(route_key) {
+                    Some(registration) => serve_websocket(registration, init().await).await,
+                    None => {
+                        eprintln!(
+                            "chalice-rs: _HANDLER names the WebSocket route `{route_key}`, which \
+                             this binary does not handle (was the function deployed from another build?)"
+                        );
+                        ExitCode::FAILURE
+                    }
+                }
+            }
             other => {
                 eprintln!(
                     "chalice-rs: unknown handler `{other}` in _HANDLER (runtime API {api}); \
-                     this binary serves `{API_HANDLER}`, `{AUTHORIZER_HANDLER_PREFIX}<name>` and \
-                     `{FUNCTION_HANDLER_PREFIX}<name>`"
+                     this binary serves `{API_HANDLER}`, `{AUTHORIZER_HANDLER_PREFIX}<name>`, \
+                     `{FUNCTION_HANDLER_PREFIX}<name>` and `{WEBSOCKET_HANDLER_PREFIX}<route key>`"
                 );
                 ExitCode::FAILURE
             }
@@ -201,6 +214,29 @@ async fn serve_function(registration: &'static FunctionRegistration, app: App) -
             function::invoke(registration.handler, event.payload, app.clone())
                 .await
                 .map_err(lambda_runtime::Diagnostic::from)
+        },
+    ))
+    .await;
+    exit_code(result)
+}
+
+/// Serves one WebSocket handler: each event is invoked as
+/// [`websocket::invoke`](crate::websocket::invoke) does.
+async fn serve_websocket(
+    registration: &'static crate::websocket::WebsocketRegistration,
+    app: App,
+) -> ExitCode {
+    let app = &app;
+    let result = lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest>| async move {
+            let response = crate::websocket::invoke(
+                registration,
+                event.payload,
+                Some(event.context),
+                app.clone(),
+            )
+            .await;
+            Ok::<_, std::convert::Infallible>(response)
         },
     ))
     .await;

@@ -51,17 +51,20 @@ pub mod registry;
 pub mod request;
 pub mod response;
 pub mod test;
+pub mod websocket;
 
 pub use app::App;
 pub use chalice_rs_macros::{authorizer, cognito_authorizer, route};
 pub use chalice_rs_macros::{lambda_function, on_dynamodb_record, on_event, on_kinesis_record};
 pub use chalice_rs_macros::{on_s3_event, on_sns_message, on_sqs_message, schedule};
+pub use chalice_rs_macros::{on_ws_connect, on_ws_disconnect, on_ws_message};
 pub use error::{ChaliceError, ErrorKind};
 pub use extract::{FromRequest, Headers, Query, RawBody, State, TextBody};
 pub use http::StatusCode;
 pub use lambda::run;
 pub use request::Request;
 pub use response::{IntoResponse, Json, Response};
+pub use websocket::WebsocketContext;
 
 /// Items the macros' generated code uses. Not a public API.
 #[doc(hidden)]
@@ -75,6 +78,7 @@ pub mod __private {
     };
     pub use crate::models::{schema_of, ModelRegistration};
     pub use crate::registry::{fragment_bytes, HandlerFuture, RouteRegistration};
+    pub use crate::websocket::WebsocketRegistration;
     pub use inventory;
     pub use serde_json::Value;
 }

@@ -22,6 +22,10 @@ pub use chalice_rs_manifest::{
     RouteFragment, CORS_DEFAULT_HEADERS, FUNCTION_HANDLER_PREFIX, IAM_AUTHORIZER, MANIFEST_VERSION,
     S3_EVENT_TYPES, SECTION_NAME, STARTING_POSITIONS,
 };
+pub use chalice_rs_manifest::{
+    route_key_problem, websocket_function_name, WebsocketFragment, CONNECT_ROUTE, DEFAULT_ROUTE,
+    DISCONNECT_ROUTE, MAX_ROUTE_KEY, WEBSOCKET_HANDLER_PREFIX,
+};
 
 /// The environment variable carrying the app-wide CORS settings (the
 /// config's `cors`, as JSON) to the functions: routes without their own
@@ -58,6 +62,9 @@ pub struct Manifest {
     /// The event-driven and plain functions, sorted by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub functions: Vec<FunctionFragment>,
+    /// The WebSocket handlers, sorted by route key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub websocket: Vec<WebsocketFragment>,
     /// The request models' JSON schemas by name. Only a running binary can
     /// compute them (`bootstrap --manifest`); a manifest read from the
     /// binary's section has the routes' model names and no schemas.
@@ -212,6 +219,32 @@ pub enum ManifestError {
         /// The model's name.
         model: String,
     },
+    /// Two WebSocket handlers answer the same route key.
+    #[error("the WebSocket route `{route_key}` has two handlers: {first} and {second}")]
+    DuplicateWebsocketRoute {
+        /// The route key.
+        route_key: String,
+        /// The first handler.
+        first: String,
+        /// The second handler.
+        second: String,
+    },
+    /// A WebSocket route key API Gateway or the tool cannot take.
+    #[error("the WebSocket route key of {location}: {reason}")]
+    InvalidWebsocketRoute {
+        /// Where the handler is written.
+        location: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The `$connect` handler names an authorizer the app does not define.
+    #[error("the `$connect` authorizer `{authorizer}` of {location} is not defined by the app")]
+    UnknownWebsocketAuthorizer {
+        /// Where the connect handler is written.
+        location: String,
+        /// The name.
+        authorizer: String,
+    },
     /// The manifest was written by a newer or older binary.
     #[error("manifest version {found} is not supported (expected {MANIFEST_VERSION}); rebuild the app with a matching chalice-rs-runtime")]
     Version {
@@ -247,6 +280,7 @@ impl Manifest {
         let mut routes = Vec::new();
         let mut authorizers = Vec::new();
         let mut functions = Vec::new();
+        let mut websocket = Vec::new();
         for bytes in fragments {
             let fragment = Fragment::parse(bytes).map_err(|source| ManifestError::Malformed {
                 fragment: String::from_utf8_lossy(fragment_text(bytes)).into_owned(),
@@ -284,6 +318,7 @@ impl Manifest {
                 }
                 Fragment::Authorizer(authorizer) => authorizers.push(authorizer),
                 Fragment::Function(function) => functions.push(function),
+                Fragment::Websocket(handler) => websocket.push(handler),
                 // `Fragment` is non-exhaustive: a kind added to
                 // `chalice-rs-manifest` and not handled here is an error, not
                 // a registration silently left out.
@@ -300,6 +335,9 @@ impl Manifest {
         authorizers.sort_by(|a, b| (&a.name, &a.module).cmp(&(&b.name, &b.module)));
         functions
             .sort_by(|a: &FunctionFragment, b| (&a.name, &a.module).cmp(&(&b.name, &b.module)));
+        websocket.sort_by(|a: &WebsocketFragment, b| {
+            (&a.route_key, &a.module, &a.handler).cmp(&(&b.route_key, &b.module, &b.handler))
+        });
         routes.sort_by(|a, b| {
             (&a.resource_path, &a.method, &a.module, &a.handler).cmp(&(
                 &b.resource_path,
@@ -313,6 +351,7 @@ impl Manifest {
             routes,
             authorizers,
             functions,
+            websocket,
             models: BTreeMap::new(),
         };
         manifest.validate()?;
@@ -349,6 +388,7 @@ impl Manifest {
             }
         }
         self.check_function_names()?;
+        self.check_websocket()?;
         for route in &self.routes {
             if let Some(name) = &route.authorizer {
                 if name != IAM_AUTHORIZER && self.authorizer(name).is_none() {
@@ -419,7 +459,13 @@ impl Manifest {
                 format!("{} {}", f.source.attribute(), f.location()),
             )
         });
-        for (name, location) in authorizers.chain(functions) {
+        let websocket: Vec<(String, String)> = self
+            .websocket
+            .iter()
+            .map(|h| (h.function_name(), format!("{} {}", h.attribute(), h.location())))
+            .collect();
+        let websocket = websocket.iter().map(|(n, l)| (n.as_str(), l.clone()));
+        for (name, location) in authorizers.chain(functions).chain(websocket) {
             if let Some(first) = seen.get(name) {
                 return Err(ManifestError::DuplicateFunction {
                     name: name.to_owned(),
@@ -430,6 +476,45 @@ impl Manifest {
             seen.insert(name, location);
         }
         Ok(())
+    }
+
+    /// One handler per WebSocket route key, custom keys AWS and the tool
+    /// take, and a `$connect` authorizer the app defines.
+    fn check_websocket(&self) -> Result<(), ManifestError> {
+        for pair in self.websocket.windows(2) {
+            if pair[0].route_key == pair[1].route_key {
+                return Err(ManifestError::DuplicateWebsocketRoute {
+                    route_key: pair[0].route_key.clone(),
+                    first: pair[0].location(),
+                    second: pair[1].location(),
+                });
+            }
+        }
+        for handler in &self.websocket {
+            let reserved = [CONNECT_ROUTE, DISCONNECT_ROUTE, DEFAULT_ROUTE];
+            if !reserved.contains(&handler.route_key.as_str()) {
+                if let Some(reason) = route_key_problem(&handler.route_key) {
+                    return Err(ManifestError::InvalidWebsocketRoute {
+                        location: handler.location(),
+                        reason,
+                    });
+                }
+            }
+            if let Some(name) = &handler.authorizer {
+                if name != IAM_AUTHORIZER && self.authorizer(name).is_none() {
+                    return Err(ManifestError::UnknownWebsocketAuthorizer {
+                        location: handler.location(),
+                        authorizer: name.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The WebSocket handler of `route_key`.
+    pub fn websocket_handler(&self, route_key: &str) -> Option<&WebsocketFragment> {
+        self.websocket.iter().find(|h| h.route_key == route_key)
     }
 
     /// The event or plain function named `name`.

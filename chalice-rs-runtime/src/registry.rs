@@ -61,7 +61,8 @@ pub fn manifest() -> Result<Manifest, ManifestError> {
         registrations()
             .map(|r| r.fragment)
             .chain(crate::authorizer::registrations().map(|r| r.fragment))
-            .chain(crate::function::registrations().map(|r| r.fragment)),
+            .chain(crate::function::registrations().map(|r| r.fragment))
+            .chain(crate::websocket::registrations().map(|r| r.fragment)),
     )?;
     manifest.models = crate::models::models()?;
     for route in &manifest.routes {

@@ -23,6 +23,7 @@ struct Inner {
     body: Result<Vec<u8>, String>,
     lambda_context: Option<lambda_runtime::Context>,
     app: App,
+    websocket: Option<crate::websocket::WebsocketContext>,
 }
 
 impl std::fmt::Debug for Request {
@@ -56,8 +57,29 @@ impl Request {
                 body,
                 lambda_context,
                 app,
+                websocket: None,
             }),
         }
+    }
+
+    /// The request with the context of the WebSocket event it came from.
+    pub(crate) fn with_websocket(self, context: crate::websocket::WebsocketContext) -> Self {
+        let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
+            event: shared.event.clone(),
+            body: shared.body.clone(),
+            lambda_context: shared.lambda_context.clone(),
+            app: shared.app.clone(),
+            websocket: shared.websocket.clone(),
+        });
+        inner.websocket = Some(context);
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The WebSocket event's context, for a WebSocket handler's request.
+    pub fn websocket(&self) -> Option<&crate::websocket::WebsocketContext> {
+        self.inner.websocket.as_ref()
     }
 
     /// The whole proxy event.

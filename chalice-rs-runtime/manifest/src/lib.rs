@@ -17,9 +17,14 @@ use serde::{Deserialize, Serialize};
 
 mod function;
 pub mod schedule;
+mod websocket;
 
 pub use function::{
     EventSource, FunctionFragment, FUNCTION_HANDLER_PREFIX, S3_EVENT_TYPES, STARTING_POSITIONS,
+};
+pub use websocket::{
+    function_name as websocket_function_name, route_key_problem, WebsocketFragment,
+    CONNECT_ROUTE, DEFAULT_ROUTE, DISCONNECT_ROUTE, MAX_ROUTE_KEY, WEBSOCKET_HANDLER_PREFIX,
 };
 
 /// Version of the manifest format; bumped when a field changes meaning.
@@ -52,6 +57,9 @@ pub enum Fragment {
     /// An event-driven or plain function (`#[schedule]`, `#[on_sqs_message]`,
     /// ..., `#[lambda_function]`).
     Function(FunctionFragment),
+    /// A WebSocket handler (`#[on_ws_connect]`, `#[on_ws_disconnect]`,
+    /// `#[on_ws_message]`).
+    Websocket(WebsocketFragment),
 }
 
 impl Fragment {
@@ -130,6 +138,9 @@ impl Fragment {
             ),
             Fragment::Function(function) => {
                 (&mut function.module, &mut function.file, &mut function.line)
+            }
+            Fragment::Websocket(handler) => {
+                (&mut handler.module, &mut handler.file, &mut handler.line)
             }
         };
         module.clone_into(m);
@@ -429,12 +440,31 @@ mod tests {
                 line: 9,
                 source,
             })
-        }));
+        }))
+        .chain([
+            Fragment::Websocket(WebsocketFragment {
+                route_key: CONNECT_ROUTE.into(),
+                handler: "join".into(),
+                module: "chat".into(),
+                file: "src/main.rs".into(),
+                line: 4,
+                authorizer: Some("tickets".into()),
+            }),
+            Fragment::Websocket(WebsocketFragment {
+                route_key: "sendmessage".into(),
+                handler: "send".into(),
+                module: "chat".into(),
+                file: "src/main.rs".into(),
+                line: 9,
+                authorizer: None,
+            }),
+        ]);
         for fragment in fragments {
             let (module, file, line) = match &fragment {
                 Fragment::Route(r) => (r.module.clone(), r.file.clone(), r.line),
                 Fragment::Authorizer(a) => (a.module.clone(), a.file.clone(), a.line),
                 Fragment::Function(f) => (f.module.clone(), f.file.clone(), f.line),
+                Fragment::Websocket(w) => (w.module.clone(), w.file.clone(), w.line),
             };
             let pieces = fragment.template().unwrap();
             let holes: Vec<_> = pieces
@@ -595,6 +625,31 @@ mod tests {
             ),
             (EventSource::Invoke, json!({"type": "invoke"})),
         ]
+    }
+
+    /// WebSocket handlers' wire format, key for key.
+    #[test]
+    fn the_websocket_wire_format_is_pinned() {
+        let fragment = Fragment::Websocket(WebsocketFragment {
+            route_key: CONNECT_ROUTE.into(),
+            handler: "join".into(),
+            module: "chat".into(),
+            file: "src/main.rs".into(),
+            line: 4,
+            authorizer: Some("tickets".into()),
+        });
+        assert_eq!(
+            serde_json::to_value(&fragment).unwrap(),
+            serde_json::json!({
+                "kind": "websocket", "route_key": "$connect", "handler": "join",
+                "module": "chat", "file": "src/main.rs", "line": 4, "authorizer": "tickets",
+            })
+        );
+        let Fragment::Websocket(handler) = fragment else {
+            panic!("not a websocket handler");
+        };
+        assert_eq!(handler.lambda_handler(), "websocket:$connect");
+        assert_eq!(handler.function_name(), "websocket_connect");
     }
 
     /// Event functions' wire format, key for key.
