@@ -28,4 +28,8 @@ fn ui() {
     cases.compile_fail("tests/ui/wrong_event_argument.rs");
     cases.compile_fail("tests/ui/bad_function_result.rs");
     cases.compile_fail("tests/ui/unknown_function_key.rs");
+    // WebSocket handlers.
+    cases.compile_fail("tests/ui/ws_duplicate_route.rs");
+    cases.compile_fail("tests/ui/ws_bad_route_key.rs");
+    cases.compile_fail("tests/ui/ws_wrong_signature.rs");
 }

@@ -19,6 +19,11 @@ pub enum Trigger {
     /// An event source (a schedule, a queue, a topic, a bucket, a stream),
     /// or nothing but a direct invocation (`#[lambda_function]`).
     Event(EventSource),
+    /// The WebSocket API, as the handler of `route_key`.
+    Websocket {
+        /// `$connect`, `$disconnect`, `$default` or a custom key.
+        route_key: String,
+    },
 }
 
 impl Trigger {
@@ -28,6 +33,7 @@ impl Trigger {
         match self {
             Trigger::RestApi => "REST API".to_owned(),
             Trigger::Authorizer { name } => format!("authorizer {name}"),
+            Trigger::Websocket { route_key } => format!("WebSocket {route_key}"),
             Trigger::Event(source) => {
                 let what = match source {
                     EventSource::Schedule { expression, .. } => expression.clone(),
@@ -85,7 +91,7 @@ impl Function {
     pub fn event_source(&self) -> Option<&EventSource> {
         match &self.trigger {
             Trigger::Event(source) => Some(source),
-            Trigger::RestApi | Trigger::Authorizer { .. } => None,
+            Trigger::RestApi | Trigger::Authorizer { .. } | Trigger::Websocket { .. } => None,
         }
     }
 

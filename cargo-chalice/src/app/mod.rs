@@ -16,6 +16,7 @@ pub mod names;
 pub mod resources;
 pub mod rest_api;
 pub mod role;
+pub mod websocket_api;
 
 use crate::config::{EnvValue, FunctionConfig, StageConfig};
 use chalice_rs_runtime::manifest::Manifest;
@@ -24,6 +25,7 @@ use chalice_rs_runtime::manifest::APP_CORS_ENV;
 use function::{Function, Trigger};
 use resources::{Declared, ResourcesError};
 use rest_api::RestApi;
+use websocket_api::WebsocketApi;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -118,6 +120,8 @@ pub struct App {
     pub functions: Vec<Function>,
     /// The REST API, when the app has routes.
     pub rest_api: Option<RestApi>,
+    /// The WebSocket API, when the app has WebSocket handlers.
+    pub websocket_api: Option<WebsocketApi>,
     /// Each function's role, from its own settings, and the roles the stack
     /// creates (`role.rs`).
     pub roles: role::Roles,
@@ -203,6 +207,10 @@ impl App {
                 format!("{} {}", event.source.attribute(), event.name),
             )?);
         }
+        let websocket_api = websocket_api::resolve(&manifest, &config)?;
+        if let Some(api) = &websocket_api {
+            websocket_functions(&config, &manifest, api, &mut functions)?;
+        }
         // `api` is always known: the shared role reads its settings.
         let mut known = vec![names::API_HANDLER];
         for function in &functions {
@@ -234,6 +242,7 @@ impl App {
             project_dir: config.project_dir.clone(),
             functions,
             rest_api,
+            websocket_api,
             roles: role.roles,
             policy_warnings: role.warnings,
             policy: role.policy,
@@ -319,6 +328,60 @@ impl App {
     pub fn description(&self) -> String {
         format!("chalice-rs app {}, stage {}", self.name, self.stage)
     }
+}
+
+/// The WebSocket API's functions: one per route, and the `$connect`
+/// authorizer's when the REST API does not already have it.
+fn websocket_functions(
+    config: &StageConfig,
+    manifest: &Manifest,
+    api: &WebsocketApi,
+    functions: &mut Vec<Function>,
+) -> Result<(), AppError> {
+    if let Some(websocket_api::WebsocketAuthorizer::Lambda { name, stem, .. }) = &api.authorizer {
+        let known = functions
+            .iter()
+            .any(|f| matches!(&f.trigger, Trigger::Authorizer { name: n } if n == name));
+        if !known && manifest.authorizer(name).is_some() {
+            functions.push(function(
+                config,
+                name,
+                format!(
+                    "{}{name}",
+                    chalice_rs_runtime::lambda::AUTHORIZER_HANDLER_PREFIX
+                ),
+                Trigger::Authorizer { name: name.clone() },
+                names::authorizer_function_id(stem),
+                names::authorizer_log_group_id(stem),
+                format!("authorizer {name}"),
+            )?);
+        }
+    }
+    for route in &api.routes {
+        let logical_id = names::event_function_id(&route.stem);
+        if let Some(other) = functions.iter().find(|f| f.logical_id == logical_id) {
+            return Err(AppError::Unsupported(format!(
+                "the functions `{}` and `{}` would share the logical ID `{logical_id}`; rename one",
+                other.name, route.function
+            )));
+        }
+        let handler = manifest
+            .websocket_handler(&route.route_key)
+            .map(chalice_rs_runtime::manifest::WebsocketFragment::lambda_handler)
+            .unwrap_or_default();
+        functions.push(function(
+            config,
+            &route.function,
+            handler,
+            Trigger::Websocket {
+                route_key: route.route_key.clone(),
+            },
+            logical_id,
+            names::event_log_group_id(&route.stem),
+            format!("WebSocket route {}", route.route_key),
+        )?);
+    }
+    Ok(())
 }
 
 /// Resolves and checks one function's settings.

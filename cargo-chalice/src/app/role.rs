@@ -285,11 +285,14 @@ pub(super) fn resolve(
     let mut own: Vec<ManagedRole> = Vec::new();
     for function in functions {
         let settings = RoleSettings::of(&function.name, &function.settings)?;
-        let source_statements = events
+        let mut source_statements = events
             .iter()
             .find(|e| e.name == function.name)
             .map(EventFunction::source_statements)
             .unwrap_or_default();
+        if let Trigger::Websocket { .. } = function.trigger {
+            source_statements.push(manage_connections_statement());
+        }
         let role = match &settings {
             RoleSettings::Existing { arn } => Role::Existing { arn: arn.clone() },
             RoleSettings::Managed(_)
@@ -340,6 +343,21 @@ pub(super) fn resolve(
         warnings,
         roles,
         policy,
+    })
+}
+
+/// What a WebSocket handler's role needs to reach its connections (send,
+/// close, describe): `execute-api:ManageConnections` on this API's
+/// connections only.
+pub fn manage_connections_statement() -> Value {
+    json!({
+        "Sid": "ManageConnections",
+        "Effect": "Allow",
+        "Action": ["execute-api:ManageConnections"],
+        "Resource": {"Fn::Sub": format!(
+            "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{}}}/*",
+            super::websocket_api::API_ID
+        )},
     })
 }
 

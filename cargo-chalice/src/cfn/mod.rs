@@ -4,6 +4,7 @@
 //! A leaf module: it knows CloudFormation, not chalice-rs apps. The model of
 //! the app is [`crate::app`]; [`crate::template`] writes one into the other.
 
+pub mod apigatewayv2;
 pub mod ids;
 pub mod model;
 pub mod yaml;

@@ -217,6 +217,27 @@ pub enum ResourceKind {
     /// The request validator of the validated methods.
     #[serde(rename = "AWS::ApiGateway::RequestValidator")]
     RequestValidator(RequestValidatorProps),
+    /// A WebSocket API.
+    #[serde(rename = "AWS::ApiGatewayV2::Api")]
+    WebsocketApi(super::apigatewayv2::ApiProps),
+    /// A WebSocket API's Lambda proxy integration.
+    #[serde(rename = "AWS::ApiGatewayV2::Integration")]
+    WebsocketIntegration(super::apigatewayv2::IntegrationProps),
+    /// A WebSocket API's route.
+    #[serde(rename = "AWS::ApiGatewayV2::Route")]
+    WebsocketRoute(super::apigatewayv2::RouteProps),
+    /// A WebSocket route's response.
+    #[serde(rename = "AWS::ApiGatewayV2::RouteResponse")]
+    WebsocketRouteResponse(super::apigatewayv2::RouteResponseProps),
+    /// A WebSocket API's `$connect` authorizer.
+    #[serde(rename = "AWS::ApiGatewayV2::Authorizer")]
+    WebsocketAuthorizer(super::apigatewayv2::AuthorizerProps),
+    /// A deployment of the WebSocket API.
+    #[serde(rename = "AWS::ApiGatewayV2::Deployment")]
+    WebsocketDeployment(super::apigatewayv2::DeploymentProps),
+    /// The WebSocket API's stage.
+    #[serde(rename = "AWS::ApiGatewayV2::Stage")]
+    WebsocketStage(super::apigatewayv2::StageProps),
     /// A resource of `.chalice/resources.json`: its `Type`, `Properties` and
     /// other attributes, as the user wrote them.
     #[serde(untagged)]

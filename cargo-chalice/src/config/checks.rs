@@ -40,6 +40,7 @@ const STAGE_KEYS: &[&str] = &[
     "resource_policy",
     "resource_policy_file",
     "cors",
+    "websocket_route_selection_expression",
 ];
 /// Keys only the top level has.
 const TOP_KEYS: &[&str] = &["version", "app_name", "stages"];

@@ -127,6 +127,9 @@ pub struct StageSection {
     /// CORS for every route without its own `cors`: `true` or a
     /// [`CorsConfig`](super::CorsConfig) object.
     pub cors: Option<Value>,
+    /// The WebSocket API's route selection expression (default
+    /// `$request.body.action`).
+    pub websocket_route_selection_expression: Option<String>,
 }
 
 /// The whole file.

@@ -48,6 +48,8 @@ pub struct StageConfig {
     pub resource_policy_file: Option<String>,
     /// CORS for the routes without their own (`cors`).
     pub cors: Option<chalice_rs_runtime::manifest::Cors>,
+    /// The WebSocket API's route selection expression, when the config sets one.
+    pub websocket_route_selection_expression: Option<String>,
     /// The whole file, for the functions' settings.
     pub(super) file: ConfigFile,
 }
@@ -181,6 +183,9 @@ fn resolve(
         resource_policy: governance.resource_policy,
         resource_policy_file: governance.resource_policy_file,
         cors: governance.cors,
+        websocket_route_selection_expression: pick(&|s| {
+            s.websocket_route_selection_expression.clone()
+        }),
         file,
     };
     let api = config.function("api");

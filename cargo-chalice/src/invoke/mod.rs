@@ -171,6 +171,7 @@ pub fn example_mismatch(kind: &str, function: &str, trigger: &Trigger) -> Option
         Trigger::Event(source) => kind_of(source)?,
         Trigger::RestApi => "an API Gateway proxy event",
         Trigger::Authorizer { .. } => "an API Gateway authorizer event",
+        Trigger::Websocket { .. } => "an API Gateway WebSocket event",
     };
     if kind == expected {
         return None;
@@ -179,6 +180,7 @@ pub fn example_mismatch(kind: &str, function: &str, trigger: &Trigger) -> Option
         Trigger::Event(source) => source.attribute().to_owned(),
         Trigger::RestApi => "the REST API".to_owned(),
         Trigger::Authorizer { name } => format!("the authorizer {name}"),
+        Trigger::Websocket { route_key } => format!("the WebSocket route {route_key}"),
     };
     let wanted = if expected.contains(' ') {
         expected.to_owned()

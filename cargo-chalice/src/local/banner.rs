@@ -15,14 +15,24 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-/// Prints the banner of `generation`, served at `address`.
+/// Where the server listens.
+#[derive(Debug, Clone, Copy)]
+pub struct Addresses {
+    /// The REST API and the Invoke API.
+    pub http: SocketAddr,
+    /// The WebSocket API and its connections API.
+    pub websocket: SocketAddr,
+}
+
+/// Prints the banner of `generation`, served at `addresses`.
 pub fn print(
     app: &App,
     generation: &Generation,
-    address: SocketAddr,
+    addresses: Addresses,
     args: &LocalArgs,
     project_dir: &Path,
 ) {
+    let address = addresses.http;
     match (&generation.api, app.api_function()) {
         (Some(api), Some(function)) => {
             let settings = &function.settings;
@@ -77,6 +87,18 @@ pub fn print(
         invoke_api::SUFFIX
     );
     print_functions(&generation.functions);
+    if let Some(api) = &generation.websocket {
+        let at = format!("{}/{}", addresses.websocket, api.stage_name);
+        println!(
+            "  WebSocket API: ws://{at} (routes {}; selection {}); connections API: http://{at}/@connections/<id>",
+            api.routes
+                .iter()
+                .map(|r| r.route_key.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            api.route_selection_expression
+        );
+    }
     print_schedules(&generation.schedules, args);
     if !args.no_autoreload {
         println!(

@@ -36,6 +36,9 @@ const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 pub struct Generation {
     /// The REST API, when the app has routes.
     pub api: Option<ApiGeneration>,
+    /// The WebSocket API, when the app has WebSocket handlers (served by
+    /// [`super::websocket`] with `functions`).
+    pub websocket: Option<crate::app::websocket_api::WebsocketApi>,
     /// Every function, invoked directly (the Invoke API, the schedules).
     pub functions: Functions,
     /// The `#[schedule]` functions.

@@ -27,6 +27,7 @@ pub mod request_models;
 pub mod resource_policy;
 pub mod runtime_api;
 pub mod schedules;
+pub mod websocket;
 
 use crate::app::resources::ResourcesError;
 use crate::app::rest_api::RestApi;
@@ -75,6 +76,15 @@ pub struct LocalArgs {
     /// Also fire each `#[schedule]` function once right after the start.
     #[arg(long)]
     pub schedules_now: bool,
+    /// Port of the WebSocket API (default: --port + 1; 0 picks a free one).
+    #[arg(long)]
+    pub websocket_port: Option<u16>,
+    /// Seconds a WebSocket connection may stay idle (API Gateway: 600).
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub websocket_idle_timeout: u64,
+    /// Seconds a WebSocket connection may stay open (API Gateway: 7200).
+    #[arg(long, default_value_t = 7200, value_parser = clap::value_parser!(u64).range(1..))]
+    pub websocket_max_lifetime: u64,
 }
 
 /// Why the local server cannot start or stopped.
@@ -183,6 +193,27 @@ async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
         Some(tokio::spawn(watcher.run()))
     };
     // Running even without schedules: a reload may add some.
+    // The WebSocket API, on its own port (as on AWS, its own host): served
+    // even when this build has no handlers, since a reload may add some.
+    let websocket_port = args
+        .websocket_port
+        .unwrap_or(if args.port == 0 { 0 } else { args.port.saturating_add(1) });
+    let websocket_listener = tokio::net::TcpListener::bind((args.host.as_str(), websocket_port))
+        .await
+        .map_err(|source| LocalError::Bind {
+            address: format!("{}:{websocket_port} (the WebSocket API; --websocket-port)", args.host),
+            source,
+        })?;
+    let websocket_address = websocket_listener.local_addr().map_err(LocalError::Io)?;
+    let websocket_server = websocket::WebsocketServer::new(
+        gateway.clone(),
+        websocket::Limits {
+            idle_timeout: Duration::from_secs(args.websocket_idle_timeout),
+            max_lifetime: Duration::from_secs(args.websocket_max_lifetime),
+        },
+        websocket_address.to_string(),
+    );
+    let websocket_task = tokio::spawn(websocket_server.serve(websocket_listener));
     let scheduler = (!args.no_schedules).then(|| {
         tokio::spawn(schedules::run(
             gateway.clone(),
@@ -190,12 +221,24 @@ async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
             args.schedules_now,
         ))
     });
-    banner::print(&app, &gateway.current(), local, &args, &project_dir);
+    banner::print(
+        &app,
+        &gateway.current(),
+        banner::Addresses {
+            http: local,
+            websocket: websocket_address,
+        },
+        &args,
+        &project_dir,
+    );
     wait_for_shutdown_signal().await;
     println!("chalice local: stopping");
     server.abort();
     let _ = server.await;
-    for task in [reloader, scheduler].into_iter().flatten() {
+    for task in [reloader, scheduler, Some(websocket_task)]
+        .into_iter()
+        .flatten()
+    {
         task.abort();
         let _ = task.await;
     }
@@ -274,6 +317,7 @@ impl Loader {
         let schedules = schedules::scheduled(&app, &region)?;
         let generation = Generation {
             api,
+            websocket: app.websocket_api.clone(),
             functions,
             schedules,
             region,

@@ -136,6 +136,13 @@ impl Generator<'_> {
                         ),
                     ),
                 ],
+                Trigger::Websocket { route_key } => vec![(
+                    format!("{id}Name"),
+                    output(
+                        format!("The WebSocket route {route_key}'s function name"),
+                        Expr::reference(id),
+                    ),
+                )],
                 Trigger::Event(source) => vec![
                     (
                         format!("{id}Name"),
@@ -174,7 +181,7 @@ impl Generator<'_> {
                 .app
                 .event(&function.name)
                 .map(|e| &e.environment_overrides),
-            Trigger::RestApi | Trigger::Authorizer { .. } => None,
+            Trigger::RestApi | Trigger::Authorizer { .. } | Trigger::Websocket { .. } => None,
         };
         let variables: BTreeMap<String, Expr> = function
             .environment

@@ -58,6 +58,7 @@ pub mod governance;
 pub mod rest_api;
 pub mod shape;
 pub mod split;
+pub mod websocket_api;
 
 use crate::app::App;
 use crate::artifact::Arch;
@@ -257,10 +258,11 @@ impl<'a> Generator<'a> {
 
     /// The template's description.
     fn description(&self) -> String {
-        let what = if self.app.rest_api.is_some() {
-            "Lambda function and REST API"
-        } else {
-            "Lambda functions"
+        let what = match (&self.app.rest_api, &self.app.websocket_api) {
+            (Some(_), None) => "Lambda function and REST API",
+            (Some(_), Some(_)) => "Lambda functions, REST API and WebSocket API",
+            (None, Some(_)) => "Lambda functions and WebSocket API",
+            (None, None) => "Lambda functions",
         };
         format!("{}: {what}", self.app.description())
     }
@@ -303,6 +305,7 @@ impl<'a> Generator<'a> {
     fn finish_root(&self, root: &mut Template) -> Result<(), TemplateError> {
         self.write_own_roles(root)?;
         self.write_events(root)?;
+        self.write_websocket_api(root)?;
         self.merge_declared(root)?;
         self.write_bucket_notifications(root)
     }

@@ -10,6 +10,7 @@ use chalice_rs_runtime::{
     on_sns_message, on_sqs_message, route, schedule, App, ChaliceError, Headers, Json, Query,
     RawBody, Request, Response, State, StatusCode, TextBody,
 };
+use chalice_rs_runtime::{on_ws_connect, on_ws_disconnect, on_ws_message, WebsocketContext};
 use serde::Deserialize;
 
 #[derive(Clone, Default)]
@@ -133,7 +134,44 @@ fn ping() -> Result<(), ChaliceError> {
     Ok(())
 }
 
+#[derive(Deserialize)]
+struct Join {
+    room: String,
+}
+
+#[on_ws_connect]
+async fn ws_join(
+    context: WebsocketContext,
+    Query(join): Query<Join>,
+    State(_db): State<Db>,
+) -> Result<(), ChaliceError> {
+    if join.room.is_empty() || context.connection_id.is_empty() {
+        return Err(ChaliceError::forbidden("no room"));
+    }
+    Ok(())
+}
+
+#[on_ws_message(route = "sendmessage")]
+async fn ws_send(Json(item): Json<Item>) -> String {
+    item.name
+}
+
+#[on_ws_message]
+fn ws_default(TextBody(text): TextBody) -> String {
+    text
+}
+
+#[on_ws_disconnect]
+async fn ws_leave(context: WebsocketContext) -> StatusCode {
+    let _ = context.disconnect_status_code;
+    StatusCode::OK
+}
+
 fn main() {
+    // The WebSocket handlers, by route key.
+    let manifest = chalice_rs_runtime::registry::manifest().expect("a valid manifest");
+    let keys: Vec<&str> = manifest.websocket.iter().map(|h| h.route_key.as_str()).collect();
+    assert_eq!(keys, ["$connect", "$default", "$disconnect", "sendmessage"]);
     // Every attribute registered, with its options.
     let manifest = chalice_rs_runtime::registry::manifest().expect("a valid manifest");
     let functions: Vec<&str> = manifest.functions.iter().map(|f| f.name.as_str()).collect();
