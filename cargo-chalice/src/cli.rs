@@ -41,7 +41,7 @@ pub enum Command {
     Deploy(crate::deploy::commands::DeployArgs),
     /// Delete the stage's CloudFormation stack.
     Delete(crate::deploy::commands::StackArgs),
-    /// Print the stage's API URL.
+    /// Print the stage's API URLs (the REST API's, the WebSocket API's `wss://`).
     Url(crate::deploy::commands::StackArgs),
     /// Print the stage's function logs from CloudWatch Logs.
     Logs(crate::deploy::commands::LogsArgs),

@@ -18,3 +18,4 @@ mod new;
 mod package;
 mod todo_local;
 mod todo_package;
+mod websocket;

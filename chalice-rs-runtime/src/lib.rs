@@ -34,6 +34,9 @@
 //! [`on_sqs_message`], [`on_sns_message`], [`on_s3_event`],
 //! [`on_dynamodb_record`], [`on_kinesis_record`], [`lambda_function`]) take
 //! the typed events of [`events`]; [`test::Client::invoke`] runs them.
+//! WebSocket handlers ([`on_ws_connect`], [`on_ws_message`],
+//! [`on_ws_disconnect`]) take extractors, [`WebsocketContext`] among them;
+//! [`websocket::Connections`] (feature `websocket`) sends to connections.
 
 mod allocator;
 pub mod app;
@@ -107,4 +110,6 @@ mod guide {
     pub struct Governance;
     #[doc = include_str!("../../docs/guide/events.md")]
     pub struct Events;
+    #[doc = include_str!("../../docs/guide/websocket.md")]
+    pub struct Websocket;
 }

@@ -123,12 +123,24 @@ pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> 
     }
     let packaged = Packaged::from(&output);
     let outcome = runtime.block_on(super::deploy_packaged(&aws, &target.project_dir, &packaged))?;
-    match &outcome.state.endpoint_url {
-        Some(url) => println!("Rest API URL: {url}"),
-        None => println!(
+    let websocket = super::websocket_url(
+        &outcome.state.resources,
+        &outcome.state.region,
+        &target.api_gateway_stage,
+    );
+    match (&outcome.state.endpoint_url, &websocket) {
+        (None, None) => println!(
             "deployed stack {} (it has no REST API)",
             outcome.state.stack_name
         ),
+        (rest, websocket) => {
+            if let Some(url) = rest {
+                println!("Rest API URL: {url}");
+            }
+            if let Some(url) = websocket {
+                println!("WebSocket API URL: {url}");
+            }
+        }
     }
     if args.show_api_keys {
         let ids: Vec<String> = outcome
@@ -160,8 +172,9 @@ pub fn delete(project_dir: &Path, args: &StackArgs) -> Result<(), DeployError> {
 /// `cargo chalice url`: prints the URL.
 pub fn url(project_dir: &Path, args: &StackArgs) -> Result<(), DeployError> {
     let target = Target::find(project_dir, &args.stage)?;
-    let url = block_on(super::url(&target.aws_options(&args.aws), &target))?;
-    println!("{url}");
+    for url in block_on(super::url(&target.aws_options(&args.aws), &target))? {
+        println!("{url}");
+    }
     Ok(())
 }
 

@@ -546,10 +546,23 @@ pub async fn delete(aws: &Aws, target: &Target) -> Result<(), DeployError> {
     Ok(())
 }
 
-/// `cargo chalice url`: the API's URL from the state file, or from the stack.
-pub async fn url(options: &AwsOptions, target: &Target) -> Result<String, DeployError> {
-    if let Some(url) = target.state.as_ref().and_then(|s| s.endpoint_url.clone()) {
-        return Ok(url);
+/// `cargo chalice url`: the REST API's URL and the WebSocket API's
+/// (`wss://`), each when the app has it, from the state file or the stack.
+pub async fn url(options: &AwsOptions, target: &Target) -> Result<Vec<String>, DeployError> {
+    if let Some(state) = &target.state {
+        let urls: Vec<String> = state
+            .endpoint_url
+            .clone()
+            .into_iter()
+            .chain(websocket_url(
+                &state.resources,
+                &state.region,
+                &target.api_gateway_stage,
+            ))
+            .collect();
+        if !urls.is_empty() {
+            return Ok(urls);
+        }
     }
     let aws = Aws::load(options).await?;
     let cf = aws.cloudformation();
@@ -558,7 +571,39 @@ pub async fn url(options: &AwsOptions, target: &Target) -> Result<String, Deploy
         .filter(|info| info.status != "REVIEW_IN_PROGRESS")
         .ok_or_else(|| target.not_deployed())?;
     let resources = list_resources(&cf, &info.stack_id).await?;
-    endpoint(&aws, &info, &resources, &target.api_gateway_stage)
+    let websocket = info
+        .output(crate::template::websocket_api::URL_OUTPUT)
+        .map(str::to_owned)
+        .or_else(|| websocket_url(&resources, &aws.region, &target.api_gateway_stage));
+    let urls: Vec<String> = endpoint(&aws, &info, &resources, &target.api_gateway_stage)
         .0
-        .ok_or_else(|| target.not_deployed())
+        .into_iter()
+        .chain(websocket)
+        .collect();
+    if urls.is_empty() {
+        return Err(target.not_deployed());
+    }
+    Ok(urls)
+}
+
+/// The WebSocket API's `wss://` URL, from its resource among `resources`.
+pub fn websocket_url(
+    resources: &[DeployedResource],
+    region: &str,
+    api_gateway_stage: &str,
+) -> Option<String> {
+    let api = resources.iter().find(|r| {
+        r.resource_type == "AWS::ApiGatewayV2::Api"
+            && r.logical_id == crate::app::websocket_api::API_ID
+            && !r.physical_id.is_empty()
+    })?;
+    let suffix = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    Some(format!(
+        "wss://{}.execute-api.{region}.{suffix}/{api_gateway_stage}",
+        api.physical_id
+    ))
 }

@@ -1,0 +1,318 @@
+//! examples/chat, the WebSocket API: its template (cfn-lint, the
+//! ApiGatewayV2 resources, the roles) from the host build's manifest, and
+//! `cargo chalice local` serving it to real WebSocket clients
+//! (tokio-tungstenite) on loopback.
+
+use crate::common;
+
+use cargo_chalice::package::TemplateFormat;
+use common::{LocalServer, SharedBuild as _};
+use futures_util::{SinkExt as _, StreamExt as _};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::process::Command;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// How long `cargo chalice local` may take to build and start the app.
+const LOCAL_START: Duration = Duration::from_secs(900);
+/// How long one expected frame may take.
+const FRAME_WAIT: Duration = Duration::from_secs(20);
+
+#[test]
+fn the_chat_template_has_the_websocket_api_and_passes_cfn_lint() {
+    let out = tempfile::tempdir().unwrap();
+    let packaged = common::package_example("chat", out.path(), TemplateFormat::Json);
+    let template: Value =
+        serde_json::from_slice(&std::fs::read(&packaged.template_path).unwrap()).unwrap();
+    let resources = template["Resources"].as_object().expect("resources");
+    let of_type = |kind: &str| -> Vec<(&String, &Value)> {
+        resources
+            .iter()
+            .filter(|(_, r)| r["Type"] == kind)
+            .collect()
+    };
+    // One function per route, each running the one bootstrap.
+    let mut handlers: Vec<&str> = of_type("AWS::Lambda::Function")
+        .iter()
+        .map(|(_, f)| f["Properties"]["Handler"].as_str().unwrap())
+        .collect();
+    handlers.sort_unstable();
+    assert_eq!(
+        handlers,
+        [
+            "websocket:$connect",
+            "websocket:$default",
+            "websocket:$disconnect",
+            "websocket:sendmessage"
+        ]
+    );
+    let api = &resources["WebsocketAPI"];
+    assert_eq!(api["Type"], "AWS::ApiGatewayV2::Api");
+    assert_eq!(api["Properties"]["ProtocolType"], "WEBSOCKET");
+    assert_eq!(
+        api["Properties"]["RouteSelectionExpression"],
+        "$request.body.action"
+    );
+    let routes: BTreeSet<&str> = of_type("AWS::ApiGatewayV2::Route")
+        .iter()
+        .map(|(_, r)| r["Properties"]["RouteKey"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        routes,
+        BTreeSet::from(["$connect", "$default", "$disconnect", "sendmessage"])
+    );
+    // Message routes answer the client; connect and disconnect cannot.
+    let send = &resources["WebsocketMessageSendmessageRoute"]["Properties"];
+    assert_eq!(send["RouteResponseSelectionExpression"], "$default");
+    assert_eq!(send["Target"], json!({"Fn::Sub": "integrations/${WebsocketMessageSendmessageIntegration}"}));
+    assert!(resources["WebsocketConnectRoute"]["Properties"]
+        .get("RouteResponseSelectionExpression")
+        .is_none());
+    assert_eq!(of_type("AWS::ApiGatewayV2::RouteResponse").len(), 2);
+    for (_, integration) in of_type("AWS::ApiGatewayV2::Integration") {
+        assert_eq!(integration["Properties"]["IntegrationType"], "AWS_PROXY");
+    }
+    // A deployment of this shape, depending on every route; the stage serves it.
+    let deployments = of_type("AWS::ApiGatewayV2::Deployment");
+    assert_eq!(deployments.len(), 1);
+    let (deployment_id, deployment) = deployments[0];
+    assert_eq!(deployment["DependsOn"].as_array().unwrap().len(), 6);
+    let stage = &resources["WebsocketAPIStage"]["Properties"];
+    assert_eq!(stage["StageName"], "api");
+    assert_eq!(stage["DeploymentId"], json!({"Ref": deployment_id}));
+    // API Gateway may invoke each route's function, from this API only.
+    let permissions = of_type("AWS::Lambda::Permission");
+    assert_eq!(permissions.len(), 4);
+    for (_, permission) in &permissions {
+        assert_eq!(
+            permission["Properties"]["SourceArn"],
+            json!({"Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebsocketAPI}/*"})
+        );
+    }
+    // Each route's role may manage this API's connections, and only those.
+    let roles = of_type("AWS::IAM::Role");
+    let mut granted = 0;
+    for (id, role) in &roles {
+        let text = role.to_string();
+        if text.contains("execute-api:ManageConnections") {
+            granted += 1;
+            assert!(
+                text.contains(r#"${WebsocketAPI}/*"#) && !text.contains(r#""Resource":"*""#),
+                "{id}: {text}"
+            );
+        }
+    }
+    assert_eq!(granted, 4, "{roles:?}");
+    assert_eq!(
+        template["Outputs"]["WebsocketConnectEndpointURL"]["Value"],
+        json!({"Fn::Sub": "wss://${WebsocketAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api"})
+    );
+    assert!(resources.contains_key("ChatConnections"));
+    common::lint(&[&packaged.template_path]);
+}
+
+/// The README and the guide show the chat's handlers whole, as they are.
+#[test]
+fn the_docs_show_the_chat_handlers_as_written() {
+    let root = common::repo_root();
+    let source = std::fs::read_to_string(root.join("examples/chat/src/main.rs")).unwrap();
+    let start = source.find("/// The query of the connection").expect("the handlers' start");
+    let end = source.find("fn main()").expect("main");
+    let handlers = &source[start..end];
+    for doc in ["README.md", "docs/guide/websocket.md"] {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        assert!(
+            text.contains(handlers),
+            "{doc} does not show examples/chat/src/main.rs's handlers as written"
+        );
+    }
+}
+
+/// The next text frame, answering pings; `None` when the connection closes.
+async fn next_text(client: &mut Client) -> Option<String> {
+    let wait = tokio::time::timeout(FRAME_WAIT, async {
+        loop {
+            match client.next().await {
+                Some(Ok(Message::Text(text))) => return Some(text.as_str().to_owned()),
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+                Some(Ok(_)) => {}
+            }
+        }
+    });
+    wait.await.expect("a frame in time")
+}
+
+/// The close frame the server sends (after any text frames).
+async fn close_frame(client: &mut Client) -> Option<CloseFrame> {
+    let wait = tokio::time::timeout(FRAME_WAIT, async {
+        loop {
+            match client.next().await {
+                Some(Ok(Message::Close(frame))) => return frame,
+                None | Some(Err(_)) => return None,
+                Some(Ok(_)) => {}
+            }
+        }
+    });
+    wait.await.expect("a close in time")
+}
+
+fn send_message(text: &str) -> Message {
+    Message::Text(
+        json!({"action": "sendmessage", "message": text})
+            .to_string()
+            .into(),
+    )
+}
+
+#[test]
+fn the_chat_serves_through_local() {
+    // No table reachable (an endpoint nobody listens on): the chat keeps its
+    // connections on this machine, in this test's own temporary directory.
+    let tmp = tempfile::tempdir().unwrap();
+    let local = LocalServer::start(
+        Command::new(env!("CARGO_BIN_EXE_cargo-chalice"))
+            .args(["local", "--port", "0", "--no-autoreload"])
+            .args(["--websocket-port", "0", "--websocket-idle-timeout", "6"])
+            .arg("--project-dir")
+            .arg(common::repo_root().join("examples/chat"))
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE")
+            .env("TMPDIR", tmp.path())
+            .shared_build(),
+        LOCAL_START,
+    );
+    let log = local.log();
+    let banner = log
+        .lines()
+        .find(|line| line.contains("WebSocket API: ws://"))
+        .unwrap_or_else(|| panic!("no WebSocket line in the banner:\n{log}"));
+    let at = banner
+        .split("ws://")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .expect("ws address")
+        .to_owned();
+    assert!(at.ends_with("/api"), "{banner}");
+    let url = |query: &str| format!("ws://{at}{query}");
+    let started = std::time::Instant::now();
+
+    common::runtime().block_on(async {
+        // A connect handler refusing (no `room`): the client gets its status.
+        match tokio_tungstenite::connect_async(url("")).await {
+            Err(WsError::Http(response)) => assert_eq!(response.status(), 400),
+            other => panic!("expected a refused connection, got {other:?}"),
+        }
+
+        // Two clients of a room chat; a third, in another room, hears nothing.
+        let (mut ana, _) = tokio_tungstenite::connect_async(url("?room=lobby")).await.unwrap();
+        let (mut bob, _) = tokio_tungstenite::connect_async(url("?room=lobby")).await.unwrap();
+        let (mut eve, _) = tokio_tungstenite::connect_async(url("?room=other")).await.unwrap();
+        ana.send(send_message("hello bob")).await.unwrap();
+        assert_eq!(next_text(&mut bob).await.as_deref(), Some("hello bob"));
+        // The custom route's response goes back to the sender.
+        let answer: Value = serde_json::from_str(&next_text(&mut ana).await.unwrap()).unwrap();
+        assert_eq!(answer, json!({"delivered": 1}));
+        bob.send(send_message("hi ana")).await.unwrap();
+        assert_eq!(next_text(&mut ana).await.as_deref(), Some("hi ana"));
+        assert_eq!(next_text(&mut bob).await.as_deref(), Some(r#"{"delivered":1}"#));
+
+        // `$default` takes what no route key selects, JSON or not.
+        eve.send(Message::Text("just text".into())).await.unwrap();
+        let answer: Value = serde_json::from_str(&next_text(&mut eve).await.unwrap()).unwrap();
+        assert_eq!(answer["error"], "unknown action");
+        assert_eq!(answer["received"], "just text");
+        eve.send(Message::Text(r#"{"action": "dance"}"#.into())).await.unwrap();
+        let answer: Value = serde_json::from_str(&next_text(&mut eve).await.unwrap()).unwrap();
+        assert_eq!(answer["received"], r#"{"action": "dance"}"#);
+
+        // A connection the store still holds but that is gone: the send
+        // answers 410, the chat forgets it.
+        let ghost = "Z2hvc3Rfcm9vbQ=";
+        // The chat's local store: `chalice-rs-<CHAT_TABLE>` in the temporary directory.
+        let store = tmp.path().join("chalice-rs-chat-dev-connections");
+        assert!(store.is_dir(), "{store:?}");
+        let ghost_file = store.join(ghost.bytes().map(|b| format!("{b:02x}")).collect::<String>());
+        std::fs::write(&ghost_file, "lobby").unwrap();
+        ana.send(send_message("anyone?")).await.unwrap();
+        assert_eq!(next_text(&mut bob).await.as_deref(), Some("anyone?"));
+        assert_eq!(next_text(&mut ana).await.as_deref(), Some(r#"{"delivered":1}"#));
+        assert!(!ghost_file.exists(), "the gone connection is forgotten");
+        // The connections API itself: 410 GoneException for an unknown id.
+        let address = at.trim_end_matches("/api");
+        let (status, body) = common::http(address, "POST", "/api/@connections/bm9uZQ%3D%3D", &[], "x");
+        assert_eq!(status, 410, "{body}");
+
+        // A message over 128 KB closes the connection with 1009; its
+        // `$disconnect` runs with that status.
+        eve.send(Message::Text("x".repeat(200 * 1024).into())).await.ok();
+        let frame = close_frame(&mut eve).await.expect("a close frame");
+        assert_eq!(frame.code, CloseCode::Size);
+
+        // A client's close runs `$disconnect` with its status and reason.
+        bob.close(Some(CloseFrame {
+            code: CloseCode::from(4000),
+            reason: "bye".into(),
+        }))
+        .await
+        .unwrap();
+        local.log_until("the disconnects", |log| {
+            log.contains(r#" 4000 "bye" 200"#) && log.contains(r#" 1009 "Message too big" 200"#)
+        });
+        ana.send(send_message("alone")).await.unwrap();
+        assert_eq!(next_text(&mut ana).await.as_deref(), Some(r#"{"delivered":0}"#));
+
+        // An idle connection is closed with 1001 after the (shortened) idle timeout.
+        let frame = close_frame(&mut ana).await.expect("a close frame");
+        assert_eq!(frame.code, CloseCode::Away);
+        local.log_until("the idle disconnect", |log| log.contains(r#" 1001 "Going away" 200"#));
+
+        // 50 clients of one room, each sending once: each receives every
+        // other client's message.
+        const CLIENTS: usize = 50;
+        let mut crowd = Vec::new();
+        for _ in 0..CLIENTS {
+            let (client, _) = tokio_tungstenite::connect_async(url("?room=crowd")).await.unwrap();
+            crowd.push(client);
+        }
+        let mut tasks = Vec::new();
+        for (index, mut client) in crowd.into_iter().enumerate() {
+            tasks.push(tokio::spawn(async move {
+                client.send(send_message(&format!("m{index}"))).await.unwrap();
+                let mut heard = BTreeSet::new();
+                let mut delivered = None;
+                while heard.len() < CLIENTS - 1 || delivered.is_none() {
+                    let text = next_text(&mut client).await.expect("a message");
+                    if text.starts_with('{') {
+                        delivered = Some(text);
+                    } else {
+                        heard.insert(text);
+                    }
+                }
+                client.close(None).await.ok();
+                (index, heard)
+            }));
+        }
+        for task in tasks {
+            let (index, heard) = task.await.unwrap();
+            let expected: BTreeSet<String> = (0..CLIENTS)
+                .filter(|other| *other != index)
+                .map(|other| format!("m{other}"))
+                .collect();
+            assert_eq!(heard, expected, "client {index}");
+        }
+    });
+    eprintln!(
+        "websocket: the local scenarios took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
