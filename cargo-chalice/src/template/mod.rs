@@ -335,3 +335,5 @@ mod events_tests;
 mod roles_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod websocket_tests;
