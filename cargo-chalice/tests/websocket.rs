@@ -6,6 +6,7 @@
 use crate::common;
 
 use cargo_chalice::package::TemplateFormat;
+use chalice_rs_runtime::websocket::{ConnectionError, Connections};
 use common::{LocalServer, SharedBuild as _};
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{json, Value};
@@ -71,7 +72,10 @@ fn the_chat_template_has_the_websocket_api_and_passes_cfn_lint() {
     // Message routes answer the client; connect and disconnect cannot.
     let send = &resources["WebsocketMessageSendmessageRoute"]["Properties"];
     assert_eq!(send["RouteResponseSelectionExpression"], "$default");
-    assert_eq!(send["Target"], json!({"Fn::Sub": "integrations/${WebsocketMessageSendmessageIntegration}"}));
+    assert_eq!(
+        send["Target"],
+        json!({"Fn::Sub": "integrations/${WebsocketMessageSendmessageIntegration}"})
+    );
     assert!(resources["WebsocketConnectRoute"]["Properties"]
         .get("RouteResponseSelectionExpression")
         .is_none());
@@ -123,7 +127,9 @@ fn the_chat_template_has_the_websocket_api_and_passes_cfn_lint() {
 fn the_docs_show_the_chat_handlers_as_written() {
     let root = common::repo_root();
     let source = std::fs::read_to_string(root.join("examples/chat/src/main.rs")).unwrap();
-    let start = source.find("/// The query of the connection").expect("the handlers' start");
+    let start = source
+        .find("/// The query of the connection")
+        .expect("the handlers' start");
     let end = source.find("fn main()").expect("main");
     let handlers = &source[start..end];
     for doc in ["README.md", "docs/guide/websocket.md"] {
@@ -214,9 +220,15 @@ fn the_chat_serves_through_local() {
         }
 
         // Two clients of a room chat; a third, in another room, hears nothing.
-        let (mut ana, _) = tokio_tungstenite::connect_async(url("?room=lobby")).await.unwrap();
-        let (mut bob, _) = tokio_tungstenite::connect_async(url("?room=lobby")).await.unwrap();
-        let (mut eve, _) = tokio_tungstenite::connect_async(url("?room=other")).await.unwrap();
+        let (mut ana, _) = tokio_tungstenite::connect_async(url("?room=lobby"))
+            .await
+            .unwrap();
+        let (mut bob, _) = tokio_tungstenite::connect_async(url("?room=lobby"))
+            .await
+            .unwrap();
+        let (mut eve, _) = tokio_tungstenite::connect_async(url("?room=other"))
+            .await
+            .unwrap();
         ana.send(send_message("hello bob")).await.unwrap();
         assert_eq!(next_text(&mut bob).await.as_deref(), Some("hello bob"));
         // The custom route's response goes back to the sender.
@@ -224,14 +236,19 @@ fn the_chat_serves_through_local() {
         assert_eq!(answer, json!({"delivered": 1}));
         bob.send(send_message("hi ana")).await.unwrap();
         assert_eq!(next_text(&mut ana).await.as_deref(), Some("hi ana"));
-        assert_eq!(next_text(&mut bob).await.as_deref(), Some(r#"{"delivered":1}"#));
+        assert_eq!(
+            next_text(&mut bob).await.as_deref(),
+            Some(r#"{"delivered":1}"#)
+        );
 
         // `$default` takes what no route key selects, JSON or not.
         eve.send(Message::Text("just text".into())).await.unwrap();
         let answer: Value = serde_json::from_str(&next_text(&mut eve).await.unwrap()).unwrap();
         assert_eq!(answer["error"], "unknown action");
         assert_eq!(answer["received"], "just text");
-        eve.send(Message::Text(r#"{"action": "dance"}"#.into())).await.unwrap();
+        eve.send(Message::Text(r#"{"action": "dance"}"#.into()))
+            .await
+            .unwrap();
         let answer: Value = serde_json::from_str(&next_text(&mut eve).await.unwrap()).unwrap();
         assert_eq!(answer["received"], r#"{"action": "dance"}"#);
 
@@ -241,20 +258,31 @@ fn the_chat_serves_through_local() {
         // The chat's local store: `chalice-rs-<CHAT_TABLE>` in the temporary directory.
         let store = tmp.path().join("chalice-rs-chat-dev-connections");
         assert!(store.is_dir(), "{store:?}");
-        let ghost_file = store.join(ghost.bytes().map(|b| format!("{b:02x}")).collect::<String>());
+        let ghost_file = store.join(
+            ghost
+                .bytes()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>(),
+        );
         std::fs::write(&ghost_file, "lobby").unwrap();
         ana.send(send_message("anyone?")).await.unwrap();
         assert_eq!(next_text(&mut bob).await.as_deref(), Some("anyone?"));
-        assert_eq!(next_text(&mut ana).await.as_deref(), Some(r#"{"delivered":1}"#));
+        assert_eq!(
+            next_text(&mut ana).await.as_deref(),
+            Some(r#"{"delivered":1}"#)
+        );
         assert!(!ghost_file.exists(), "the gone connection is forgotten");
         // The connections API itself: 410 GoneException for an unknown id.
         let address = at.trim_end_matches("/api");
-        let (status, body) = common::http(address, "POST", "/api/@connections/bm9uZQ%3D%3D", &[], "x");
+        let (status, body) =
+            common::http(address, "POST", "/api/@connections/bm9uZQ%3D%3D", &[], "x");
         assert_eq!(status, 410, "{body}");
 
         // A message over 128 KB closes the connection with 1009; its
         // `$disconnect` runs with that status.
-        eve.send(Message::Text("x".repeat(200 * 1024).into())).await.ok();
+        eve.send(Message::Text("x".repeat(200 * 1024).into()))
+            .await
+            .ok();
         let frame = close_frame(&mut eve).await.expect("a close frame");
         assert_eq!(frame.code, CloseCode::Size);
 
@@ -269,25 +297,35 @@ fn the_chat_serves_through_local() {
             log.contains(r#" 4000 "bye" 200"#) && log.contains(r#" 1009 "Message too big" 200"#)
         });
         ana.send(send_message("alone")).await.unwrap();
-        assert_eq!(next_text(&mut ana).await.as_deref(), Some(r#"{"delivered":0}"#));
+        assert_eq!(
+            next_text(&mut ana).await.as_deref(),
+            Some(r#"{"delivered":0}"#)
+        );
 
         // An idle connection is closed with 1001 after the (shortened) idle timeout.
         let frame = close_frame(&mut ana).await.expect("a close frame");
         assert_eq!(frame.code, CloseCode::Away);
-        local.log_until("the idle disconnect", |log| log.contains(r#" 1001 "Going away" 200"#));
+        local.log_until("the idle disconnect", |log| {
+            log.contains(r#" 1001 "Going away" 200"#)
+        });
 
         // 50 clients of one room, each sending once: each receives every
         // other client's message.
         const CLIENTS: usize = 50;
         let mut crowd = Vec::new();
         for _ in 0..CLIENTS {
-            let (client, _) = tokio_tungstenite::connect_async(url("?room=crowd")).await.unwrap();
+            let (client, _) = tokio_tungstenite::connect_async(url("?room=crowd"))
+                .await
+                .unwrap();
             crowd.push(client);
         }
         let mut tasks = Vec::new();
         for (index, mut client) in crowd.into_iter().enumerate() {
             tasks.push(tokio::spawn(async move {
-                client.send(send_message(&format!("m{index}"))).await.unwrap();
+                client
+                    .send(send_message(&format!("m{index}")))
+                    .await
+                    .unwrap();
                 let mut heard = BTreeSet::new();
                 let mut delivered = None;
                 while heard.len() < CLIENTS - 1 || delivered.is_none() {
@@ -309,6 +347,39 @@ fn the_chat_serves_through_local() {
                 .map(|other| format!("m{other}"))
                 .collect();
             assert_eq!(heard, expected, "client {index}");
+        }
+
+        // The runtime's connections client against the local endpoint: the
+        // connection's info, a send, a close (its `$disconnect` runs), and
+        // the typed `Gone` after it.
+        let connects = |log: &str| log.matches("WS $connect ").count();
+        let before = connects(&local.log());
+        let (mut solo, _) = tokio_tungstenite::connect_async(url("?room=solo"))
+            .await
+            .unwrap();
+        let log = local.log_until("the solo connect", |log| connects(log) > before);
+        let id = log
+            .lines()
+            .filter(|line| line.starts_with("WS $connect ") && line.contains(" 200 "))
+            .last()
+            .and_then(|line| line.split(' ').nth(2))
+            .expect("the connection's id")
+            .to_owned();
+        let connections = Connections::for_endpoint(&format!("http://{at}"));
+        let info = connections.info(&id).await.expect("info");
+        assert_eq!(info.source_ip.as_deref(), Some("127.0.0.1"));
+        assert!(info.connected_at.is_some_and(|at| at > 0), "{info:?}");
+        connections.send(&id, "from the SDK").await.expect("send");
+        assert_eq!(next_text(&mut solo).await.as_deref(), Some("from the SDK"));
+        connections.close(&id).await.expect("close");
+        let frame = close_frame(&mut solo).await.expect("a close frame");
+        assert_eq!(frame.code, CloseCode::Normal);
+        local.log_until("the solo disconnect", |log| {
+            log.contains(&format!("WS $disconnect {id} 1000"))
+        });
+        match connections.send(&id, "late").await {
+            Err(ConnectionError::Gone { connection_id }) => assert_eq!(connection_id, id),
+            other => panic!("expected Gone, got {other:?}"),
         }
     });
     eprintln!(

@@ -6,8 +6,8 @@ use crate::diagnostics::Errors;
 use crate::fragment;
 use crate::options::{self, KeyValue};
 use chalice_rs_manifest::{
-    route_key_problem, Fragment, WebsocketFragment, CONNECT_ROUTE, DEFAULT_ROUTE,
-    DISCONNECT_ROUTE, IAM_AUTHORIZER,
+    route_key_problem, Fragment, WebsocketFragment, CONNECT_ROUTE, DEFAULT_ROUTE, DISCONNECT_ROUTE,
+    IAM_AUTHORIZER,
 };
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -89,9 +89,11 @@ fn declared(kind: Kind, attr: TokenStream, errors: &mut Errors) -> Option<Declar
                 format!(
                     "expected `key = value` options: {}",
                     match kind {
-                        Kind::Connect => "`authorizer = name` (a REQUEST `#[authorizer]`, or `iam`)",
+                        Kind::Connect =>
+                            "`authorizer = name` (a REQUEST `#[authorizer]`, or `iam`)",
                         Kind::Disconnect => "`#[on_ws_disconnect]` takes none",
-                        Kind::Message => "`route = \"sendmessage\"` (without it, the `$default` route)",
+                        Kind::Message =>
+                            "`route = \"sendmessage\"` (without it, the `$default` route)",
                     }
                 ),
             ));
@@ -133,7 +135,8 @@ fn declared(kind: Kind, attr: TokenStream, errors: &mut Errors) -> Option<Declar
                         .last()
                         .map(|s| s.ident.to_string())
                         .unwrap_or_default();
-                    let reference = (!path.path.is_ident(IAM_AUTHORIZER)).then(|| path.path.clone());
+                    let reference =
+                        (!path.path.is_ident(IAM_AUTHORIZER)).then(|| path.path.clone());
                     declared.authorizer = Some((name, reference));
                 }
                 other => errors.push(syn::Error::new(

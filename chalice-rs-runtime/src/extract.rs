@@ -19,7 +19,7 @@ use std::str::FromStr;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is neither a path parameter nor an extractor",
     label = "not a `<param>` of the route, and `{Self}` does not implement `FromRequest`",
-    note = "an argument named like a `<param>` in the path is parsed from the path; any other argument must be an extractor: `Json<T>`, `Query<T>`, `Headers`, `RawBody`, `TextBody`, `State<T>` or `Request`"
+    note = "an argument named like a `<param>` in the path is parsed from the path; any other argument must be an extractor: `Json<T>`, `Query<T>`, `Headers`, `RawBody`, `TextBody`, `State<T>` or `Request` (and in WebSocket handlers `WebsocketContext` and `Connections`)"
 )]
 pub trait FromRequest: Sized {
     /// Builds the value from the request.

@@ -18,13 +18,13 @@ use std::collections::{BTreeMap, BTreeSet};
 // that write them and for the readers here and in `cargo-chalice`.
 use chalice_rs_manifest::fragment_text;
 pub use chalice_rs_manifest::{
+    route_key_problem, websocket_function_name, WebsocketFragment, CONNECT_ROUTE, DEFAULT_ROUTE,
+    DISCONNECT_ROUTE, MAX_ROUTE_KEY, WEBSOCKET_HANDLER_PREFIX,
+};
+pub use chalice_rs_manifest::{
     schedule, Authorizer, AuthorizerKind, Cors, EventSource, Fragment, FunctionFragment,
     RouteFragment, CORS_DEFAULT_HEADERS, FUNCTION_HANDLER_PREFIX, IAM_AUTHORIZER, MANIFEST_VERSION,
     S3_EVENT_TYPES, SECTION_NAME, STARTING_POSITIONS,
-};
-pub use chalice_rs_manifest::{
-    route_key_problem, websocket_function_name, WebsocketFragment, CONNECT_ROUTE, DEFAULT_ROUTE,
-    DISCONNECT_ROUTE, MAX_ROUTE_KEY, WEBSOCKET_HANDLER_PREFIX,
 };
 
 /// The environment variable carrying the app-wide CORS settings (the
@@ -462,7 +462,12 @@ impl Manifest {
         let websocket: Vec<(String, String)> = self
             .websocket
             .iter()
-            .map(|h| (h.function_name(), format!("{} {}", h.attribute(), h.location())))
+            .map(|h| {
+                (
+                    h.function_name(),
+                    format!("{} {}", h.attribute(), h.location()),
+                )
+            })
             .collect();
         let websocket = websocket.iter().map(|(n, l)| (n.as_str(), l.clone()));
         for (name, location) in authorizers.chain(functions).chain(websocket) {

@@ -25,9 +25,9 @@ use chalice_rs_runtime::manifest::APP_CORS_ENV;
 use function::{Function, Trigger};
 use resources::{Declared, ResourcesError};
 use rest_api::RestApi;
-use websocket_api::WebsocketApi;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use websocket_api::WebsocketApi;
 
 /// The retention periods CloudWatch Logs accepts, in days.
 pub const RETENTION_DAYS: &[u32] = &[

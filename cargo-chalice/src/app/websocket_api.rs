@@ -100,7 +100,10 @@ impl WebsocketApi {
 }
 
 /// The WebSocket API of `manifest`, or `None` without WebSocket handlers.
-pub fn resolve(manifest: &Manifest, config: &StageConfig) -> Result<Option<WebsocketApi>, AppError> {
+pub fn resolve(
+    manifest: &Manifest,
+    config: &StageConfig,
+) -> Result<Option<WebsocketApi>, AppError> {
     if manifest.websocket.is_empty() {
         return Ok(None);
     }
@@ -137,8 +140,7 @@ pub fn resolve(manifest: &Manifest, config: &StageConfig) -> Result<Option<Webso
             stem: ids::camel(&function),
             function,
             location: handler.location(),
-            responds: handler.route_key != CONNECT_ROUTE
-                && handler.route_key != DISCONNECT_ROUTE,
+            responds: handler.route_key != CONNECT_ROUTE && handler.route_key != DISCONNECT_ROUTE,
         });
     }
     let throttle = config
@@ -150,7 +152,10 @@ pub fn resolve(manifest: &Manifest, config: &StageConfig) -> Result<Option<Webso
             burst_limit: None,
         });
     Ok(Some(WebsocketApi {
-        name: format!("{}-websocket", names::stack_name(&config.app_name, &config.stage)),
+        name: format!(
+            "{}-websocket",
+            names::stack_name(&config.app_name, &config.stage)
+        ),
         route_selection_expression: expression,
         stage_name: config.api_gateway_stage.clone(),
         throttle,
@@ -182,7 +187,11 @@ pub fn selection_path(expression: &str) -> Option<Vec<&str>> {
     let parts: Vec<&str> = path.split('.').collect();
     parts
         .iter()
-        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        })
         .then_some(parts)
 }
 
@@ -234,10 +243,7 @@ mod tests {
 
     #[test]
     fn selection_expressions_are_read_as_json_paths() {
-        assert_eq!(
-            selection_path("$request.body.action"),
-            Some(vec!["action"])
-        );
+        assert_eq!(selection_path("$request.body.action"), Some(vec!["action"]));
         assert_eq!(
             selection_path("${request.body.meta.kind}"),
             Some(vec!["meta", "kind"])

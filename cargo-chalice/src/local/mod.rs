@@ -195,13 +195,18 @@ async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
     // Running even without schedules: a reload may add some.
     // The WebSocket API, on its own port (as on AWS, its own host): served
     // even when this build has no handlers, since a reload may add some.
-    let websocket_port = args
-        .websocket_port
-        .unwrap_or(if args.port == 0 { 0 } else { args.port.saturating_add(1) });
+    let websocket_port = args.websocket_port.unwrap_or(if args.port == 0 {
+        0
+    } else {
+        args.port.saturating_add(1)
+    });
     let websocket_listener = tokio::net::TcpListener::bind((args.host.as_str(), websocket_port))
         .await
         .map_err(|source| LocalError::Bind {
-            address: format!("{}:{websocket_port} (the WebSocket API; --websocket-port)", args.host),
+            address: format!(
+                "{}:{websocket_port} (the WebSocket API; --websocket-port)",
+                args.host
+            ),
             source,
         })?;
     let websocket_address = websocket_listener.local_addr().map_err(LocalError::Io)?;

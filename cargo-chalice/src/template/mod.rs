@@ -44,6 +44,11 @@
 //!   role `<Stem>Role`, `<Stem>Subscription`, `<Stem>InvokePermission`, a
 //!   declared bucket's notifications; outputs `<Stem>FunctionName` and
 //!   `<Stem>FunctionArn`;
+//! - with WebSocket handlers, the WebSocket API ([`websocket_api`]):
+//!   `WebsocketAPI`, per route its integration, route, route response and
+//!   permission, the `$connect` authorizer, `WebsocketAPIDeployment<hash>`,
+//!   `WebsocketAPIStage`, outputs `WebsocketConnectEndpointURL` and
+//!   `WebsocketAPIId`;
 //! - the resources and outputs of `.chalice/resources.json`.
 //!
 //! When one template would pass 500 resources or 51,200 bytes (the most a

@@ -97,11 +97,14 @@ impl Generator<'_> {
             .into(),
         )];
         let authorizer_id = api.authorizer_id();
-        if let (Some(WebsocketAuthorizer::Lambda {
-            name,
-            identity_sources,
-            ..
-        }), Some(id)) = (&api.authorizer, &authorizer_id)
+        if let (
+            Some(WebsocketAuthorizer::Lambda {
+                name,
+                identity_sources,
+                ..
+            }),
+            Some(id),
+        ) = (&api.authorizer, &authorizer_id)
         {
             if let Some(function) = self.app.authorizer_function(name) {
                 out.push((
@@ -206,12 +209,13 @@ impl Generator<'_> {
             },
         ));
         let throttle = &api.throttle;
-        let settings = (throttle.rate_limit.is_some() || throttle.burst_limit.is_some()).then(
-            || RouteSettings {
-                throttling_rate_limit: throttle.rate_limit,
-                throttling_burst_limit: throttle.burst_limit,
-            },
-        );
+        let settings =
+            (throttle.rate_limit.is_some() || throttle.burst_limit.is_some()).then(|| {
+                RouteSettings {
+                    throttling_rate_limit: throttle.rate_limit,
+                    throttling_burst_limit: throttle.burst_limit,
+                }
+            });
         out.push((
             STAGE_ID.to_owned(),
             ResourceKind::WebsocketStage(StageProps {

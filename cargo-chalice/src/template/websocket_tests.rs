@@ -82,10 +82,16 @@ fn each_route_is_a_function_with_its_own_role() {
         ]
     );
     for function in &app.functions {
-        let role = app.roles.managed_of(&function.name).expect("a managed role");
+        let role = app
+            .roles
+            .managed_of(&function.name)
+            .expect("a managed role");
         assert_eq!(role.functions, [function.name.clone()]);
         assert_eq!(role.source_statements.len(), 1);
-        assert_eq!(role.source_statements[0]["Action"], json!(["execute-api:ManageConnections"]));
+        assert_eq!(
+            role.source_statements[0]["Action"],
+            json!(["execute-api:ManageConnections"])
+        );
     }
 }
 
@@ -94,20 +100,29 @@ fn what_websocket_apis_cannot_take_is_refused() {
     let (_dir, stage) = config(CONFIG);
     let token = manifest(
         &[("$connect", Some("bearer")), ("$default", None)],
-        &[("bearer", json!({"type": "token", "header": "Authorization"}))],
+        &[(
+            "bearer",
+            json!({"type": "token", "header": "Authorization"}),
+        )],
     );
-    let message = App::resolve(token, stage.clone()).expect_err("TOKEN").to_string();
+    let message = App::resolve(token, stage.clone())
+        .expect_err("TOKEN")
+        .to_string();
     assert!(
         message.contains("not a REQUEST authorizer") && message.contains("src/main.rs:1"),
         "{message}"
     );
     let connect_only = manifest(&[("$connect", None)], &[]);
-    let message = App::resolve(connect_only, stage).expect_err("no messages").to_string();
+    let message = App::resolve(connect_only, stage)
+        .expect_err("no messages")
+        .to_string();
     assert!(message.contains("add `#[on_ws_message]`"), "{message}");
     let (_dir, stage) = config(
         r#"{"app_name": "chat", "websocket_route_selection_expression": "$request.header.x"}"#,
     );
-    let message = App::resolve(chat(None), stage).expect_err("expression").to_string();
+    let message = App::resolve(chat(None), stage)
+        .expect_err("expression")
+        .to_string();
     assert!(
         message.contains("`websocket_route_selection_expression` is `$request.header.x`"),
         "{message}"
@@ -119,10 +134,23 @@ fn routing_falls_back_to_default_and_else_matches_nothing() {
     let (_dir, stage) = config(CONFIG);
     let app = App::resolve(chat(None), stage.clone()).expect("app");
     let api = app.websocket_api.as_ref().expect("api");
-    assert_eq!(api.select(Some("sendmessage")).map(|r| r.route_key.as_str()), Some("sendmessage"));
-    assert_eq!(api.select(Some("dance")).map(|r| r.route_key.as_str()), Some("$default"));
-    assert_eq!(api.select(Some("$connect")).map(|r| r.route_key.as_str()), Some("$default"));
-    assert_eq!(api.select(None).map(|r| r.route_key.as_str()), Some("$default"));
+    assert_eq!(
+        api.select(Some("sendmessage"))
+            .map(|r| r.route_key.as_str()),
+        Some("sendmessage")
+    );
+    assert_eq!(
+        api.select(Some("dance")).map(|r| r.route_key.as_str()),
+        Some("$default")
+    );
+    assert_eq!(
+        api.select(Some("$connect")).map(|r| r.route_key.as_str()),
+        Some("$default")
+    );
+    assert_eq!(
+        api.select(None).map(|r| r.route_key.as_str()),
+        Some("$default")
+    );
     let without_default = manifest(&[("$connect", None), ("sendmessage", None)], &[]);
     let app = App::resolve(without_default, stage).expect("app");
     let api = app.websocket_api.as_ref().expect("api");
@@ -149,7 +177,10 @@ fn the_template_has_the_api_its_authorizer_and_throttled_stage() {
     assert_eq!(authorizer["Properties"]["AuthorizerType"], "REQUEST");
     assert_eq!(
         authorizer["Properties"]["IdentitySource"],
-        json!(["route.request.header.X-Ticket", "route.request.querystring.ticket"])
+        json!([
+            "route.request.header.X-Ticket",
+            "route.request.querystring.ticket"
+        ])
     );
     assert_eq!(
         authorizer["Properties"]["AuthorizerUri"],
@@ -157,7 +188,10 @@ fn the_template_has_the_api_its_authorizer_and_throttled_stage() {
     );
     let connect = &resources["WebsocketConnectRoute"]["Properties"];
     assert_eq!(connect["AuthorizationType"], "CUSTOM");
-    assert_eq!(connect["AuthorizerId"], json!({"Ref": "WebsocketTicketsAuthorizer"}));
+    assert_eq!(
+        connect["AuthorizerId"],
+        json!({"Ref": "WebsocketTicketsAuthorizer"})
+    );
     assert_eq!(
         resources["WebsocketMessageRoute"]["Properties"]["AuthorizationType"],
         "NONE"
@@ -167,20 +201,27 @@ fn the_template_has_the_api_its_authorizer_and_throttled_stage() {
         json!({"Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebsocketAPI}/authorizers/${WebsocketTicketsAuthorizer}"})
     );
     // The authorizer's function exists though the app has no REST API.
-    assert_eq!(resources["TicketsAuthorizerHandler"]["Type"], "AWS::Lambda::Function");
+    assert_eq!(
+        resources["TicketsAuthorizerHandler"]["Type"],
+        "AWS::Lambda::Function"
+    );
     let stage = &resources["WebsocketAPIStage"]["Properties"];
     assert_eq!(
         stage["DefaultRouteSettings"],
         json!({"ThrottlingRateLimit": 50.0, "ThrottlingBurstLimit": 20})
     );
-    assert_eq!(root["Outputs"]["WebsocketAPIId"]["Value"], json!({"Ref": API_ID}));
+    assert_eq!(
+        root["Outputs"]["WebsocketAPIId"]["Value"],
+        json!({"Ref": API_ID})
+    );
     // Another route is another deployment.
     let (_dir, stage) = config(CONFIG);
     let mut more = chat(Some("tickets"));
     more.websocket.push(more.websocket[3].clone());
     more.websocket[4].route_key = "typing".into();
     let other = App::resolve(more, stage).expect("app");
-    let (other_set, _) = super::generate(&other, Arch::Arm64, TemplateFormat::Json).expect("template");
+    let (other_set, _) =
+        super::generate(&other, Arch::Arm64, TemplateFormat::Json).expect("template");
     let deployment = |root: &Value| {
         root["Resources"]
             .as_object()

@@ -23,8 +23,8 @@ pub use function::{
     EventSource, FunctionFragment, FUNCTION_HANDLER_PREFIX, S3_EVENT_TYPES, STARTING_POSITIONS,
 };
 pub use websocket::{
-    function_name as websocket_function_name, route_key_problem, WebsocketFragment,
-    CONNECT_ROUTE, DEFAULT_ROUTE, DISCONNECT_ROUTE, MAX_ROUTE_KEY, WEBSOCKET_HANDLER_PREFIX,
+    function_name as websocket_function_name, route_key_problem, WebsocketFragment, CONNECT_ROUTE,
+    DEFAULT_ROUTE, DISCONNECT_ROUTE, MAX_ROUTE_KEY, WEBSOCKET_HANDLER_PREFIX,
 };
 
 /// Version of the manifest format; bumped when a field changes meaning.

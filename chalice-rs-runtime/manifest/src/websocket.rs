@@ -125,8 +125,7 @@ mod tests {
         assert_eq!(route_key_problem("sendmessage"), None);
         assert_eq!(route_key_problem("send-message_2"), None);
         assert!(route_key_problem("").is_some());
-        assert!(route_key_problem("$connect")
-            .is_some_and(|m| m.contains("#[on_ws_connect]")));
+        assert!(route_key_problem("$connect").is_some_and(|m| m.contains("#[on_ws_connect]")));
         assert!(route_key_problem("send message").is_some_and(|m| m.contains("` `")));
         assert!(route_key_problem(&"a".repeat(129)).is_some());
     }
@@ -136,6 +135,9 @@ mod tests {
         assert_eq!(function_name(CONNECT_ROUTE), "websocket_connect");
         assert_eq!(function_name(DISCONNECT_ROUTE), "websocket_disconnect");
         assert_eq!(function_name(DEFAULT_ROUTE), "websocket_message");
-        assert_eq!(function_name("sendmessage"), "websocket_message_sendmessage");
+        assert_eq!(
+            function_name("sendmessage"),
+            "websocket_message_sendmessage"
+        );
     }
 }

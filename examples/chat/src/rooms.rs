@@ -72,7 +72,11 @@ impl Rooms {
                 ),
             }
         }
-        let name = if table.is_empty() { "chat" } else { table.as_str() };
+        let name = if table.is_empty() {
+            "chat"
+        } else {
+            table.as_str()
+        };
         let dir = std::env::temp_dir().join(format!("chalice-rs-{name}"));
         if let Err(error) = std::fs::create_dir_all(&dir) {
             eprintln!("chat: cannot create {}: {error}", dir.display());
@@ -83,10 +87,7 @@ impl Rooms {
     /// The file of a connection in the local directory (its id hex-encoded:
     /// ids hold `/` and `=`).
     fn file(dir: &std::path::Path, connection_id: &str) -> PathBuf {
-        let name: String = connection_id
-            .bytes()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let name: String = connection_id.bytes().map(|b| format!("{b:02x}")).collect();
         dir.join(name)
     }
 
@@ -185,7 +186,10 @@ impl Rooms {
                     if its_room != room {
                         continue;
                     }
-                    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                    let name = path
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or_default();
                     let bytes: Option<Vec<u8>> = (0..name.len())
                         .step_by(2)
                         .map(|i| u8::from_str_radix(name.get(i..i + 2)?, 16).ok())

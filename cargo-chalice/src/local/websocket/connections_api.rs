@@ -14,7 +14,11 @@ pub const CONNECTIONS_SEGMENT: &str = "@connections";
 
 /// An answer of the connections API: `status`, and `error` as API Gateway
 /// names it (`x-amzn-ErrorType`, and the body's `message`).
-fn answer(status: StatusCode, error: Option<(&str, String)>, body: Option<String>) -> Response<Full<Bytes>> {
+fn answer(
+    status: StatusCode,
+    error: Option<(&str, String)>,
+    body: Option<String>,
+) -> Response<Full<Bytes>> {
     let text = match (&error, body) {
         (Some((_, message)), _) => json!({ "message": message }).to_string(),
         (None, Some(body)) => body,
@@ -39,7 +43,10 @@ fn answer(status: StatusCode, error: Option<(&str, String)>, body: Option<String
 fn iso_time(epoch_ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(epoch_ms) * 1_000_000)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 

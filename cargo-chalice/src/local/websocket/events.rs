@@ -64,7 +64,11 @@ fn request_context(
 
 /// API Gateway's `extendedRequestId`: a short id of the request.
 fn extended_request_id(request_id: &str) -> String {
-    let bytes: Vec<u8> = request_id.bytes().filter(u8::is_ascii_hexdigit).take(12).collect();
+    let bytes: Vec<u8> = request_id
+        .bytes()
+        .filter(u8::is_ascii_hexdigit)
+        .take(12)
+        .collect();
     let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
     encoded.chars().take(16).collect()
 }
@@ -154,8 +158,7 @@ pub fn connect(
         }
     }
     let (single, multi) = header_maps(&headers);
-    let mut request_context =
-        request_context(context, "$connect", "CONNECT", request_id, now);
+    let mut request_context = request_context(context, "$connect", "CONNECT", request_id, now);
     if let Some(authorizer) = authorizer {
         request_context.insert("authorizer".to_owned(), authorizer.clone());
     }
@@ -276,26 +279,45 @@ mod tests {
     fn events_have_the_deployed_shape() {
         let mut headers = HeaderMap::new();
         headers.insert("host", "127.0.0.1:8001".parse().unwrap());
-        let connect = connect(&context(), &headers, "room=a%20b&x=1&x=2", "r1", 1_764_496_800_001, None);
+        let connect = connect(
+            &context(),
+            &headers,
+            "room=a%20b&x=1&x=2",
+            "r1",
+            1_764_496_800_001,
+            None,
+        );
         let typed: ApiGatewayWebsocketProxyRequest =
             serde_json::from_value(connect.clone()).unwrap();
         assert_eq!(typed.request_context.event_type.as_deref(), Some("CONNECT"));
         assert_eq!(typed.request_context.connected_at, 1_764_496_800_000);
         assert_eq!(typed.query_string_parameters.first("room"), Some("a b"));
-        assert_eq!(connect["multiValueQueryStringParameters"]["x"], json!(["1", "2"]));
-        assert_eq!(connect["requestContext"]["requestTime"], "30/Nov/2025:10:00:00 +0000");
+        assert_eq!(
+            connect["multiValueQueryStringParameters"]["x"],
+            json!(["1", "2"])
+        );
+        assert_eq!(
+            connect["requestContext"]["requestTime"],
+            "30/Nov/2025:10:00:00 +0000"
+        );
 
         let body = MessageBody::Text(r#"{"action":"sendmessage"}"#.into());
         let message = message(&context(), "sendmessage", &body, "r2", "m2", 5, None);
         let typed: ApiGatewayWebsocketProxyRequest = serde_json::from_value(message).unwrap();
         assert_eq!(typed.request_context.message_id.as_deref(), Some("m2"));
-        assert_eq!(typed.request_context.route_key.as_deref(), Some("sendmessage"));
+        assert_eq!(
+            typed.request_context.route_key.as_deref(),
+            Some("sendmessage")
+        );
         assert_eq!(typed.body.as_deref(), Some(r#"{"action":"sendmessage"}"#));
 
         let gone = disconnect(&context(), 1001, "Going away", "r3", 6, None);
         let typed: ApiGatewayWebsocketProxyRequest = serde_json::from_value(gone).unwrap();
         assert_eq!(typed.request_context.disconnect_status_code, Some(1001));
-        assert_eq!(typed.request_context.disconnect_reason.as_deref(), Some("Going away"));
+        assert_eq!(
+            typed.request_context.disconnect_reason.as_deref(),
+            Some("Going away")
+        );
     }
 
     #[test]
@@ -310,6 +332,9 @@ mod tests {
             Some("2")
         );
         assert_eq!(selected_key(&text("not json"), &["action"]), None);
-        assert_eq!(selected_key(&MessageBody::Binary(vec![1]), &["action"]), None);
+        assert_eq!(
+            selected_key(&MessageBody::Binary(vec![1]), &["action"]),
+            None
+        );
     }
 }

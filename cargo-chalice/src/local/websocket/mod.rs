@@ -204,9 +204,7 @@ impl WebsocketServer {
             tokio::spawn(async move {
                 let service = service_fn(move |request| {
                     let server = server.clone();
-                    async move {
-                        Ok::<_, std::convert::Infallible>(server.handle(peer, request).await)
-                    }
+                    async move { Ok::<_, std::convert::Infallible>(server.handle(peer, request).await) }
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
@@ -377,7 +375,10 @@ impl WebsocketServer {
         let mut response = Response::new(Full::new(Bytes::new()));
         *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
         let headers = response.headers_mut();
-        headers.insert(http::header::UPGRADE, http::HeaderValue::from_static("websocket"));
+        headers.insert(
+            http::header::UPGRADE,
+            http::HeaderValue::from_static("websocket"),
+        );
         headers.insert(
             http::header::CONNECTION,
             http::HeaderValue::from_static("Upgrade"),
@@ -577,7 +578,10 @@ impl WebsocketServer {
                 }
             }
             Invoked::Failed(error) => {
-                eprintln!("chalice local: the route {} failed: {error}", route.route_key);
+                eprintln!(
+                    "chalice local: the route {} failed: {error}",
+                    route.route_key
+                );
                 let _ = connection
                     .commands
                     .send(Command::Send(error_frame("Internal server error")));
@@ -624,12 +628,18 @@ impl WebsocketServer {
         let request_id = new_request_id();
         let generation = self.gateway.current();
         let Some(function) = generation.functions.get(name) else {
-            return Err(message_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"));
+            return Err(message_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal server error",
+            ));
         };
         let payload = Bytes::from(request.to_string());
         let invoked = function.pool.clone().invoke(request_id, payload).await;
         let Outcome::Response(output) = invoked.outcome else {
-            return Err(message_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"));
+            return Err(message_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal server error",
+            ));
         };
         let output: Value = serde_json::from_slice(&output).unwrap_or(Value::Null);
         let allowed = output["policyDocument"]["Statement"]
@@ -637,10 +647,14 @@ impl WebsocketServer {
             .is_some_and(|statements| {
                 statements.iter().any(|s| {
                     s["Effect"].as_str() == Some("Allow")
-                        && resources(&s["Resource"]).iter().any(|r| arn_matches(r, &method_arn))
+                        && resources(&s["Resource"])
+                            .iter()
+                            .any(|r| arn_matches(r, &method_arn))
                 }) && !statements.iter().any(|s| {
                     s["Effect"].as_str() == Some("Deny")
-                        && resources(&s["Resource"]).iter().any(|r| arn_matches(r, &method_arn))
+                        && resources(&s["Resource"])
+                            .iter()
+                            .any(|r| arn_matches(r, &method_arn))
                 })
             });
         println!(
