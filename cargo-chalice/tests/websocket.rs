@@ -360,8 +360,8 @@ fn the_chat_serves_through_local() {
         let log = local.log_until("the solo connect", |log| connects(log) > before);
         let id = log
             .lines()
-            .filter(|line| line.starts_with("WS $connect ") && line.contains(" 200 "))
-            .last()
+            .rev()
+            .find(|line| line.starts_with("WS $connect ") && line.contains(" 200 "))
             .and_then(|line| line.split(' ').nth(2))
             .expect("the connection's id")
             .to_owned();

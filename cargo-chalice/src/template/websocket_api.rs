@@ -209,13 +209,11 @@ impl Generator<'_> {
             },
         ));
         let throttle = &api.throttle;
-        let settings =
-            (throttle.rate_limit.is_some() || throttle.burst_limit.is_some()).then(|| {
-                RouteSettings {
-                    throttling_rate_limit: throttle.rate_limit,
-                    throttling_burst_limit: throttle.burst_limit,
-                }
-            });
+        let limited = throttle.rate_limit.is_some() || throttle.burst_limit.is_some();
+        let settings = limited.then_some(RouteSettings {
+            throttling_rate_limit: throttle.rate_limit,
+            throttling_burst_limit: throttle.burst_limit,
+        });
         out.push((
             STAGE_ID.to_owned(),
             ResourceKind::WebsocketStage(StageProps {

@@ -86,7 +86,7 @@ fn each_route_is_a_function_with_its_own_role() {
             .roles
             .managed_of(&function.name)
             .expect("a managed role");
-        assert_eq!(role.functions, [function.name.clone()]);
+        assert_eq!(role.functions, std::slice::from_ref(&function.name));
         assert_eq!(role.source_statements.len(), 1);
         assert_eq!(
             role.source_statements[0]["Action"],
