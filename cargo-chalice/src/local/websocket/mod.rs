@@ -18,6 +18,7 @@
 //! service at each event, so a reload keeps the open connections (as a new
 //! deployment does on AWS).
 
+pub mod authorizer;
 pub mod connections_api;
 pub mod events;
 
@@ -590,8 +591,7 @@ impl WebsocketServer {
     }
 
     /// The authorizer's decision on a connection: its context (with
-    /// `principalId`) when it allows, else the answer the client gets (401
-    /// without the identity sources, 403 denied, 500 when it failed).
+    /// `principalId`) when it allows, else the answer the client gets.
     async fn authorize(
         &self,
         name: &str,
@@ -600,74 +600,50 @@ impl WebsocketServer {
         headers: &http::HeaderMap,
         query: &str,
     ) -> Result<Value, Response<Full<Bytes>>> {
-        let event = events::connect(context, headers, query, &new_request_id(), now_ms(), None);
-        let present = |source: &str| -> bool {
-            if let Some(header) = source.strip_prefix("route.request.header.") {
-                return event["headers"]
-                    .as_object()
-                    .is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case(header)));
-            }
-            if let Some(name) = source.strip_prefix("route.request.querystring.") {
-                return event["queryStringParameters"].get(name).is_some();
-            }
-            true
+        let refuse = |refusal: authorizer::Refusal| {
+            let (status, message) = refusal.answer();
+            println!(
+                "WS authorizer {name} {} {}",
+                context.connection_id,
+                status.as_u16()
+            );
+            message_response(status, message)
         };
-        if !identity_sources.iter().all(|s| present(s)) {
-            return Err(message_response(StatusCode::UNAUTHORIZED, "Unauthorized"));
+        let event = events::connect(context, headers, query, &new_request_id(), now_ms(), None);
+        if !authorizer::identity_present(identity_sources, &event) {
+            return Err(refuse(authorizer::Refusal::Unauthorized));
         }
-        let method_arn = format!(
-            "arn:aws:execute-api:{}:{}:{}/{}/$connect",
-            self.gateway.current().region,
+        let generation = self.gateway.current();
+        let method_arn = authorizer::method_arn(
+            &generation.region,
             super::functions::LOCAL_ACCOUNT,
             events::LOCAL_API_ID,
-            context.stage
+            &context.stage,
         );
-        let mut request = event;
-        request["type"] = json!("REQUEST");
-        request["methodArn"] = json!(method_arn);
-        let request_id = new_request_id();
-        let generation = self.gateway.current();
         let Some(function) = generation.functions.get(name) else {
-            return Err(message_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal server error",
-            ));
+            return Err(refuse(authorizer::Refusal::Failed));
         };
-        let payload = Bytes::from(request.to_string());
-        let invoked = function.pool.clone().invoke(request_id, payload).await;
-        let Outcome::Response(output) = invoked.outcome else {
-            return Err(message_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal server error",
-            ));
+        let payload = Bytes::from(authorizer::request_event(&event, &method_arn).to_string());
+        let invoked = function
+            .pool
+            .clone()
+            .invoke(new_request_id(), payload)
+            .await;
+        let decision = match invoked.outcome {
+            Outcome::Response(output) => {
+                let output: Value = serde_json::from_slice(&output).unwrap_or(Value::Null);
+                authorizer::decide(&output, &method_arn)
+            }
+            Outcome::FunctionError(error) => Err(authorizer::failure(&error)),
+            _ => Err(authorizer::Refusal::Failed),
         };
-        let output: Value = serde_json::from_slice(&output).unwrap_or(Value::Null);
-        let allowed = output["policyDocument"]["Statement"]
-            .as_array()
-            .is_some_and(|statements| {
-                statements.iter().any(|s| {
-                    s["Effect"].as_str() == Some("Allow")
-                        && resources(&s["Resource"])
-                            .iter()
-                            .any(|r| arn_matches(r, &method_arn))
-                }) && !statements.iter().any(|s| {
-                    s["Effect"].as_str() == Some("Deny")
-                        && resources(&s["Resource"])
-                            .iter()
-                            .any(|r| arn_matches(r, &method_arn))
-                })
-            });
-        println!(
-            "WS authorizer {name} {} {}",
-            context.connection_id,
-            if allowed { "allowed" } else { "denied" }
-        );
-        if !allowed {
-            return Err(message_response(StatusCode::FORBIDDEN, "Forbidden"));
+        match decision {
+            Ok(context_value) => {
+                println!("WS authorizer {name} {} allowed", context.connection_id);
+                Ok(context_value)
+            }
+            Err(refusal) => Err(refuse(refusal)),
         }
-        let mut authorizer = output["context"].as_object().cloned().unwrap_or_default();
-        authorizer.insert("principalId".to_owned(), output["principalId"].clone());
-        Ok(Value::Object(authorizer))
     }
 
     /// Invokes the function `key` of the generation in service with `event`.
@@ -700,54 +676,9 @@ impl WebsocketServer {
     }
 }
 
-/// A policy statement's `Resource`: one ARN or a list.
-fn resources(value: &Value) -> Vec<String> {
-    match value {
-        Value::String(one) => vec![one.clone()],
-        Value::Array(many) => many
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Whether `pattern` (with `*` and `?` wildcards, as IAM's) matches `arn`.
-fn arn_matches(pattern: &str, arn: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = arn.chars().collect();
-    let (mut p, mut t, mut star, mut mark) = (0, 0, None, 0);
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some(p);
-            mark = t;
-            p += 1;
-        } else if let Some(s) = star {
-            p = s + 1;
-            mark += 1;
-            t = mark;
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|c| *c == '*')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn policy_resources_match_with_wildcards() {
-        let arn = "arn:aws:execute-api:us-east-1:123456789012:local/api/$connect";
-        assert!(arn_matches(arn, arn));
-        assert!(arn_matches("arn:aws:execute-api:*:*:local/*", arn));
-        assert!(arn_matches("*", arn));
-        assert!(!arn_matches("arn:aws:execute-api:*:*:other/*", arn));
-    }
 
     #[test]
     fn connection_ids_look_like_api_gateways() {
