@@ -20,8 +20,8 @@ use std::time::Duration;
 pub struct Addresses {
     /// The REST API and the Invoke API.
     pub http: SocketAddr,
-    /// The WebSocket API and its connections API.
-    pub websocket: SocketAddr,
+    /// The WebSocket API and its connections API, when it is served.
+    pub websocket: Option<SocketAddr>,
 }
 
 /// Prints the banner of `generation`, served at `addresses`.
@@ -87,8 +87,8 @@ pub fn print(
         invoke_api::SUFFIX
     );
     print_functions(&generation.functions);
-    if let Some(api) = &generation.websocket {
-        let at = format!("{}/{}", addresses.websocket, api.stage_name);
+    if let (Some(api), Some(address)) = (&generation.websocket, addresses.websocket) {
+        let at = format!("{address}/{}", api.stage_name);
         println!(
             "  WebSocket API: ws://{at} (routes {}; selection {}); connections API: http://{at}/@connections/<id>",
             api.routes

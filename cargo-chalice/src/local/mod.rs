@@ -192,33 +192,13 @@ async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
         let watcher = reload::Reloader::new(loader, gateway.clone())?;
         Some(tokio::spawn(watcher.run()))
     };
+    // The WebSocket API, on its own port (as on AWS, its own host), when the
+    // app has WebSocket handlers.
+    let websocket = match &app.websocket_api {
+        Some(_) => Some(websocket::start(gateway.clone(), &args).await?),
+        None => None,
+    };
     // Running even without schedules: a reload may add some.
-    // The WebSocket API, on its own port (as on AWS, its own host): served
-    // even when this build has no handlers, since a reload may add some.
-    let websocket_port = args.websocket_port.unwrap_or(if args.port == 0 {
-        0
-    } else {
-        args.port.saturating_add(1)
-    });
-    let websocket_listener = tokio::net::TcpListener::bind((args.host.as_str(), websocket_port))
-        .await
-        .map_err(|source| LocalError::Bind {
-            address: format!(
-                "{}:{websocket_port} (the WebSocket API; --websocket-port)",
-                args.host
-            ),
-            source,
-        })?;
-    let websocket_address = websocket_listener.local_addr().map_err(LocalError::Io)?;
-    let websocket_server = websocket::WebsocketServer::new(
-        gateway.clone(),
-        websocket::Limits {
-            idle_timeout: Duration::from_secs(args.websocket_idle_timeout),
-            max_lifetime: Duration::from_secs(args.websocket_max_lifetime),
-        },
-        websocket_address.to_string(),
-    );
-    let websocket_task = tokio::spawn(websocket_server.serve(websocket_listener));
     let scheduler = (!args.no_schedules).then(|| {
         tokio::spawn(schedules::run(
             gateway.clone(),
@@ -231,7 +211,7 @@ async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
         &gateway.current(),
         banner::Addresses {
             http: local,
-            websocket: websocket_address,
+            websocket: websocket.as_ref().map(|(address, _)| *address),
         },
         &args,
         &project_dir,
@@ -240,10 +220,8 @@ async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
     println!("chalice local: stopping");
     server.abort();
     let _ = server.await;
-    for task in [reloader, scheduler, Some(websocket_task)]
-        .into_iter()
-        .flatten()
-    {
+    let websocket_task = websocket.map(|(_, task)| task);
+    for task in [reloader, scheduler, websocket_task].into_iter().flatten() {
         task.abort();
         let _ = task.await;
     }

@@ -16,7 +16,8 @@
 //!
 //! The functions and the API's routes are the gateway's generation in
 //! service at each event, so a reload keeps the open connections (as a new
-//! deployment does on AWS).
+//! deployment does on AWS). The port is opened when the app has WebSocket
+//! handlers at the start: a reload that adds the first ones needs a restart.
 
 pub mod authorizer;
 pub mod connections_api;
@@ -48,6 +49,36 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
+
+/// Listens on the WebSocket API's port (`--websocket-port`, else `--port` +
+/// 1, or a free port with `--port 0`) and serves it: the address, and the
+/// server's task.
+pub async fn start(
+    gateway: Arc<Gateway>,
+    args: &super::LocalArgs,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), super::LocalError> {
+    let port = args.websocket_port.unwrap_or(if args.port == 0 {
+        0
+    } else {
+        args.port.saturating_add(1)
+    });
+    let listener = TcpListener::bind((args.host.as_str(), port))
+        .await
+        .map_err(|source| super::LocalError::Bind {
+            address: format!("{}:{port} (the WebSocket API; --websocket-port)", args.host),
+            source,
+        })?;
+    let address = listener.local_addr().map_err(super::LocalError::Io)?;
+    let server = WebsocketServer::new(
+        gateway,
+        Limits {
+            idle_timeout: Duration::from_secs(args.websocket_idle_timeout),
+            max_lifetime: Duration::from_secs(args.websocket_max_lifetime),
+        },
+        address.to_string(),
+    );
+    Ok((address, tokio::spawn(server.serve(listener))))
+}
 
 /// The largest frame API Gateway takes.
 pub const MAX_FRAME_BYTES: usize = 32 * 1024;
