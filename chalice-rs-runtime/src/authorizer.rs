@@ -235,6 +235,12 @@ fn route_arn(method_arn: &str, method: &str, path: &str) -> String {
     let mut parts = resource.splitn(3, '/');
     let api = parts.next().unwrap_or("*");
     let stage = parts.next().unwrap_or("*");
+    // A WebSocket API's `$connect` (`api/stage/$connect`): its routes are
+    // route keys, not methods and paths; allowing or denying is for the
+    // connection, on every route key of the stage.
+    if parts.next().is_some_and(|route| !route.contains('/')) {
+        return format!("{prefix}:{api}/{stage}/*");
+    }
     let path = path.trim_start_matches('/');
     let path = if path.is_empty() { "" } else { path };
     format!("{prefix}:{api}/{stage}/{method}/{path}")
@@ -382,6 +388,27 @@ mod tests {
     use super::*;
 
     const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123/api/GET/items/7";
+
+    #[test]
+    fn on_a_websocket_connect_allow_and_deny_are_for_the_connection() {
+        let connect = "arn:aws:execute-api:us-east-1:123456789012:abc123/api/$connect";
+        let output = AuthResponse::allow("u1", ["*"])
+            .into_output(connect)
+            .unwrap();
+        assert_eq!(
+            output["policyDocument"]["Statement"][0]["Resource"],
+            json!(["arn:aws:execute-api:us-east-1:123456789012:abc123/api/*"])
+        );
+        assert_eq!(
+            evaluate_policy(&output["policyDocument"], connect),
+            Some(true)
+        );
+        let output = AuthResponse::deny("u1").into_output(connect).unwrap();
+        assert_eq!(
+            evaluate_policy(&output["policyDocument"], connect),
+            Some(false)
+        );
+    }
 
     #[test]
     fn allow_builds_chalice_style_policy() {

@@ -3,6 +3,7 @@
 //! authorizer's policy on the `$connect` method ARN, its context passed on to
 //! the connection's events.
 
+use chalice_rs_runtime::authorizer::evaluate_policy;
 use serde_json::{json, Value};
 
 /// Why a connection is refused: the status the client gets.
@@ -62,21 +63,11 @@ pub fn request_event(connect_event: &Value, method_arn: &str) -> Value {
 }
 
 /// The decision of the authorizer's `output`: its context (with
-/// `principalId`) when its policy allows `method_arn` and denies nothing of
-/// it, else [`Refusal::Forbidden`].
+/// `principalId`) when its policy allows `method_arn` (and denies nothing of
+/// it), else [`Refusal::Forbidden`].
 pub fn decide(output: &Value, method_arn: &str) -> Result<Value, Refusal> {
-    let statements = output["policyDocument"]["Statement"]
-        .as_array()
-        .ok_or(Refusal::Failed)?;
-    let matching = |effect: &str| {
-        statements.iter().any(|s| {
-            s["Effect"].as_str() == Some(effect)
-                && resources(&s["Resource"])
-                    .iter()
-                    .any(|r| arn_matches(r, method_arn))
-        })
-    };
-    if !matching("Allow") || matching("Deny") {
+    let policy = output.get("policyDocument").ok_or(Refusal::Failed)?;
+    if evaluate_policy(policy, method_arn) != Some(true) {
         return Err(Refusal::Forbidden);
     }
     let mut context = output["context"].as_object().cloned().unwrap_or_default();
@@ -95,42 +86,6 @@ pub fn failure(error: &[u8]) -> Refusal {
     }
 }
 
-/// A policy statement's `Resource`: one ARN or a list.
-fn resources(value: &Value) -> Vec<String> {
-    match value {
-        Value::String(one) => vec![one.clone()],
-        Value::Array(many) => many
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Whether `pattern` (with `*` and `?` wildcards, as IAM's) matches `arn`.
-fn arn_matches(pattern: &str, arn: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = arn.chars().collect();
-    let (mut p, mut t, mut star, mut mark) = (0, 0, None, 0);
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some(p);
-            mark = t;
-            p += 1;
-        } else if let Some(s) = star {
-            p = s + 1;
-            mark += 1;
-            t = mark;
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|c| *c == '*')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,12 +102,17 @@ mod tests {
         })
     }
 
+    /// What `AuthResponse::allow(.., ["*"])` writes for `$connect` allows it.
     #[test]
-    fn policy_resources_match_with_wildcards() {
-        assert!(arn_matches(ARN, ARN));
-        assert!(arn_matches("arn:aws:execute-api:*:*:local/*", ARN));
-        assert!(arn_matches("*", ARN));
-        assert!(!arn_matches("arn:aws:execute-api:*:*:other/*", ARN));
+    fn the_runtimes_allow_admits_the_connection() {
+        let output = chalice_rs_runtime::authorizer::AuthResponse::allow("ana", ["*"])
+            .context("room", "lobby")
+            .into_output(ARN)
+            .unwrap();
+        assert_eq!(
+            decide(&output, ARN),
+            Ok(json!({"principalId": "ana", "room": "lobby"}))
+        );
     }
 
     #[test]
