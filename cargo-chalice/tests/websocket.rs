@@ -7,7 +7,7 @@ use crate::common;
 
 use cargo_chalice::package::TemplateFormat;
 use chalice_rs_runtime::websocket::{ConnectionError, Connections};
-use common::{LocalServer, SharedBuild as _};
+use common::{LocalServer, Moto, SharedBuild as _};
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -177,23 +177,29 @@ fn send_message(text: &str) -> Message {
     )
 }
 
-#[test]
-fn the_chat_serves_through_local() {
-    // No table reachable (an endpoint nobody listens on): the chat keeps its
-    // connections on this machine, in this test's own temporary directory.
-    let tmp = tempfile::tempdir().unwrap();
+/// `cargo chalice local` on examples/chat with the AWS endpoint `endpoint`
+/// and the temporary directory `tmp`: the server, and the WebSocket API's
+/// `127.0.0.1:<port>/<stage>` from the banner.
+fn serve_chat(endpoint: &str, tmp: &std::path::Path, extra: &[&str]) -> (LocalServer, String) {
     let local = LocalServer::start(
         Command::new(env!("CARGO_BIN_EXE_cargo-chalice"))
-            .args(["local", "--port", "0", "--no-autoreload"])
-            .args(["--websocket-port", "0", "--websocket-idle-timeout", "6"])
+            .args([
+                "local",
+                "--port",
+                "0",
+                "--no-autoreload",
+                "--websocket-port",
+                "0",
+            ])
+            .args(extra)
             .arg("--project-dir")
             .arg(common::repo_root().join("examples/chat"))
-            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+            .env("AWS_ENDPOINT_URL", endpoint)
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env_remove("AWS_PROFILE")
-            .env("TMPDIR", tmp.path())
+            .env("TMPDIR", tmp)
             .shared_build(),
         LOCAL_START,
     );
@@ -209,6 +215,19 @@ fn the_chat_serves_through_local() {
         .expect("ws address")
         .to_owned();
     assert!(at.ends_with("/api"), "{banner}");
+    (local, at)
+}
+
+#[test]
+fn the_chat_serves_through_local() {
+    // No table reachable (an endpoint nobody listens on): the chat keeps its
+    // connections on this machine, in this test's own temporary directory.
+    let tmp = tempfile::tempdir().unwrap();
+    let (local, at) = serve_chat(
+        "http://127.0.0.1:1",
+        tmp.path(),
+        &["--websocket-idle-timeout", "6"],
+    );
     let url = |query: &str| format!("ws://{at}{query}");
     let started = std::time::Instant::now();
 
@@ -385,5 +404,99 @@ fn the_chat_serves_through_local() {
     eprintln!(
         "websocket: the local scenarios took {:.1} s",
         started.elapsed().as_secs_f64()
+    );
+}
+
+/// One call of DynamoDB's JSON API on moto.
+fn dynamodb(moto: &Moto, target: &str, body: Value) -> Value {
+    let (status, text) = common::http(
+        moto.endpoint.trim_start_matches("http://"),
+        "POST",
+        "/",
+        &[
+            ("Content-Type", "application/x-amz-json-1.0"),
+            ("X-Amz-Target", &format!("DynamoDB_20120810.{target}")),
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
+            ),
+        ],
+        &body.to_string(),
+    );
+    assert_eq!(status, 200, "{target} on moto: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// The connection ids of the chat's table, sorted.
+fn stored(moto: &Moto) -> Vec<String> {
+    let scan = dynamodb(moto, "Scan", json!({"TableName": "chat-dev-connections"}));
+    let mut ids: Vec<String> = scan["Items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["connection_id"]["S"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn the_chat_keeps_its_connections_in_dynamodb() {
+    // The table of .chalice/resources.json, as the stack would create it.
+    let moto = Moto::start();
+    dynamodb(
+        &moto,
+        "CreateTable",
+        json!({
+            "TableName": "chat-dev-connections",
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [
+                {"AttributeName": "connection_id", "AttributeType": "S"},
+                {"AttributeName": "room", "AttributeType": "S"}
+            ],
+            "KeySchema": [{"AttributeName": "connection_id", "KeyType": "HASH"}],
+            "GlobalSecondaryIndexes": [{
+                "IndexName": "room",
+                "KeySchema": [{"AttributeName": "room", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"}
+            }],
+        }),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let (local, at) = serve_chat(&moto.endpoint, tmp.path(), &[]);
+    let url = |query: &str| format!("ws://{at}{query}");
+    common::runtime().block_on(async {
+        let (mut ana, _) = tokio_tungstenite::connect_async(url("?room=lobby"))
+            .await
+            .unwrap();
+        let (mut bob, _) = tokio_tungstenite::connect_async(url("?room=lobby"))
+            .await
+            .unwrap();
+        assert_eq!(stored(&moto).len(), 2);
+        // A connection the table holds but that is gone: forgotten on the next send.
+        dynamodb(
+            &moto,
+            "PutItem",
+            json!({"TableName": "chat-dev-connections", "Item": {
+                "connection_id": {"S": "Z2hvc3Q="}, "room": {"S": "lobby"}}}),
+        );
+        ana.send(send_message("through dynamodb")).await.unwrap();
+        assert_eq!(
+            next_text(&mut bob).await.as_deref(),
+            Some("through dynamodb")
+        );
+        assert_eq!(
+            next_text(&mut ana).await.as_deref(),
+            Some(r#"{"delivered":1}"#)
+        );
+        assert_eq!(stored(&moto).len(), 2, "the gone connection is forgotten");
+        bob.close(None).await.unwrap();
+        local.log_until("bob's disconnect", |log| log.contains(" 1005 \"\" 200"));
+        assert_eq!(stored(&moto).len(), 1);
+    });
+    assert!(
+        !local.log().contains("cannot be reached"),
+        "the table was not used:\n{}",
+        local.log()
     );
 }
