@@ -500,3 +500,71 @@ fn the_chat_keeps_its_connections_in_dynamodb() {
         local.log()
     );
 }
+
+/// A reload swaps the generation (the build, its functions and routes): the
+/// open connections stay, and their next events go to the new generation's
+/// functions (the old one's are stopped here, so nothing else could answer).
+/// In-process, with two generations of the one host build of examples/chat.
+#[test]
+fn a_reload_keeps_the_open_connections() {
+    use cargo_chalice::local::functions::Functions;
+    use cargo_chalice::local::gateway_server::{Gateway, Generation};
+    use cargo_chalice::local::logs::Echo;
+    use cargo_chalice::local::websocket::{Limits, WebsocketServer};
+
+    let (binary, manifest) = common::example_build("chat");
+    // The chat's stage with its connections kept in this test's directory.
+    let project = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(project.path().join(".chalice")).unwrap();
+    let config = json!({
+        "app_name": "chat",
+        "environment_variables": {
+            "CHAT_TABLE": "",
+            "TMPDIR": project.path().display().to_string(),
+        },
+    });
+    std::fs::write(
+        project.path().join(".chalice/config.json"),
+        config.to_string(),
+    )
+    .unwrap();
+    let stage = cargo_chalice::config::load(project.path(), "dev", "chat").unwrap();
+    let app = cargo_chalice::app::App::resolve(manifest, stage).unwrap();
+    let generation = || Generation {
+        api: None,
+        websocket: app.websocket_api.clone(),
+        functions: Functions::new(&app, &binary, "us-east-1", 2, Echo::Stderr).unwrap(),
+        schedules: Vec::new(),
+        region: "us-east-1".to_owned(),
+    };
+    common::runtime().block_on(async {
+        let gateway = Gateway::new(generation());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = WebsocketServer::new(gateway.clone(), Limits::default(), address.to_string());
+        let serving = tokio::spawn(server.serve(listener));
+        let url = format!("ws://{address}/api?room=reload");
+        let (mut ana, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+        let (mut bob, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+        ana.send(send_message("before")).await.unwrap();
+        assert_eq!(next_text(&mut bob).await.as_deref(), Some("before"));
+        assert_eq!(
+            next_text(&mut ana).await.as_deref(),
+            Some(r#"{"delivered":1}"#)
+        );
+
+        let old = gateway.swap(generation());
+        old.shutdown().await;
+        ana.send(send_message("after")).await.unwrap();
+        assert_eq!(next_text(&mut bob).await.as_deref(), Some("after"));
+        assert_eq!(
+            next_text(&mut ana).await.as_deref(),
+            Some(r#"{"delivered":1}"#)
+        );
+
+        ana.close(None).await.ok();
+        bob.close(None).await.ok();
+        serving.abort();
+        gateway.current().shutdown().await;
+    });
+}
