@@ -501,48 +501,110 @@ fn the_chat_keeps_its_connections_in_dynamodb() {
     );
 }
 
+/// The resolved app of examples/chat's host build, its connections kept in
+/// `project` (no table), with the WebSocket handlers `keep` says.
+fn chat_app(
+    project: &std::path::Path,
+    keep: impl Fn(&str) -> bool,
+) -> (std::path::PathBuf, cargo_chalice::app::App) {
+    let (binary, mut manifest) = common::example_build("chat");
+    manifest
+        .websocket
+        .retain(|handler| keep(&handler.route_key));
+    std::fs::create_dir_all(project.join(".chalice")).unwrap();
+    let config = json!({
+        "app_name": "chat",
+        "environment_variables": {"CHAT_TABLE": "", "TMPDIR": project.display().to_string()},
+    });
+    std::fs::write(project.join(".chalice/config.json"), config.to_string()).unwrap();
+    let stage = cargo_chalice::config::load(project, "dev", "chat").unwrap();
+    (
+        binary,
+        cargo_chalice::app::App::resolve(manifest, stage).unwrap(),
+    )
+}
+
+/// A generation of `app` (its functions' pools, no REST API).
+fn generation(
+    app: &cargo_chalice::app::App,
+    binary: &std::path::Path,
+) -> cargo_chalice::local::gateway_server::Generation {
+    cargo_chalice::local::gateway_server::Generation {
+        api: None,
+        websocket: app.websocket_api.clone(),
+        functions: cargo_chalice::local::functions::Functions::new(
+            app,
+            binary,
+            "us-east-1",
+            2,
+            cargo_chalice::local::logs::Echo::Stderr,
+        )
+        .unwrap(),
+        schedules: Vec::new(),
+        region: "us-east-1".to_owned(),
+    }
+}
+
+/// The local WebSocket API of `generation`, in-process: the gateway, the
+/// address, and the server's task.
+async fn serve_in_process(
+    generation: cargo_chalice::local::gateway_server::Generation,
+) -> (
+    std::sync::Arc<cargo_chalice::local::gateway_server::Gateway>,
+    std::net::SocketAddr,
+    tokio::task::JoinHandle<()>,
+) {
+    use cargo_chalice::local::websocket::{Limits, WebsocketServer};
+    let gateway = cargo_chalice::local::gateway_server::Gateway::new(generation);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = WebsocketServer::new(gateway.clone(), Limits::default(), address.to_string());
+    (gateway, address, tokio::spawn(server.serve(listener)))
+}
+
+/// Without a `$default` route, a message no route key selects gets API
+/// Gateway's error frame, and the connection stays open.
+#[test]
+fn an_unmatched_route_gets_the_forbidden_frame() {
+    let project = tempfile::tempdir().unwrap();
+    let (binary, app) = chat_app(project.path(), |key| key != "$default");
+    common::runtime().block_on(async {
+        let (gateway, address, serving) = serve_in_process(generation(&app, &binary)).await;
+        let url = format!("ws://{address}/api?room=alone");
+        let (mut ana, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+        for text in [r#"{"action": "dance"}"#, "not json"] {
+            ana.send(Message::Text(text.into())).await.unwrap();
+            let frame: Value = serde_json::from_str(&next_text(&mut ana).await.unwrap()).unwrap();
+            assert_eq!(frame["message"], "Forbidden", "{frame}");
+            assert!(
+                frame["connectionId"]
+                    .as_str()
+                    .is_some_and(|id| id.len() == 16),
+                "{frame}"
+            );
+            assert!(frame["requestId"].is_string(), "{frame}");
+        }
+        ana.send(send_message("still here")).await.unwrap();
+        assert_eq!(
+            next_text(&mut ana).await.as_deref(),
+            Some(r#"{"delivered":0}"#)
+        );
+        ana.close(None).await.ok();
+        serving.abort();
+        gateway.current().shutdown().await;
+    });
+}
+
 /// A reload swaps the generation (the build, its functions and routes): the
 /// open connections stay, and their next events go to the new generation's
 /// functions (the old one's are stopped here, so nothing else could answer).
 /// In-process, with two generations of the one host build of examples/chat.
 #[test]
 fn a_reload_keeps_the_open_connections() {
-    use cargo_chalice::local::functions::Functions;
-    use cargo_chalice::local::gateway_server::{Gateway, Generation};
-    use cargo_chalice::local::logs::Echo;
-    use cargo_chalice::local::websocket::{Limits, WebsocketServer};
-
-    let (binary, manifest) = common::example_build("chat");
-    // The chat's stage with its connections kept in this test's directory.
     let project = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(project.path().join(".chalice")).unwrap();
-    let config = json!({
-        "app_name": "chat",
-        "environment_variables": {
-            "CHAT_TABLE": "",
-            "TMPDIR": project.path().display().to_string(),
-        },
-    });
-    std::fs::write(
-        project.path().join(".chalice/config.json"),
-        config.to_string(),
-    )
-    .unwrap();
-    let stage = cargo_chalice::config::load(project.path(), "dev", "chat").unwrap();
-    let app = cargo_chalice::app::App::resolve(manifest, stage).unwrap();
-    let generation = || Generation {
-        api: None,
-        websocket: app.websocket_api.clone(),
-        functions: Functions::new(&app, &binary, "us-east-1", 2, Echo::Stderr).unwrap(),
-        schedules: Vec::new(),
-        region: "us-east-1".to_owned(),
-    };
+    let (binary, app) = chat_app(project.path(), |_| true);
     common::runtime().block_on(async {
-        let gateway = Gateway::new(generation());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let server = WebsocketServer::new(gateway.clone(), Limits::default(), address.to_string());
-        let serving = tokio::spawn(server.serve(listener));
+        let (gateway, address, serving) = serve_in_process(generation(&app, &binary)).await;
         let url = format!("ws://{address}/api?room=reload");
         let (mut ana, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
         let (mut bob, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
@@ -553,7 +615,7 @@ fn a_reload_keeps_the_open_connections() {
             Some(r#"{"delivered":1}"#)
         );
 
-        let old = gateway.swap(generation());
+        let old = gateway.swap(generation(&app, &binary));
         old.shutdown().await;
         ana.send(send_message("after")).await.unwrap();
         assert_eq!(next_text(&mut bob).await.as_deref(), Some("after"));

@@ -607,3 +607,30 @@ pub fn websocket_url(
         api.physical_id
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_websocket_url_comes_from_the_api_resource() {
+        let resource = |logical_id: &str, physical_id: &str, kind: &str| DeployedResource {
+            logical_id: logical_id.to_owned(),
+            physical_id: physical_id.to_owned(),
+            resource_type: kind.to_owned(),
+        };
+        let resources = [
+            resource("APIHandler", "chat-dev", "AWS::Lambda::Function"),
+            resource("WebsocketAPI", "abc123", "AWS::ApiGatewayV2::Api"),
+        ];
+        assert_eq!(
+            websocket_url(&resources, "eu-west-1", "api").as_deref(),
+            Some("wss://abc123.execute-api.eu-west-1.amazonaws.com/api")
+        );
+        assert_eq!(
+            websocket_url(&resources, "cn-north-1", "v1").as_deref(),
+            Some("wss://abc123.execute-api.cn-north-1.amazonaws.com.cn/v1")
+        );
+        assert_eq!(websocket_url(&resources[..1], "eu-west-1", "api"), None);
+    }
+}
