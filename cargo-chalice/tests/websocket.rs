@@ -5,6 +5,7 @@
 
 use crate::common;
 
+use cargo_chalice::local::websocket::Limits;
 use cargo_chalice::package::TemplateFormat;
 use chalice_rs_runtime::websocket::{ConnectionError, Connections};
 use common::{LocalServer, Moto, SharedBuild as _};
@@ -119,7 +120,9 @@ fn the_chat_template_has_the_websocket_api_and_passes_cfn_lint() {
         json!({"Fn::Sub": "wss://${WebsocketAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api"})
     );
     assert!(resources.contains_key("ChatConnections"));
-    common::lint(&[&packaged.template_path]);
+    let yaml_out = tempfile::tempdir().unwrap();
+    let yaml = common::package_example("chat", yaml_out.path(), TemplateFormat::Yaml);
+    common::lint(&[&packaged.template_path, &yaml.template_path]);
 }
 
 /// The README and the guide show the chat's handlers whole, as they are.
@@ -549,16 +552,17 @@ fn generation(
 /// address, and the server's task.
 async fn serve_in_process(
     generation: cargo_chalice::local::gateway_server::Generation,
+    limits: cargo_chalice::local::websocket::Limits,
 ) -> (
     std::sync::Arc<cargo_chalice::local::gateway_server::Gateway>,
     std::net::SocketAddr,
     tokio::task::JoinHandle<()>,
 ) {
-    use cargo_chalice::local::websocket::{Limits, WebsocketServer};
+    use cargo_chalice::local::websocket::WebsocketServer;
     let gateway = cargo_chalice::local::gateway_server::Gateway::new(generation);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let server = WebsocketServer::new(gateway.clone(), Limits::default(), address.to_string());
+    let server = WebsocketServer::new(gateway.clone(), limits, address.to_string());
     (gateway, address, tokio::spawn(server.serve(listener)))
 }
 
@@ -569,7 +573,8 @@ fn an_unmatched_route_gets_the_forbidden_frame() {
     let project = tempfile::tempdir().unwrap();
     let (binary, app) = chat_app(project.path(), |key| key != "$default");
     common::runtime().block_on(async {
-        let (gateway, address, serving) = serve_in_process(generation(&app, &binary)).await;
+        let (gateway, address, serving) =
+            serve_in_process(generation(&app, &binary), Limits::default()).await;
         let url = format!("ws://{address}/api?room=alone");
         let (mut ana, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
         for text in [r#"{"action": "dance"}"#, "not json"] {
@@ -604,7 +609,8 @@ fn a_reload_keeps_the_open_connections() {
     let project = tempfile::tempdir().unwrap();
     let (binary, app) = chat_app(project.path(), |_| true);
     common::runtime().block_on(async {
-        let (gateway, address, serving) = serve_in_process(generation(&app, &binary)).await;
+        let (gateway, address, serving) =
+            serve_in_process(generation(&app, &binary), Limits::default()).await;
         let url = format!("ws://{address}/api?room=reload");
         let (mut ana, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
         let (mut bob, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
@@ -626,6 +632,40 @@ fn a_reload_keeps_the_open_connections() {
 
         ana.close(None).await.ok();
         bob.close(None).await.ok();
+        serving.abort();
+        gateway.current().shutdown().await;
+    });
+}
+
+/// A connection open for the (shortened) lifetime is closed with 1001, even
+/// while its client keeps talking.
+#[test]
+fn a_connection_is_closed_at_the_end_of_its_lifetime() {
+    let project = tempfile::tempdir().unwrap();
+    let (binary, app) = chat_app(project.path(), |_| true);
+    let limits = Limits {
+        idle_timeout: Duration::from_secs(600),
+        max_lifetime: Duration::from_millis(1500),
+    };
+    common::runtime().block_on(async {
+        let (gateway, address, serving) = serve_in_process(generation(&app, &binary), limits).await;
+        let url = format!("ws://{address}/api?room=short");
+        let (mut ana, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+        let opened = std::time::Instant::now();
+        ana.send(send_message("one")).await.unwrap();
+        assert_eq!(
+            next_text(&mut ana).await.as_deref(),
+            Some(r#"{"delivered":0}"#)
+        );
+        ana.send(Message::Ping(Vec::new().into())).await.unwrap();
+        let frame = close_frame(&mut ana).await.expect("a close frame");
+        assert_eq!(frame.code, CloseCode::Away);
+        assert_eq!(frame.reason.as_str(), "Going away");
+        assert!(
+            opened.elapsed() >= Duration::from_millis(1400),
+            "{:?}",
+            opened.elapsed()
+        );
         serving.abort();
         gateway.current().shutdown().await;
     });
