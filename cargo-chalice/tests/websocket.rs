@@ -49,6 +49,7 @@ fn the_chat_template_has_the_websocket_api_and_passes_cfn_lint() {
     assert_eq!(
         handlers,
         [
+            "authorizer:open_rooms",
             "websocket:$connect",
             "websocket:$default",
             "websocket:$disconnect",
@@ -77,9 +78,20 @@ fn the_chat_template_has_the_websocket_api_and_passes_cfn_lint() {
         send["Target"],
         json!({"Fn::Sub": "integrations/${WebsocketMessageSendmessageIntegration}"})
     );
-    assert!(resources["WebsocketConnectRoute"]["Properties"]
-        .get("RouteResponseSelectionExpression")
-        .is_none());
+    let connect = &resources["WebsocketConnectRoute"]["Properties"];
+    assert!(connect.get("RouteResponseSelectionExpression").is_none());
+    // The `$connect` authorizer: REQUEST, its identity source the query's `room`.
+    assert_eq!(connect["AuthorizationType"], "CUSTOM");
+    assert_eq!(
+        connect["AuthorizerId"],
+        json!({"Ref": "WebsocketOpenRoomsAuthorizer"})
+    );
+    let authorizer = &resources["WebsocketOpenRoomsAuthorizer"]["Properties"];
+    assert_eq!(authorizer["AuthorizerType"], "REQUEST");
+    assert_eq!(
+        authorizer["IdentitySource"],
+        json!(["route.request.querystring.room"])
+    );
     assert_eq!(of_type("AWS::ApiGatewayV2::RouteResponse").len(), 2);
     for (_, integration) in of_type("AWS::ApiGatewayV2::Integration") {
         assert_eq!(integration["Properties"]["IntegrationType"], "AWS_PROXY");
@@ -93,7 +105,10 @@ fn the_chat_template_has_the_websocket_api_and_passes_cfn_lint() {
     assert_eq!(stage["StageName"], "api");
     assert_eq!(stage["DeploymentId"], json!({"Ref": deployment_id}));
     // API Gateway may invoke each route's function, from this API only.
-    let permissions = of_type("AWS::Lambda::Permission");
+    let permissions: Vec<_> = of_type("AWS::Lambda::Permission")
+        .into_iter()
+        .filter(|(id, _)| id.as_str() != "WebsocketOpenRoomsAuthorizerPermission")
+        .collect();
     assert_eq!(permissions.len(), 4);
     for (_, permission) in &permissions {
         assert_eq!(
@@ -235,10 +250,14 @@ fn the_chat_serves_through_local() {
     let started = std::time::Instant::now();
 
     common::runtime().block_on(async {
-        // A connect handler refusing (no `room`): the client gets its status.
-        match tokio_tungstenite::connect_async(url("")).await {
-            Err(WsError::Http(response)) => assert_eq!(response.status(), 400),
-            other => panic!("expected a refused connection, got {other:?}"),
+        // Refused connections: without the authorizer's identity source
+        // (401), denied by the authorizer (403, a closed room of the stage's
+        // CLOSED_ROOMS), refused by the connect handler (400, a bad name).
+        for (query, status) in [("", 401), ("?room=attic", 403), ("?room=a%20b", 400)] {
+            match tokio_tungstenite::connect_async(url(query)).await {
+                Err(WsError::Http(response)) => assert_eq!(response.status(), status, "{query}"),
+                other => panic!("expected a refused connection for {query:?}, got {other:?}"),
+            }
         }
 
         // Two clients of a room chat; a third, in another room, hears nothing.
@@ -334,15 +353,15 @@ fn the_chat_serves_through_local() {
         // 50 clients of one room, each sending once: each receives every
         // other client's message.
         const CLIENTS: usize = 50;
-        let mut crowd = Vec::new();
-        for _ in 0..CLIENTS {
-            let (client, _) = tokio_tungstenite::connect_async(url("?room=crowd"))
-                .await
-                .unwrap();
-            crowd.push(client);
-        }
+        // Connected at once (each connection's idle time starts at its connect).
+        let crowd = futures_util::future::join_all(
+            (0..CLIENTS).map(|_| tokio_tungstenite::connect_async(url("?room=crowd"))),
+        )
+        .await
+        .into_iter()
+        .map(|connected| connected.expect("a crowd connection").0);
         let mut tasks = Vec::new();
-        for (index, mut client) in crowd.into_iter().enumerate() {
+        for (index, mut client) in crowd.enumerate() {
             tasks.push(tokio::spawn(async move {
                 client
                     .send(send_message(&format!("m{index}")))

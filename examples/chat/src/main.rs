@@ -1,8 +1,10 @@
 //! examples/chat: a WebSocket chat with rooms.
 //!
 //! - Connect to `wss://.../api?room=NAME` (`ws://127.0.0.1:8001/api?room=NAME`
-//!   under `cargo chalice local`): the connection joins the room; a missing
-//!   or malformed room refuses it with 400.
+//!   under `cargo chalice local`): the connection joins the room. The
+//!   `$connect` authorizer refuses a connection without `room` (401, API
+//!   Gateway's check of its identity source) and to a room of `CLOSED_ROOMS`
+//!   (403); the connect handler refuses a malformed room name (400).
 //! - Send `{"action": "sendmessage", "message": TEXT}`: TEXT goes to every
 //!   other connection of the room, through the connections API; the sender
 //!   gets `{"delivered": N}`. Connections that are gone are forgotten.
@@ -16,10 +18,11 @@
 
 mod rooms;
 
+use chalice_rs_runtime::authorizer::{AuthRequest, AuthResponse};
 use chalice_rs_runtime::websocket::{ConnectionError, Connections};
 use chalice_rs_runtime::{
-    on_ws_connect, on_ws_disconnect, on_ws_message, App, ChaliceError, Json, Query, State,
-    StatusCode, TextBody, WebsocketContext,
+    authorizer, on_ws_connect, on_ws_disconnect, on_ws_message, App, ChaliceError, Json, Query,
+    Request, State, StatusCode, TextBody, WebsocketContext,
 };
 use rooms::Rooms;
 use serde::Deserialize;
@@ -37,15 +40,37 @@ struct SendMessage {
     message: String,
 }
 
+/// Admits connections to any room but those of `CLOSED_ROOMS` (a
+/// comma-separated list of the stage's environment), with the room as the
+/// principal; without `?room=` API Gateway refuses before calling it.
+#[authorizer(kind = request, query = ["room"], ttl = 0)]
+async fn open_rooms(request: AuthRequest) -> AuthResponse {
+    let room = request.query("room").unwrap_or_default();
+    let closed = std::env::var("CLOSED_ROOMS").unwrap_or_default();
+    if closed.split(',').any(|closed| closed.trim() == room) {
+        return AuthResponse::deny(room);
+    }
+    AuthResponse::allow(room, ["*"]).context("room", room)
+}
+
 /// Joins the room of `?room=NAME` (letters, digits, `-` and `_`, at most
-/// 64); refuses the connection (400) without one.
-#[on_ws_connect]
+/// 64); refuses the connection (400) for another name.
+#[on_ws_connect(authorizer = open_rooms)]
 async fn join(
     context: WebsocketContext,
     Query(join): Query<Join>,
+    request: Request,
     State(rooms): State<Rooms>,
 ) -> Result<StatusCode, ChaliceError> {
     rooms::check_room(&join.room)?;
+    // The authorizer's context, on every event of the connection.
+    let admitted = request
+        .authorizer()
+        .get("room")
+        .and_then(|room| room.as_str());
+    if admitted != Some(join.room.as_str()) {
+        return Err(ChaliceError::forbidden("not admitted to this room"));
+    }
     rooms.join(&join.room, &context.connection_id).await?;
     Ok(StatusCode::OK)
 }
