@@ -20,8 +20,11 @@
 //! handlers at the start: a reload that adds the first ones needs a restart.
 
 pub mod authorizer;
+pub mod connection;
 pub mod connections_api;
 pub mod events;
+
+pub use connection::{Command, Connection, Registry};
 
 use super::gateway_server::Gateway;
 use super::pool::Outcome;
@@ -38,10 +41,9 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -104,63 +106,6 @@ impl Default for Limits {
             idle_timeout: IDLE_TIMEOUT,
             max_lifetime: MAX_LIFETIME,
         }
-    }
-}
-
-/// What the connections API asks of an open connection.
-#[derive(Debug)]
-pub enum Command {
-    /// Send this data (a text frame when it is UTF-8).
-    Send(Bytes),
-    /// Close the connection.
-    Close,
-}
-
-/// An open connection.
-#[derive(Debug)]
-pub struct Connection {
-    /// What its events share.
-    pub context: ConnectionContext,
-    /// Its task's commands.
-    pub commands: mpsc::UnboundedSender<Command>,
-    /// When the client last sent a frame (ms since the epoch).
-    last_active: AtomicI64,
-    /// The `$connect` authorizer's context, passed on to every event.
-    authorizer: Option<Value>,
-}
-
-impl Connection {
-    /// When the client last sent a frame (ms since the epoch).
-    pub fn last_active(&self) -> i64 {
-        self.last_active.load(Ordering::Relaxed)
-    }
-}
-
-/// The open connections by id.
-#[derive(Debug, Default)]
-pub struct Registry {
-    connections: Mutex<HashMap<String, Arc<Connection>>>,
-}
-
-impl Registry {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Connection>>> {
-        self.connections
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// The open connection `id`.
-    pub fn get(&self, id: &str) -> Option<Arc<Connection>> {
-        self.lock().get(id).cloned()
-    }
-
-    fn insert(&self, connection: Arc<Connection>) {
-        self.lock()
-            .insert(connection.context.connection_id.clone(), connection);
-    }
-
-    fn remove(&self, id: &str) {
-        self.lock().remove(id);
     }
 }
 
