@@ -36,7 +36,7 @@
 //! the typed events of [`events`]; [`test::Client::invoke`] runs them.
 //! WebSocket handlers ([`on_ws_connect`], [`on_ws_message`],
 //! [`on_ws_disconnect`]) take extractors, [`WebsocketContext`] among them;
-//! [`websocket::Connections`] (feature `websocket`) sends to connections.
+//! `websocket::Connections` (feature `websocket`) sends to connections.
 
 mod allocator;
 pub mod app;

@@ -11,7 +11,7 @@
 //! a status other than 2xx; a message handler's body is sent back to the
 //! client when the route has a route response.
 //!
-//! With the `websocket` feature, [`Connections`] sends to, closes and
+//! With the `websocket` feature, `Connections` sends to, closes and
 //! describes connections through API Gateway's connections API.
 
 #[cfg(feature = "websocket")]
@@ -64,7 +64,7 @@ pub fn find(route_key: &str) -> Option<&'static WebsocketRegistration> {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct WebsocketContext {
-    /// The connection's id (`connectionId`): where [`Connections`] sends.
+    /// The connection's id (`connectionId`): where `Connections` sends.
     pub connection_id: String,
     /// The route key that selected this handler (`$connect`, `sendmessage`, ...).
     pub route_key: String,
