@@ -275,8 +275,13 @@ fn the_chat_serves_through_local() {
         // The custom route's response goes back to the sender.
         let answer: Value = serde_json::from_str(&next_text(&mut ana).await.unwrap()).unwrap();
         assert_eq!(answer, json!({"delivered": 1}));
+        let sent = std::time::Instant::now();
         bob.send(send_message("hi ana")).await.unwrap();
         assert_eq!(next_text(&mut ana).await.as_deref(), Some("hi ana"));
+        eprintln!(
+            "websocket: a warm message from one client to another in {:.1} ms",
+            sent.elapsed().as_secs_f64() * 1000.0
+        );
         assert_eq!(
             next_text(&mut bob).await.as_deref(),
             Some(r#"{"delivered":1}"#)
@@ -353,6 +358,7 @@ fn the_chat_serves_through_local() {
         // 50 clients of one room, each sending once: each receives every
         // other client's message.
         const CLIENTS: usize = 50;
+        let crowd_started = std::time::Instant::now();
         // Connected at once (each connection's idle time starts at its connect).
         let crowd = futures_util::future::join_all(
             (0..CLIENTS).map(|_| tokio_tungstenite::connect_async(url("?room=crowd"))),
@@ -389,6 +395,11 @@ fn the_chat_serves_through_local() {
                 .collect();
             assert_eq!(heard, expected, "client {index}");
         }
+        eprintln!(
+            "websocket: {CLIENTS} clients connected, each sent one message and heard the {} others in {:.1} s",
+            CLIENTS - 1,
+            crowd_started.elapsed().as_secs_f64()
+        );
 
         // The runtime's connections client against the local endpoint: the
         // connection's info, a send, a close (its `$disconnect` runs), and
