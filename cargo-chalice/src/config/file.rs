@@ -88,6 +88,13 @@ pub struct Settings {
     pub security_group_ids: Option<Vec<String>>,
     /// CloudWatch Logs retention in days.
     pub log_retention_in_days: Option<u32>,
+    /// Publish a Lambda version on each change and invoke the function
+    /// through an alias named after the stage (`app::rollout`).
+    pub lambda_versions: Option<bool>,
+    /// Shift traffic to a new version gradually with CodeDeploy
+    /// (`Canary10Percent5Minutes`, `Linear10PercentEvery1Minute`,
+    /// `AllAtOnce`...); implies `lambda_versions`.
+    pub traffic_shifting: Option<String>,
 }
 
 /// A stage: settings plus the API-wide keys.
@@ -127,6 +134,10 @@ pub struct StageSection {
     /// CORS for every route without its own `cors`: `true` or a
     /// [`CorsConfig`](super::CorsConfig) object.
     pub cors: Option<Value>,
+    /// CloudWatch alarms on the API and the functions.
+    pub alarms: Option<super::Alarms>,
+    /// The API stage's logs and metrics.
+    pub api_logs: Option<super::ApiLogs>,
 }
 
 /// The whole file.

@@ -48,6 +48,10 @@ pub struct StageConfig {
     pub resource_policy_file: Option<String>,
     /// CORS for the routes without their own (`cors`).
     pub cors: Option<chalice_rs_runtime::manifest::Cors>,
+    /// CloudWatch alarms (`alarms`: the stage's, else the top level's).
+    pub alarms: Option<super::Alarms>,
+    /// The API stage's logs (`api_logs`: the stage's, else the top level's).
+    pub api_logs: Option<super::ApiLogs>,
     /// The whole file, for the functions' settings.
     pub(super) file: ConfigFile,
 }
@@ -181,6 +185,12 @@ fn resolve(
         resource_policy: governance.resource_policy,
         resource_policy_file: governance.resource_policy_file,
         cors: governance.cors,
+        alarms: section
+            .and_then(|s| s.alarms.clone())
+            .or_else(|| file.top.alarms.clone()),
+        api_logs: section
+            .and_then(|s| s.api_logs.clone())
+            .or_else(|| file.top.api_logs.clone()),
         file,
     };
     let api = config.function("api");

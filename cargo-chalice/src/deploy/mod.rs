@@ -1,4 +1,4 @@
-//! `cargo chalice deploy`, `delete`, `url` and `logs`: the packaged app
+//! `cargo chalice deploy`, `delete`, `url`, `logs`, `rollback` and `promote`: the packaged app
 //! through S3 and CloudFormation, as a pipeline of plain steps, and the
 //! deployed stage read back.
 //!
@@ -10,10 +10,12 @@
 
 pub mod api_keys;
 pub mod bucket;
+pub mod canary;
 pub mod commands;
 pub mod logs;
 pub mod notifications;
 pub mod rewrite;
+pub mod rollback;
 pub mod stack;
 pub mod state;
 
@@ -84,6 +86,12 @@ pub enum DeployError {
         /// What state things are in, and what to do.
         help: &'static str,
     },
+    /// The API stage's canary cannot be made, promoted or removed.
+    #[error(transparent)]
+    Canary(#[from] canary::CanaryError),
+    /// A function's alias cannot be rolled back.
+    #[error(transparent)]
+    Rollback(#[from] rollback::RollbackError),
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),

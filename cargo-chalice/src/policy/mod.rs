@@ -203,6 +203,8 @@ mod tests {
             subnet_ids: Vec::new(),
             security_group_ids: Vec::new(),
             log_retention_in_days: 14,
+            lambda_versions: false,
+            traffic_shifting: None,
         }
     }
 

@@ -166,7 +166,7 @@ impl Generator<'_> {
     }
 
     /// The `AWS::Lambda::Function` properties of `function`.
-    fn function_props(&self, function: &Function) -> FunctionProps {
+    pub(super) fn function_props(&self, function: &Function) -> FunctionProps {
         let f = &function.settings;
         let role = self.role_of(function);
         let overrides = match &function.trigger {
@@ -292,5 +292,6 @@ pub(super) fn role_props(role: &ManagedRole) -> RoleProps {
             }],
         }),
         policies,
+        managed_policy_arns: Vec::new(),
     }
 }

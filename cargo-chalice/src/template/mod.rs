@@ -51,11 +51,14 @@
 //! stacks ([`split`]). Each template is checked ([`check`]) before it is
 //! written.
 
+pub mod alarms;
+pub mod api_logs;
 pub mod check;
 pub mod events;
 pub mod functions;
 pub mod governance;
 pub mod rest_api;
+pub mod rollout;
 pub mod shape;
 pub mod split;
 
@@ -158,7 +161,31 @@ pub fn generate(
     arch: Arch,
     format: TemplateFormat,
 ) -> Result<(TemplateSet, RenderedSet), TemplateError> {
-    let generator = Generator::new(app, arch, format);
+    generate_release(app, arch, format, &Release::default())
+}
+
+/// What one release adds to the app's template.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Release {
+    /// The SHA-256 (hex) of the code's zip: the published versions' logical
+    /// IDs carry it ([`rollout`]), so that a version is published when the
+    /// code changes. `package` gives it; without it a version changes with
+    /// the functions' configuration only.
+    pub code_sha256: Option<String>,
+    /// A canary on the API stage (`deploy --canary`).
+    pub api_canary: Option<crate::app::rollout::ApiCanary>,
+}
+
+/// [`generate`] for one release: its code and its API canary.
+pub fn generate_release(
+    app: &App,
+    arch: Arch,
+    format: TemplateFormat,
+    release: &Release,
+) -> Result<(TemplateSet, RenderedSet), TemplateError> {
+    let mut generator = Generator::new(app, arch, format);
+    generator.release = release.clone();
+    generator.check_canary()?;
     let mut single = generator.single();
     generator.finish_root(&mut single)?;
     let text = format.render(&single);
@@ -236,6 +263,8 @@ struct Generator<'a> {
     names: BTreeMap<String, String>,
     /// Each resource path's index in the API's resource tree.
     by_path: BTreeMap<String, usize>,
+    /// The code's hash and the API canary ([`generate_release`]).
+    release: Release,
 }
 
 impl<'a> Generator<'a> {
@@ -252,6 +281,7 @@ impl<'a> Generator<'a> {
             format,
             names,
             by_path,
+            release: Release::default(),
         }
     }
 
@@ -271,8 +301,10 @@ impl<'a> Generator<'a> {
         let mut template = Template::new(self.description());
         self.write_role(&mut template);
         self.write_functions(&mut template);
+        self.write_rollouts(&mut template);
         if let Some(api) = &self.app.rest_api {
             self.write_api_core(&mut template, api);
+            self.write_api_logs(&mut template);
             self.write_governance(&mut template, api);
         }
         template
@@ -301,8 +333,10 @@ impl<'a> Generator<'a> {
     /// Completes the root template: the event functions' wiring,
     /// `.chalice/resources.json`, and the declared buckets' notifications.
     fn finish_root(&self, root: &mut Template) -> Result<(), TemplateError> {
+        self.write_api_canary(root);
         self.write_own_roles(root)?;
         self.write_events(root)?;
+        self.write_alarms(root);
         self.merge_declared(root)?;
         self.write_bucket_notifications(root)
     }
@@ -328,6 +362,8 @@ impl<'a> Generator<'a> {
 mod declared_tests;
 #[cfg(test)]
 mod events_tests;
+#[cfg(test)]
+mod operations_tests;
 #[cfg(test)]
 mod roles_tests;
 #[cfg(test)]
