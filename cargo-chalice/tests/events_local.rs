@@ -404,6 +404,36 @@ fn invoke_local_with(
 }
 
 #[test]
+fn a_json_log_format_gives_json_lines_with_the_request_id() {
+    let app = app_copy();
+    let output = invoke_local(app.path(), &["logged", "--event", "-"], "{}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let request_id = stderr
+        .split("START RequestId: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect(&stderr);
+    let lines: Vec<Value> = stderr
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .collect();
+    let line = |message: &str| {
+        lines
+            .iter()
+            .find(|l| l["fields"]["message"] == message)
+            .unwrap_or_else(|| panic!("no JSON line `{message}` in {stderr}"))
+    };
+    // `log_level` DEBUG lets the debug line through; each names the request.
+    let debug = line("checking");
+    assert_eq!(debug["level"], "DEBUG");
+    assert_eq!(debug["fields"]["step"], 1);
+    let info = line("logged once");
+    assert_eq!(info["level"], "INFO");
+    assert_eq!(info["span"]["requestId"], request_id, "{stderr}");
+}
+
+#[test]
 fn invoke_local_prints_the_result_and_the_log() {
     let app = app_copy();
     let output = invoke_local(

@@ -76,6 +76,8 @@ pub struct Function {
     /// invoke (`lambda_versions`, `traffic_shifting`); `None`: callers
     /// invoke the function itself.
     pub rollout: Option<super::rollout::Rollout>,
+    /// Its log format and level (`log_format`, `log_level`).
+    pub logs: super::function_logs::FunctionLogs,
 }
 
 impl Function {

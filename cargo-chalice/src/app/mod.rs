@@ -14,6 +14,7 @@ pub mod api_logs;
 pub mod environment;
 pub mod events;
 pub mod function;
+pub mod function_logs;
 pub mod names;
 pub mod resources;
 pub mod rest_api;
@@ -401,6 +402,11 @@ fn function(
             names::MAX_FUNCTION_NAME
         )));
     }
+    let logs = function_logs::resolve(
+        &which,
+        settings.log_format.as_deref(),
+        settings.log_level.as_deref(),
+    )?;
     let rollout = rollout::resolve(
         &config.stage,
         &which,
@@ -425,6 +431,7 @@ fn function(
         settings,
         environment,
         rollout,
+        logs,
     })
 }
 

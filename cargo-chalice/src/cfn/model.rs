@@ -537,6 +537,12 @@ pub struct Environment {
 pub struct LoggingConfig {
     /// The log group's name.
     pub log_group: Expr,
+    /// `Text` or `JSON`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+    /// The application log level (JSON only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application_log_level: Option<String>,
 }
 
 /// A tag.

@@ -24,6 +24,8 @@ const SETTINGS_KEYS: &[&str] = &[
     "log_retention_in_days",
     "lambda_versions",
     "traffic_shifting",
+    "log_format",
+    "log_level",
 ];
 /// Keys of [`StageSection`](super::StageSection) beyond the settings.
 const STAGE_KEYS: &[&str] = &[

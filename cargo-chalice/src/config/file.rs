@@ -95,6 +95,11 @@ pub struct Settings {
     /// (`Canary10Percent5Minutes`, `Linear10PercentEvery1Minute`,
     /// `AllAtOnce`...); implies `lambda_versions`.
     pub traffic_shifting: Option<String>,
+    /// Lambda's log format: `Text` (default) or `JSON`.
+    pub log_format: Option<String>,
+    /// The application log level with the `JSON` format: `TRACE`, `DEBUG`,
+    /// `INFO`, `WARN`, `ERROR` or `FATAL`.
+    pub log_level: Option<String>,
 }
 
 /// A stage: settings plus the API-wide keys.

@@ -41,6 +41,10 @@ pub struct FunctionConfig {
     pub lambda_versions: bool,
     /// The CodeDeploy traffic shifting, as written (checked by the model).
     pub traffic_shifting: Option<String>,
+    /// Lambda's log format, as written (checked by the model).
+    pub log_format: Option<String>,
+    /// The application log level, as written (checked by the model).
+    pub log_level: Option<String>,
 }
 
 impl StageConfig {
@@ -100,6 +104,8 @@ impl StageConfig {
                 .unwrap_or(14),
             lambda_versions: flag(pick(&|s| s.lambda_versions.map(Value::from))).unwrap_or(false),
             traffic_shifting: text(pick(&|s| s.traffic_shifting.clone().map(Value::from))),
+            log_format: text(pick(&|s| s.log_format.clone().map(Value::from))),
+            log_level: text(pick(&|s| s.log_level.clone().map(Value::from))),
         }
     }
 }

@@ -205,6 +205,8 @@ mod tests {
             log_retention_in_days: 14,
             lambda_versions: false,
             traffic_shifting: None,
+            log_format: None,
+            log_level: None,
         }
     }
 

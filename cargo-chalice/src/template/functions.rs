@@ -200,6 +200,8 @@ impl Generator<'_> {
             environment: (!variables.is_empty()).then_some(Environment { variables }),
             logging_config: LoggingConfig {
                 log_group: Expr::reference(&function.log_group_id),
+                log_format: function.logs.format.clone(),
+                application_log_level: function.logs.level.clone(),
             },
             tags: f
                 .tags
