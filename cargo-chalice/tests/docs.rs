@@ -396,6 +396,10 @@ fn keys_in_code() -> BTreeMap<String, &'static str> {
             format!(r#"{{"resource_policy": {{"{UNKNOWN}": 1}}}}"#),
         ),
         ("alarms", format!(r#"{{"alarms": {{"{UNKNOWN}": 1}}}}"#)),
+        (
+            "api_gateway_custom_domain",
+            format!(r#"{{"api_gateway_custom_domain": {{"{UNKNOWN}": 1}}}}"#),
+        ),
         ("api_logs", format!(r#"{{"api_logs": {{"{UNKNOWN}": 1}}}}"#)),
         (
             "api_logs.routes.<route>",

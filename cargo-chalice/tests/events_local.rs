@@ -510,7 +510,7 @@ fn invoke_local_prints_the_result_and_the_log() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(
-            "no function `wrok` in stage `dev` (did you mean `work`?); its functions are: api, add, slow, tick, work"
+            "no function `wrok` in stage `dev` (did you mean `work`?); its functions are: api, add, logged, slow, tick, work"
         ),
         "{stderr}"
     );

@@ -52,7 +52,7 @@ fn project(dir: &Path, config: &serde_json::Value) {
 }
 
 #[test]
-fn versions_traffic_shifting_and_alarms_pass_cfn_lint() {
+fn versions_traffic_shifting_alarms_logs_and_domains_pass_cfn_lint() {
     let dir = tempfile::tempdir().unwrap();
     project(
         dir.path(),
@@ -61,7 +61,14 @@ fn versions_traffic_shifting_and_alarms_pass_cfn_lint() {
             "lambda_functions": {"nightly": {"traffic_shifting": "AllAtOnce"}},
             "alarms": {"notify": "ops@example.com", "api_5xx_rate": 0.01,
                 "api_p99_latency_ms": 3000, "function_errors": 1, "function_throttles": 1,
-                "duration_near_timeout": 0.9, "queue_oldest_message_age_s": 300}}}}),
+                "duration_near_timeout": 0.9, "queue_oldest_message_age_s": 300},
+            "log_format": "JSON", "log_level": "WARN",
+            "api_logs": {"access_logs": true, "execution_logging": "INFO", "data_trace": true,
+                "detailed_metrics": true, "account_role": true,
+                "routes": {"GET /": {"execution_logging": "ERROR"}}},
+            "api_gateway_custom_domain": {"domain_name": "api.example.com",
+                "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+                "url_prefix": "v1", "tags": {"team": "ops"}}}}}),
     );
     let config = cargo_chalice::config::load(dir.path(), "prod", "ops").expect("config");
     let app = App::resolve(manifest(true), config).expect("app");

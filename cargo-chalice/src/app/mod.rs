@@ -11,6 +11,7 @@
 
 pub mod alarms;
 pub mod api_logs;
+pub mod custom_domain;
 pub mod environment;
 pub mod events;
 pub mod function;
@@ -140,6 +141,8 @@ pub struct App {
     pub alarms: alarms::Alarms,
     /// The API stage's logs and metrics (`api_logs`), when the app has an API.
     pub api_logs: Option<api_logs::ApiLogs>,
+    /// The REST API's custom domain (`api_gateway_custom_domain`).
+    pub custom_domain: Option<custom_domain::CustomDomain>,
     /// The manifest it was resolved from (app-wide CORS applied).
     pub manifest: Manifest,
     /// The stage's configuration, for the stage-level settings the model
@@ -251,6 +254,8 @@ impl App {
             )?),
             _ => None,
         };
+        let custom_domain =
+            custom_domain::resolve(config.custom_domain.as_ref(), rest_api.as_ref())?;
         Ok(Self {
             name: config.app_name.clone(),
             stage: config.stage.clone(),
@@ -264,6 +269,7 @@ impl App {
             events,
             alarms,
             api_logs,
+            custom_domain,
             manifest,
             config,
         })

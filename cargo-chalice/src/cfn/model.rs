@@ -273,6 +273,12 @@ pub enum ResourceKind {
     /// The account's CloudWatch role for API Gateway.
     #[serde(rename = "AWS::ApiGateway::Account")]
     ApiAccount(super::operations::ApiAccountProps),
+    /// A custom domain.
+    #[serde(rename = "AWS::ApiGateway::DomainName")]
+    DomainName(super::operations::DomainNameProps),
+    /// The API's stage on a custom domain.
+    #[serde(rename = "AWS::ApiGateway::BasePathMapping")]
+    BasePathMapping(super::operations::BasePathMappingProps),
     /// A resource of `.chalice/resources.json`: its `Type`, `Properties` and
     /// other attributes, as the user wrote them.
     #[serde(untagged)]

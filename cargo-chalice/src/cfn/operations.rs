@@ -185,3 +185,39 @@ pub struct CanarySetting {
     /// Whether the canary uses the stage's cache (false).
     pub use_stage_cache: bool,
 }
+
+/// `AWS::ApiGateway::DomainName`: a custom domain.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DomainNameProps {
+    /// The domain.
+    pub domain_name: String,
+    /// The certificate of an EDGE domain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    /// The certificate of a REGIONAL domain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regional_certificate_arn: Option<String>,
+    /// `EDGE` or `REGIONAL`.
+    pub endpoint_configuration: super::model::EndpointConfiguration,
+    /// `TLS_1_0` or `TLS_1_2`.
+    pub security_policy: String,
+    /// Tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<super::model::Tag>,
+}
+
+/// `AWS::ApiGateway::BasePathMapping`: the API's stage on a domain.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BasePathMappingProps {
+    /// The domain.
+    pub domain_name: Expr,
+    /// The API.
+    pub rest_api_id: Expr,
+    /// The stage.
+    pub stage: Expr,
+    /// The base path; none: the domain's root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_path: Option<String>,
+}

@@ -46,6 +46,7 @@ const STAGE_KEYS: &[&str] = &[
     "cors",
     "alarms",
     "api_logs",
+    "api_gateway_custom_domain",
 ];
 /// Keys only the top level has.
 const TOP_KEYS: &[&str] = &["version", "app_name", "stages"];
@@ -239,6 +240,9 @@ impl KeyCheck<'_> {
         if let Some((alarms, at)) = inside("alarms") {
             self.object(alarms, &at, &[super::ALARMS_KEYS])?;
         }
+        if let Some((domain, at)) = inside("api_gateway_custom_domain") {
+            self.object(domain, &at, &[super::CUSTOM_DOMAIN_KEYS])?;
+        }
         if let Some((logs, at)) = inside("api_logs") {
             self.object(logs, &at, &[super::API_LOGS_KEYS])?;
             if let Some(routes) = logs.get("routes") {
@@ -380,11 +384,11 @@ mod tests {
     const MISTYPED: &[(&str, &str)] = &[
         (
             "{\n  \"lambda_memory\": 256}",
-            "config.json:2:3: unknown key `lambda_memory` (did you mean `lambda_memory_size`?); known keys here: alarms, api_gateway_endpoint_type, ",
+            "config.json:2:3: unknown key `lambda_memory` (did you mean `lambda_memory_size`?); known keys here: alarms, api_gateway_custom_domain, api_gateway_endpoint_type, ",
         ),
         (
             "{\"stages\": {\"dev\": {\"lambda_memory\": 256}}}",
-            "config.json:1:21: unknown key `stages.dev.lambda_memory` (did you mean `lambda_memory_size`?); known keys here: alarms, api_gateway_endpoint_type, ",
+            "config.json:1:21: unknown key `stages.dev.lambda_memory` (did you mean `lambda_memory_size`?); known keys here: alarms, api_gateway_custom_domain, api_gateway_endpoint_type, ",
         ),
         (
             "{\"lambda_functions\": {\"api\": {\"lambda_memory\": 256}}}",

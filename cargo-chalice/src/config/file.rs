@@ -143,6 +143,8 @@ pub struct StageSection {
     pub alarms: Option<super::Alarms>,
     /// The API stage's logs and metrics.
     pub api_logs: Option<super::ApiLogs>,
+    /// The REST API's custom domain name.
+    pub api_gateway_custom_domain: Option<super::CustomDomain>,
 }
 
 /// The whole file.

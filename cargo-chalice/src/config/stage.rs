@@ -52,6 +52,9 @@ pub struct StageConfig {
     pub alarms: Option<super::Alarms>,
     /// The API stage's logs (`api_logs`: the stage's, else the top level's).
     pub api_logs: Option<super::ApiLogs>,
+    /// The REST API's custom domain (`api_gateway_custom_domain`: the
+    /// stage's, else the top level's).
+    pub custom_domain: Option<super::CustomDomain>,
     /// The whole file, for the functions' settings.
     pub(super) file: ConfigFile,
 }
@@ -191,6 +194,9 @@ fn resolve(
         api_logs: section
             .and_then(|s| s.api_logs.clone())
             .or_else(|| file.top.api_logs.clone()),
+        custom_domain: section
+            .and_then(|s| s.api_gateway_custom_domain.clone())
+            .or_else(|| file.top.api_gateway_custom_domain.clone()),
         file,
     };
     let api = config.function("api");

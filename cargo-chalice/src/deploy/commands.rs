@@ -139,6 +139,9 @@ pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> 
             "the API stage sends {percent} % of its requests to the new deployment; `cargo chalice promote --stage {stage}` serves it to all, `cargo chalice rollback --canary --stage {stage}` removes it"
         );
     }
+    if let Some(domain) = &outcome.state.custom_domain {
+        eprintln!("{}", domain.instructions());
+    }
     match &outcome.state.endpoint_url {
         Some(url) => println!("Rest API URL: {url}"),
         None => println!(

@@ -252,6 +252,7 @@ pub async fn deploy_packaged(
         artifact_location: format!("s3://{}/{zip_key}", bucket.name),
         resources,
         bucket_notifications: previous,
+        custom_domain: deployed_domain(&info),
     };
     state::write(project_dir, &state)?;
     if !packaged.bucket_notifications.is_empty() || !state.bucket_notifications.is_empty() {
@@ -461,6 +462,24 @@ pub fn endpoint(
     (url, rest_api_id)
 }
 
+/// The custom domain of the stack's outputs (`template::custom_domain`).
+pub fn deployed_domain(info: &StackInfo) -> Option<state::DeployedDomain> {
+    use crate::template::custom_domain::{
+        CUSTOM_DOMAIN_TARGET_OUTPUT, CUSTOM_DOMAIN_URL_OUTPUT, CUSTOM_DOMAIN_ZONE_OUTPUT,
+    };
+    Some(state::DeployedDomain {
+        url: info.output(CUSTOM_DOMAIN_URL_OUTPUT)?.to_owned(),
+        dns_target: info
+            .output(CUSTOM_DOMAIN_TARGET_OUTPUT)
+            .unwrap_or_default()
+            .to_owned(),
+        hosted_zone_id: info
+            .output(CUSTOM_DOMAIN_ZONE_OUTPUT)
+            .unwrap_or_default()
+            .to_owned(),
+    })
+}
+
 /// Where a stage is deployed: its stack name and the state file, if any.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -554,8 +573,12 @@ pub async fn delete(aws: &Aws, target: &Target) -> Result<(), DeployError> {
     Ok(())
 }
 
-/// `cargo chalice url`: the API's URL from the state file, or from the stack.
+/// `cargo chalice url`: the API's URL from the state file, or from the
+/// stack: its custom domain's when it has one.
 pub async fn url(options: &AwsOptions, target: &Target) -> Result<String, DeployError> {
+    if let Some(domain) = target.state.as_ref().and_then(|s| s.custom_domain.as_ref()) {
+        return Ok(domain.url.clone());
+    }
     if let Some(url) = target.state.as_ref().and_then(|s| s.endpoint_url.clone()) {
         return Ok(url);
     }
@@ -565,6 +588,9 @@ pub async fn url(options: &AwsOptions, target: &Target) -> Result<String, Deploy
         .await?
         .filter(|info| info.status != "REVIEW_IN_PROGRESS")
         .ok_or_else(|| target.not_deployed())?;
+    if let Some(domain) = deployed_domain(&info) {
+        return Ok(domain.url);
+    }
     let resources = list_resources(&cf, &info.stack_id).await?;
     endpoint(&aws, &info, &resources, &target.api_gateway_stage)
         .0

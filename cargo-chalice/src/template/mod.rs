@@ -54,6 +54,7 @@
 pub mod alarms;
 pub mod api_logs;
 pub mod check;
+pub mod custom_domain;
 pub mod events;
 pub mod functions;
 pub mod governance;
@@ -305,6 +306,7 @@ impl<'a> Generator<'a> {
         if let Some(api) = &self.app.rest_api {
             self.write_api_core(&mut template, api);
             self.write_api_logs(&mut template);
+            self.write_custom_domain(&mut template);
             self.write_governance(&mut template, api);
         }
         template

@@ -497,3 +497,104 @@ fn a_stage_canary_keeps_the_served_deployment() {
         .to_string();
     assert!(message.contains("above 0 and below 100"), "{message}");
 }
+
+#[test]
+fn a_custom_domain_maps_the_stage_and_says_where_dns_points() {
+    let edge = root(
+        &config(
+            r#""api_gateway_custom_domain": {"domain_name": "api.example.com",
+                "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+                "url_prefix": "/v1/", "tags": {"team": "shop"}}"#,
+        ),
+        "prod",
+        None,
+    );
+    let r = &edge["Resources"];
+    assert_eq!(
+        r["ApiGatewayCustomDomain"],
+        json!({"Type": "AWS::ApiGateway::DomainName", "Properties": {
+            "DomainName": "api.example.com",
+            "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+            "EndpointConfiguration": {"Types": ["EDGE"]},
+            "SecurityPolicy": "TLS_1_2",
+            "Tags": [{"Key": "team", "Value": "shop"}]}})
+    );
+    assert_eq!(
+        r["ApiGatewayCustomDomainMapping"]["Properties"],
+        json!({"DomainName": {"Ref": "ApiGatewayCustomDomain"}, "RestApiId": {"Ref": "RestAPI"},
+               "Stage": {"Ref": "RestAPIStage"}, "BasePath": "v1"})
+    );
+    let outputs = &edge["Outputs"];
+    assert_eq!(
+        outputs["CustomDomainURL"]["Value"],
+        "https://api.example.com/v1/"
+    );
+    assert_eq!(
+        outputs["CustomDomainTarget"]["Value"],
+        json!({"Fn::GetAtt": ["ApiGatewayCustomDomain", "DistributionDomainName"]})
+    );
+    // A regional API: the regional certificate, target and zone; the root path.
+    let regional = root(
+        &config(
+            r#""api_gateway_endpoint_type": "REGIONAL", "api_gateway_custom_domain": {
+                "domain_name": "api.example.com", "tls_version": "TLS_1_0",
+                "certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/abc"}"#,
+        ),
+        "prod",
+        None,
+    );
+    let props = &regional["Resources"]["ApiGatewayCustomDomain"]["Properties"];
+    assert_eq!(
+        props["RegionalCertificateArn"],
+        "arn:aws:acm:eu-west-1:123456789012:certificate/abc"
+    );
+    assert!(props.get("CertificateArn").is_none());
+    assert_eq!(props["SecurityPolicy"], "TLS_1_0");
+    assert!(
+        regional["Resources"]["ApiGatewayCustomDomainMapping"]["Properties"]
+            .get("BasePath")
+            .is_none()
+    );
+    assert_eq!(
+        regional["Outputs"]["CustomDomainHostedZoneId"]["Value"],
+        json!({"Fn::GetAtt": ["ApiGatewayCustomDomain", "RegionalHostedZoneId"]})
+    );
+}
+
+#[test]
+fn a_custom_domain_api_gateway_would_refuse_is_named() {
+    let certificate = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+    for (domain, says) in [
+        (
+            format!(r#"{{"certificate_arn": "{certificate}"}}"#),
+            "`api_gateway_custom_domain`: `domain_name` is missing",
+        ),
+        (
+            format!(r#"{{"domain_name": "API.example.com", "certificate_arn": "{certificate}"}}"#),
+            "`domain_name` `API.example.com` is not a domain name API Gateway takes",
+        ),
+        (
+            r#"{"domain_name": "api.example.com", "certificate_arn": "arn:aws:acm:eu-west-1:1:certificate/x"}"#.to_owned(),
+            "the certificate is in eu-west-1, and an EDGE API's domain (CloudFront) takes a certificate in us-east-1",
+        ),
+        (
+            r#"{"domain_name": "api.example.com", "certificate_arn": "arn:aws:iam::1:server-certificate/x"}"#.to_owned(),
+            "is not an ACM certificate's ARN",
+        ),
+        (
+            format!(r#"{{"domain_name": "api.example.com", "certificate_arn": "{certificate}", "tls_version": "TLS_1_3"}}"#),
+            "`tls_version` is `TLS_1_3`; API Gateway takes TLS_1_0, TLS_1_2",
+        ),
+        (
+            format!(r#"{{"domain_name": "api.example.com", "certificate_arn": "{certificate}", "url_prefix": "v 1"}}"#),
+            "`url_prefix` `v 1` is not a base path",
+        ),
+    ] {
+        let dir = project(&config(&format!(r#""api_gateway_custom_domain": {domain}"#)), &declared());
+        let stage = crate::config::load(dir.path(), "prod", "shop").expect("config");
+        let message = App::resolve(manifest(true, &every_kind()), stage)
+            .expect_err(&domain)
+            .to_string();
+        assert!(message.contains(says), "{message}");
+    }
+}
