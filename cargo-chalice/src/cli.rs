@@ -55,6 +55,8 @@ pub enum Command {
     Rollback(crate::deploy::commands::RollbackArgs),
     /// Serve the API stage's canary (`deploy --canary`) to every request.
     Promote(crate::deploy::commands::StackArgs),
+    /// Print the deployed stage's API and function metrics over a window, with charts.
+    Metrics(crate::metrics::MetricsArgs),
 }
 
 /// `--stage`.
@@ -165,6 +167,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Invoke(args) => Ok(crate::invoke::run(&cli.project_dir, &args)?),
         Command::Rollback(args) => Ok(crate::deploy::commands::rollback(&cli.project_dir, &args)?),
         Command::Promote(args) => Ok(crate::deploy::commands::promote(&cli.project_dir, &args)?),
+        Command::Metrics(args) => Ok(crate::metrics::run(&cli.project_dir, &args)?),
         Command::Routes(args) => {
             let app = crate::routes::load(&cli.project_dir, &args.stage)?;
             print!("{}", crate::routes::table(&app));

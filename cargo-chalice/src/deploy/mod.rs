@@ -526,7 +526,8 @@ impl Target {
         }
     }
 
-    fn not_deployed(&self) -> DeployError {
+    /// The error of a stage that is not deployed.
+    pub fn not_deployed(&self) -> DeployError {
         DeployError::NotDeployed {
             stage: self.stage.clone(),
             stack: self.stack_name.clone(),
