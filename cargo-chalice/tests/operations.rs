@@ -88,6 +88,23 @@ fn versions_traffic_shifting_alarms_logs_and_domains_pass_cfn_lint() {
         std::fs::write(&path, rendered.root).unwrap();
         files.push(path);
     }
+    // A canary on the API stage, the served deployment kept.
+    let (_, rendered) = template::generate_release(
+        &app,
+        Arch::Arm64,
+        TemplateFormat::Json,
+        &template::Release {
+            code_sha256: Some("ab".repeat(32)),
+            api_canary: Some(cargo_chalice::app::rollout::ApiCanary {
+                percent: 10.0,
+                base_deployment: "RestAPIDeployment0123456789".to_owned(),
+            }),
+        },
+    )
+    .expect("canary template");
+    let canary = dir.path().join("canary.json");
+    std::fs::write(&canary, rendered.root).unwrap();
+    files.push(canary);
     let paths: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
     common::lint(&paths);
 }

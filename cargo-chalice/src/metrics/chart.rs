@@ -29,9 +29,7 @@ pub fn sparkline(points: &[Option<f64>]) -> String {
 
 /// A figure for people: `1234`, `12.5`, `0.25`.
 pub fn figure(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{value:.0}")
-    } else if value.abs() >= 100.0 {
+    if value.fract() == 0.0 || value.abs() >= 100.0 {
         format!("{value:.0}")
     } else if value.abs() >= 1.0 {
         format!("{value:.1}")

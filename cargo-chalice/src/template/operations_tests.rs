@@ -598,3 +598,64 @@ fn a_custom_domain_api_gateway_would_refuse_is_named() {
         assert!(message.contains(says), "{message}");
     }
 }
+
+#[test]
+fn authorizers_and_nested_stacks_invoke_the_alias_too() {
+    use chalice_rs_runtime::manifest::{Authorizer, AuthorizerKind};
+    let dir = project(&config(r#""lambda_versions": true"#), &declared());
+    let stage = crate::config::load(dir.path(), "prod", "shop").expect("config");
+    let mut with_authorizer = manifest(true, &[]);
+    with_authorizer.authorizers = vec![Authorizer {
+        name: "bearer".to_owned(),
+        module: "app".to_owned(),
+        file: "src/main.rs".to_owned(),
+        line: 1,
+        kind: AuthorizerKind::Token {
+            header: "Authorization".to_owned(),
+            validation_expression: None,
+        },
+        ttl_seconds: 0,
+    }];
+    with_authorizer.routes[0].authorizer = Some("bearer".to_owned());
+    let app = App::resolve(with_authorizer, stage).expect("app");
+    let (set, _) = generate(&app, Arch::Arm64, TemplateFormat::Json).expect("template");
+    let root = set.root.to_value();
+    let r = &root["Resources"];
+    let function = app
+        .authorizer_function("bearer")
+        .expect("the authorizer's function")
+        .logical_id
+        .clone();
+    let alias = format!("{function}Alias");
+    assert_eq!(r[&alias]["Properties"]["Name"], "prod");
+    let uri = r["BearerAuthorizer"]["Properties"]["AuthorizerUri"]["Fn::Sub"]
+        .as_str()
+        .expect("uri");
+    assert!(
+        uri.contains(&format!("/functions/${{{alias}}}/invocations")),
+        "{uri}"
+    );
+    assert_eq!(
+        r["BearerAuthorizerInvokePermission"]["Properties"]["FunctionName"],
+        json!({"Ref": alias})
+    );
+    // Split into nested stacks: the API's function comes in as its alias.
+    let generator = Generator::new(&app, Arch::Arm64, TemplateFormat::Json);
+    let split = generator.split(&super::split::Budget {
+        resources: 1,
+        bytes: 1_000_000,
+        units: 10,
+    });
+    let root = split.root.to_value();
+    let passed: Vec<&Value> = split
+        .nested
+        .iter()
+        .filter_map(|child| {
+            root["Resources"][&child.logical_id]["Properties"]["Parameters"].get("FunctionArn")
+        })
+        .collect();
+    assert!(!passed.is_empty());
+    for value in passed {
+        assert_eq!(value, &json!({"Ref": "APIHandlerAlias"}));
+    }
+}
