@@ -66,6 +66,9 @@ pub struct PackageOutput {
     /// What operating the stage needs beyond the stack (the account's
     /// CloudWatch role for the API's logs), one message each.
     pub operation_notes: Vec<String>,
+    /// Whether the API stage logs with the account's CloudWatch role, which
+    /// the stack does not create (`deploy` checks the account has one).
+    pub needs_account_role: bool,
     /// The notifications `deploy` writes on buckets outside the stack.
     pub external_notifications: Vec<crate::app::events::ExternalNotification>,
 }
@@ -174,6 +177,10 @@ pub fn write_release(
         zip_sha256: zip.sha256,
         event_notes: app.event_notes(),
         operation_notes: app.operation_notes(),
+        needs_account_role: app
+            .api_logs
+            .as_ref()
+            .is_some_and(crate::app::api_logs::ApiLogs::relies_on_account_role),
         external_notifications: app.external_notifications(),
         policy_warnings: app.policy_warnings,
         manifest: app.manifest,

@@ -339,3 +339,46 @@ fn promote_and_rollback_of_a_stage_without_a_canary_say_so_on_moto() {
         assert!(base.starts_with("RestAPIDeployment"), "{base}");
     });
 }
+
+#[test]
+fn deploy_reads_the_accounts_cloudwatch_role_for_api_logs() {
+    let moto = Moto::start();
+    runtime().block_on(async {
+        let aws = moto.aws().await;
+        assert_eq!(
+            deploy::account::cloudwatch_role(&aws)
+                .await
+                .expect("account"),
+            None
+        );
+        let role = "arn:aws:iam::123456789012:role/apigateway-cloudwatch";
+        aws_sdk_apigateway::Client::new(&aws.config)
+            .update_account()
+            .patch_operations(
+                aws_sdk_apigateway::types::PatchOperation::builder()
+                    .op(aws_sdk_apigateway::types::Op::Replace)
+                    .path("/cloudwatchRoleArn")
+                    .value(role)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("update account");
+        assert_eq!(
+            deploy::account::cloudwatch_role(&aws)
+                .await
+                .expect("account"),
+            Some(role.to_owned())
+        );
+    });
+    let error = DeployError::NoCloudWatchRole {
+        region: "eu-west-1".to_owned(),
+        how: cargo_chalice::app::api_logs::SET_ACCOUNT_ROLE,
+    }
+    .to_string();
+    assert!(
+        error.starts_with("the account has no CloudWatch role for API Gateway in eu-west-1")
+            && error.contains("aws apigateway update-account"),
+        "{error}"
+    );
+}

@@ -22,6 +22,13 @@ pub const DEFAULT_ACCESS_LOG_FORMAT: &str = concat!(
     r#""responseLatency":"$context.responseLatency"}"#
 );
 
+/// How to give the account its CloudWatch role for API Gateway, once.
+pub const SET_ACCOUNT_ROLE: &str = "Set it once: \
+    `aws iam create-role --role-name apigateway-cloudwatch --assume-role-policy-document '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"apigateway.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}'`, \
+    `aws iam attach-role-policy --role-name apigateway-cloudwatch --policy-arn arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`, \
+    `aws apigateway update-account --patch-operations op=replace,path=/cloudwatchRoleArn,value=<the role's ARN>`; \
+    or let this stack set it with `\"api_logs\": {\"account_role\": true}`";
+
 /// Execution logging, data trace and metrics of a set of methods.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MethodLogging {
@@ -77,16 +84,20 @@ impl ApiLogs {
             || self.routes.iter().any(|r| r.logging.logs())
     }
 
-    /// What `package` and `deploy` say when API Gateway logs but the stack
-    /// does not set the account's CloudWatch role.
+    /// Whether the stage needs the account's CloudWatch role and the stack
+    /// does not set it: `deploy` checks the account first.
+    pub fn relies_on_account_role(&self) -> bool {
+        self.needs_account_role() && !self.account_role
+    }
+
+    /// What `package` says when API Gateway logs but the stack does not
+    /// set the account's CloudWatch role.
     pub fn account_role_note(&self) -> Option<String> {
-        (self.needs_account_role() && !self.account_role).then(|| {
-            "API Gateway writes this stage's logs with the account's CloudWatch role (one per account and region), which this stack does not set. \
-             If the account has none, deploy fails with `CloudWatch Logs role ARN must be set in account settings`. Set it once: \
-             `aws iam create-role --role-name apigateway-cloudwatch --assume-role-policy-document '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"apigateway.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}'`, \
-             `aws iam attach-role-policy --role-name apigateway-cloudwatch --policy-arn arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`, \
-             `aws apigateway update-account --patch-operations op=replace,path=/cloudwatchRoleArn,value=<the role's ARN>`; \
-             or let this stack set it with `\"api_logs\": {\"account_role\": true}`".to_owned()
+        self.relies_on_account_role().then(|| {
+            format!(
+                "API Gateway writes this stage's logs with the account's CloudWatch role (one per account and region), which this stack does not set; \
+                 if the account has none, API Gateway refuses the stage (`deploy` checks first). {SET_ACCOUNT_ROLE}"
+            )
         })
     }
 }

@@ -129,8 +129,21 @@ pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> 
     for warning in &output.policy_warnings {
         eprintln!("warning: {warning}");
     }
-    for note in output.event_notes.iter().chain(&output.operation_notes) {
+    for note in &output.event_notes {
         eprintln!("note: {note}");
+    }
+    if output.needs_account_role {
+        match runtime.block_on(super::account::cloudwatch_role(&aws))? {
+            Some(arn) => eprintln!(
+                "API Gateway writes the stage's logs with the account's CloudWatch role {arn}"
+            ),
+            None => {
+                return Err(DeployError::NoCloudWatchRole {
+                    region: aws.region.clone(),
+                    how: crate::app::api_logs::SET_ACCOUNT_ROLE,
+                })
+            }
+        }
     }
     let packaged = Packaged::from(&output);
     let outcome = runtime.block_on(super::deploy_packaged(&aws, &target.project_dir, &packaged))?;

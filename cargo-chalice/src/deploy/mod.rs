@@ -8,6 +8,7 @@
 //! `.chalice/deployed/<stage>.json` ─► notifications of buckets outside the
 //! stack ([`notifications`]) ─► the state file again, with what is wired.
 
+pub mod account;
 pub mod api_keys;
 pub mod bucket;
 pub mod canary;
@@ -89,6 +90,15 @@ pub enum DeployError {
     /// The API stage's canary cannot be made, promoted or removed.
     #[error(transparent)]
     Canary(#[from] canary::CanaryError),
+    /// The stage logs through API Gateway and the account has no
+    /// CloudWatch role for it.
+    #[error("the account has no CloudWatch role for API Gateway in {region}, and this stage's `api_logs` need one (API Gateway would refuse the stage); nothing was deployed. {how}")]
+    NoCloudWatchRole {
+        /// The region.
+        region: String,
+        /// What to run.
+        how: &'static str,
+    },
     /// A function's alias cannot be rolled back.
     #[error(transparent)]
     Rollback(#[from] rollback::RollbackError),
