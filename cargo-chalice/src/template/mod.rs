@@ -199,21 +199,27 @@ pub fn generate_release(
         return Ok((set, rendered));
     }
     // Split; shrink the size budget if an estimate turns out too optimistic.
-    let mut budget = split::Budget::default();
-    let mut last_error = String::new();
-    for _ in 0..6 {
-        let mut set = generator.split(&budget);
-        generator.finish_root(&mut set.root)?;
-        match render_checked(&set, format) {
-            Ok(rendered) => return Ok((set, rendered)),
-            Err(TemplateError::Check(message)) => {
-                last_error = message;
-                budget.shrink();
+    // The root stays within a template body when it can; when what cannot
+    // move into nested stacks (the functions, their versions, CodeDeploy,
+    // alarms) is larger, it is read from S3 as the nested templates are
+    // (`deploy` uploads it; `aws cloudformation deploy` needs `--s3-bucket`).
+    let mut first_error = None;
+    for root_limit in [check::MAX_TEMPLATE_BODY, check::MAX_TEMPLATE_URL] {
+        let mut budget = split::Budget::default();
+        for _ in 0..6 {
+            let mut set = generator.split(&budget);
+            generator.finish_root(&mut set.root)?;
+            match render_checked_within(&set, format, root_limit) {
+                Ok(rendered) => return Ok((set, rendered)),
+                Err(TemplateError::Check(message)) => {
+                    first_error.get_or_insert(message);
+                    budget.shrink();
+                }
+                Err(other) => return Err(other),
             }
-            Err(other) => return Err(other),
         }
     }
-    Err(TemplateError::Check(last_error))
+    Err(TemplateError::Check(first_error.unwrap_or_default()))
 }
 
 /// Resolves the app of `manifest` in the stage of `config` and writes its
@@ -227,17 +233,27 @@ pub fn resolve_and_generate(
     generate(&App::resolve(manifest, config)?, arch, format)
 }
 
-/// Renders each template of `set` and runs [`check::check`] on it.
+/// Renders each template of `set` and runs [`check::check`] on it, the
+/// root within a template body.
 pub fn render_checked(
     set: &TemplateSet,
     format: TemplateFormat,
+) -> Result<RenderedSet, TemplateError> {
+    render_checked_within(set, format, check::MAX_TEMPLATE_BODY)
+}
+
+/// [`render_checked`] with the root within `root_limit` bytes.
+fn render_checked_within(
+    set: &TemplateSet,
+    format: TemplateFormat,
+    root_limit: usize,
 ) -> Result<RenderedSet, TemplateError> {
     let root = format.render(&set.root);
     check::check(
         "root template",
         &set.root.to_value(),
         root.len(),
-        check::MAX_TEMPLATE_BODY,
+        root_limit,
     )
     .map_err(TemplateError::Check)?;
     let mut nested = Vec::new();

@@ -659,3 +659,26 @@ fn authorizers_and_nested_stacks_invoke_the_alias_too() {
         assert_eq!(value, &json!({"Ref": "APIHandlerAlias"}));
     }
 }
+
+#[test]
+fn a_root_past_a_template_body_is_read_from_s3() {
+    // Every alarm and traffic shifting on a dozen functions: more than the
+    // 51,200 bytes of a template body, which nested stacks cannot take.
+    let dir = project(
+        &config(
+            r#""traffic_shifting": "AllAtOnce", "alarms": {"function_errors": 1,
+                "function_throttles": 1, "duration_near_timeout": 0.9}"#,
+        ),
+        &declared(),
+    );
+    let stage = crate::config::load(dir.path(), "prod", "shop").expect("config");
+    let app = App::resolve(manifest(true, &every_kind()), stage).expect("app");
+    let (set, rendered) = generate(&app, Arch::Arm64, TemplateFormat::Json).expect("template");
+    assert!(rendered.root.len() > check::MAX_TEMPLATE_BODY);
+    assert!(rendered.root.len() <= check::MAX_TEMPLATE_URL);
+    assert!(!set.nested.is_empty(), "the API moved into a nested stack");
+    assert_eq!(
+        ids_of(&set.root.to_value(), "AWS::CloudWatch::Alarm").len(),
+        3 * ids_of(&set.root.to_value(), "AWS::Lambda::Function").len()
+    );
+}
