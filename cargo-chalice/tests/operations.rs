@@ -284,7 +284,7 @@ fn rollback_moves_the_alias_to_the_previous_version_on_moto() {
 }
 
 #[test]
-fn promote_and_rollback_of_a_stage_without_a_canary_say_so_on_moto() {
+fn a_stage_canary_starts_from_the_served_deployment_and_without_one_says_so_on_moto() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().unwrap();
     project(
@@ -314,16 +314,23 @@ fn promote_and_rollback_of_a_stage_without_a_canary_say_so_on_moto() {
             .await
             .expect("deploy");
         let rest_api_id = outcome.state.rest_api_id.clone().expect("an API");
-        // moto's CloudFormation skips stages: make the one the stack has on AWS.
+        // moto's CloudFormation skips stages: make the one the stack has on
+        // AWS, serving the stack's deployment.
         let client = aws_sdk_apigateway::Client::new(&aws.config);
-        let deployment = client
-            .create_deployment()
+        let deployment = outcome
+            .state
+            .of_type("AWS::ApiGateway::Deployment")
+            .next()
+            .expect("the stack's deployment")
+            .clone();
+        client
+            .create_stage()
             .rest_api_id(&rest_api_id)
             .stage_name("api")
+            .deployment_id(&deployment.physical_id)
             .send()
             .await
-            .expect("deployment");
-        assert!(deployment.id().is_some());
+            .expect("stage");
         for promote in [true, false] {
             let error = deploy::canary::settle(&aws, &outcome.state, "api", promote)
                 .await
@@ -333,10 +340,17 @@ fn promote_and_rollback_of_a_stage_without_a_canary_say_so_on_moto() {
                 format!("the stage `api` of the API {rest_api_id} has no canary; `cargo chalice deploy --canary PERCENT` makes one")
             );
         }
-        // `deploy --canary` keeps the deployment the state file records.
-        let base = deploy::canary::deployed_deployment(Some(&outcome.state), "prod")
-            .expect("deployed");
-        assert!(base.starts_with("RestAPIDeployment"), "{base}");
+        // `deploy --canary` keeps the deployment the stage serves.
+        let base = deploy::canary::served_deployment(&aws, Some(&outcome.state), "prod", "api")
+            .await
+            .expect("served");
+        assert_eq!(base, deployment.logical_id);
+        // Not deployed: said so.
+        let error = deploy::canary::served_deployment(&aws, None, "prod", "api")
+            .await
+            .expect_err("not deployed")
+            .to_string();
+        assert!(error.contains("deploy it once without `--canary`"), "{error}");
     });
 }
 

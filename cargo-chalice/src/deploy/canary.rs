@@ -27,10 +27,18 @@ pub enum CanaryError {
         stage: String,
     },
     /// `deploy --canary` needs a deployment to keep serving.
-    #[error("`deploy --canary` keeps the stage on the deployment it serves, and the stage `{stage}` has none deployed yet; deploy it once without `--canary`")]
+    #[error("`deploy --canary` keeps the stage on the deployment it serves, and the stage `{stage}` serves none of its stack's; deploy it once without `--canary`")]
     NothingDeployed {
         /// The chalice stage.
         stage: String,
+    },
+    /// The stage has a canary already.
+    #[error("the stage `{stage}` has a canary already (deployment {deployment_id}); `cargo chalice promote` or `cargo chalice rollback --canary` first")]
+    AlreadyCanary {
+        /// The API Gateway stage.
+        stage: String,
+        /// The canary's deployment.
+        deployment_id: String,
     },
 }
 
@@ -49,18 +57,41 @@ pub enum CanaryOutcome {
     },
 }
 
-/// The logical ID of the API deployment `state` records: the base of a
-/// `deploy --canary`.
-pub fn deployed_deployment(
+/// The logical ID of the deployment the API stage `api_stage` serves (API
+/// Gateway `GetStage`, matched against the stack's deployments in
+/// `state`): the base of a `deploy --canary`. A stage that already has a
+/// canary is refused.
+pub async fn served_deployment(
+    aws: &Aws,
     state: Option<&DeployedState>,
     stage: &str,
-) -> Result<String, CanaryError> {
-    state
-        .and_then(|s| s.of_type("AWS::ApiGateway::Deployment").next())
+    api_stage: &str,
+) -> Result<String, DeployError> {
+    let nothing = || CanaryError::NothingDeployed {
+        stage: stage.to_owned(),
+    };
+    let state = state.ok_or_else(nothing)?;
+    let rest_api_id = state.rest_api_id.clone().ok_or_else(nothing)?;
+    let served = aws_sdk_apigateway::Client::new(&aws.config)
+        .get_stage()
+        .rest_api_id(&rest_api_id)
+        .stage_name(api_stage)
+        .send()
+        .await
+        .map_err(|e| call_error("APIGateway.GetStage", e))?;
+    if let Some(canary) = served.canary_settings().and_then(|c| c.deployment_id()) {
+        return Err(CanaryError::AlreadyCanary {
+            stage: api_stage.to_owned(),
+            deployment_id: canary.to_owned(),
+        }
+        .into());
+    }
+    let deployment_id = served.deployment_id().unwrap_or_default();
+    Ok(state
+        .of_type("AWS::ApiGateway::Deployment")
+        .find(|r| r.physical_id == deployment_id)
         .map(|r| r.logical_id.clone())
-        .ok_or_else(|| CanaryError::NothingDeployed {
-            stage: stage.to_owned(),
-        })
+        .ok_or_else(nothing)?)
 }
 
 /// The patch operations of promoting the canary of deployment `canary`.
@@ -161,14 +192,5 @@ mod tests {
         let dropping = drop_operations();
         assert_eq!(dropping.len(), 1);
         assert_eq!(dropping[0].path(), Some("/canarySettings"));
-    }
-
-    #[test]
-    fn a_canary_needs_a_deployed_api() {
-        let message = deployed_deployment(None, "prod").unwrap_err().to_string();
-        assert!(
-            message.contains("deploy it once without `--canary`"),
-            "{message}"
-        );
     }
 }

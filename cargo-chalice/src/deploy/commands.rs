@@ -110,7 +110,12 @@ pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> 
     let api_canary = match args.canary {
         Some(percent) => Some(crate::app::rollout::ApiCanary {
             percent,
-            base_deployment: super::canary::deployed_deployment(target.state.as_ref(), stage)?,
+            base_deployment: runtime.block_on(super::canary::served_deployment(
+                &aws,
+                target.state.as_ref(),
+                stage,
+                &target.api_gateway_stage,
+            ))?,
         }),
         None => None,
     };
