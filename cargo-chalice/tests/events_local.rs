@@ -570,11 +570,19 @@ fn a_reload_serves_new_functions_and_new_settings() {
         let client = lambda(&server).await;
         let deadline = std::time::Instant::now() + START_TIMEOUT;
         let mut written = std::time::Instant::now();
+        let reloads = |log: &str| log.matches("chalice local: reloaded").count();
+        let mut reloads_at_write = reloads(&server.log());
         loop {
-            // The watcher may start after a change made right at the start.
-            if written.elapsed() > Duration::from_secs(5) && !server.log().contains("rebuilding") {
+            // The watcher may start after a change made right at the start,
+            // and a build started right before the change may not see it
+            // (a reload that still has no `twice`): write again.
+            let log = server.log();
+            if written.elapsed() > Duration::from_secs(5)
+                && (!log.contains("rebuilding") || reloads(&log) > reloads_at_write)
+            {
                 write();
                 written = std::time::Instant::now();
+                reloads_at_write = reloads(&log);
             }
             if let Ok(output) = client
                 .invoke()
