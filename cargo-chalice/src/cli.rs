@@ -51,6 +51,12 @@ pub enum Command {
     New(crate::new::NewArgs),
     /// Print the IAM policy generated from the app's AWS SDK calls (or its iam_policy_file).
     GenPolicy(GenPolicyArgs),
+    /// Point the stage's alias of each function back to its previous version (no build), or remove the API stage's canary.
+    Rollback(crate::deploy::commands::RollbackArgs),
+    /// Serve the API stage's canary (`deploy --canary`) to every request.
+    Promote(crate::deploy::commands::StackArgs),
+    /// Print the deployed stage's API and function metrics over a window, with charts.
+    Metrics(crate::metrics::MetricsArgs),
 }
 
 /// `--stage`.
@@ -159,6 +165,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Url(args) => Ok(crate::deploy::commands::url(&cli.project_dir, &args)?),
         Command::Logs(args) => Ok(crate::deploy::commands::logs(&cli.project_dir, &args)?),
         Command::Invoke(args) => Ok(crate::invoke::run(&cli.project_dir, &args)?),
+        Command::Rollback(args) => Ok(crate::deploy::commands::rollback(&cli.project_dir, &args)?),
+        Command::Promote(args) => Ok(crate::deploy::commands::promote(&cli.project_dir, &args)?),
+        Command::Metrics(args) => Ok(crate::metrics::run(&cli.project_dir, &args)?),
         Command::Routes(args) => {
             let app = crate::routes::load(&cli.project_dir, &args.stage)?;
             print!("{}", crate::routes::table(&app));
@@ -184,11 +193,12 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 arch: args.arch,
                 out_dir: args.out_dir,
                 format: args.template_format,
+                api_canary: None,
             })?;
             for warning in &out.policy_warnings {
                 eprintln!("warning: {warning}");
             }
-            for note in &out.event_notes {
+            for note in out.event_notes.iter().chain(&out.operation_notes) {
                 println!("note: {note}");
             }
             println!("wrote {}", out.template_path.display());

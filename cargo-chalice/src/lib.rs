@@ -14,6 +14,7 @@ pub mod config;
 pub mod deploy;
 pub mod invoke;
 pub mod local;
+pub mod metrics;
 pub mod new;
 pub mod package;
 pub mod policy;

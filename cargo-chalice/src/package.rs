@@ -36,6 +36,8 @@ pub struct PackageOptions {
     pub out_dir: PathBuf,
     /// JSON or YAML templates.
     pub format: TemplateFormat,
+    /// A canary on the API stage (`deploy --canary`).
+    pub api_canary: Option<crate::app::rollout::ApiCanary>,
 }
 
 /// What was written.
@@ -61,6 +63,12 @@ pub struct PackageOutput {
     /// (which buckets it wires, which `deploy` wires, what an existing role
     /// must grant), one message each.
     pub event_notes: Vec<String>,
+    /// What operating the stage needs beyond the stack (the account's
+    /// CloudWatch role for the API's logs), one message each.
+    pub operation_notes: Vec<String>,
+    /// Whether the API stage logs with the account's CloudWatch role, which
+    /// the stack does not create (`deploy` checks the account has one).
+    pub needs_account_role: bool,
     /// The notifications `deploy` writes on buckets outside the stack.
     pub external_notifications: Vec<crate::app::events::ExternalNotification>,
 }
@@ -109,13 +117,14 @@ pub fn package(options: &PackageOptions) -> Result<PackageOutput, PackageError> 
     let arch = resolve_arch(options.arch, &config);
     let built = build::build(&project, Target::Lambda(arch), true)?;
     let manifest = built.manifest;
-    write_package(
+    write_release(
         &built.binary,
         manifest,
         config,
         arch,
         &options.out_dir,
         options.format,
+        options.api_canary.clone(),
     )
 }
 
@@ -129,13 +138,30 @@ pub fn write_package(
     out_dir: &Path,
     format: TemplateFormat,
 ) -> Result<PackageOutput, PackageError> {
+    write_release(binary, manifest, config, arch, out_dir, format, None)
+}
+
+/// [`write_package`] with a canary on the API stage.
+pub fn write_release(
+    binary: &Path,
+    manifest: Manifest,
+    config: StageConfig,
+    arch: Arch,
+    out_dir: &Path,
+    format: TemplateFormat,
+    api_canary: Option<crate::app::rollout::ApiCanary>,
+) -> Result<PackageOutput, PackageError> {
     std::fs::create_dir_all(out_dir).map_err(|source| PackageError::OutDir {
         path: out_dir.to_owned(),
         source,
     })?;
     let app = App::resolve(manifest, config)?;
-    let (_, rendered) = template::generate(&app, arch, format)?;
     let zip = bundle::write_zip(binary, &out_dir.join(ZIP_NAME))?;
+    let release = template::Release {
+        code_sha256: Some(zip.sha256.clone()),
+        api_canary,
+    };
+    let (_, rendered) = template::generate_release(&app, arch, format, &release)?;
     let template_path = out_dir.join(format!("{TEMPLATE_STEM}.{}", format.extension()));
     bundle::write_if_changed(&template_path, rendered.root.as_bytes())?;
     let mut nested_templates = Vec::new();
@@ -150,6 +176,11 @@ pub fn write_package(
         zip_path: zip.path,
         zip_sha256: zip.sha256,
         event_notes: app.event_notes(),
+        operation_notes: app.operation_notes(),
+        needs_account_role: app
+            .api_logs
+            .as_ref()
+            .is_some_and(crate::app::api_logs::ApiLogs::relies_on_account_role),
         external_notifications: app.external_notifications(),
         policy_warnings: app.policy_warnings,
         manifest: app.manifest,

@@ -395,6 +395,16 @@ fn keys_in_code() -> BTreeMap<String, &'static str> {
             "resource_policy",
             format!(r#"{{"resource_policy": {{"{UNKNOWN}": 1}}}}"#),
         ),
+        ("alarms", format!(r#"{{"alarms": {{"{UNKNOWN}": 1}}}}"#)),
+        (
+            "api_gateway_custom_domain",
+            format!(r#"{{"api_gateway_custom_domain": {{"{UNKNOWN}": 1}}}}"#),
+        ),
+        ("api_logs", format!(r#"{{"api_logs": {{"{UNKNOWN}": 1}}}}"#)),
+        (
+            "api_logs.routes.<route>",
+            format!(r#"{{"api_logs": {{"routes": {{"GET /x": {{"{UNKNOWN}": 1}}}}}}}}"#),
+        ),
     ];
     for (path, text) in nested {
         let root = path.split('.').next().unwrap_or_default();

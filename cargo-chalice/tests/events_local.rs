@@ -404,6 +404,36 @@ fn invoke_local_with(
 }
 
 #[test]
+fn a_json_log_format_gives_json_lines_with_the_request_id() {
+    let app = app_copy();
+    let output = invoke_local(app.path(), &["logged", "--event", "-"], "{}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let request_id = stderr
+        .split("START RequestId: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect(&stderr);
+    let lines: Vec<Value> = stderr
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .collect();
+    let line = |message: &str| {
+        lines
+            .iter()
+            .find(|l| l["fields"]["message"] == message)
+            .unwrap_or_else(|| panic!("no JSON line `{message}` in {stderr}"))
+    };
+    // `log_level` DEBUG lets the debug line through; each names the request.
+    let debug = line("checking");
+    assert_eq!(debug["level"], "DEBUG");
+    assert_eq!(debug["fields"]["step"], 1);
+    let info = line("logged once");
+    assert_eq!(info["level"], "INFO");
+    assert_eq!(info["span"]["requestId"], request_id, "{stderr}");
+}
+
+#[test]
 fn invoke_local_prints_the_result_and_the_log() {
     let app = app_copy();
     let output = invoke_local(
@@ -480,7 +510,7 @@ fn invoke_local_prints_the_result_and_the_log() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(
-            "no function `wrok` in stage `dev` (did you mean `work`?); its functions are: api, add, slow, tick, work"
+            "no function `wrok` in stage `dev` (did you mean `work`?); its functions are: api, add, logged, slow, tick, work"
         ),
         "{stderr}"
     );
@@ -540,11 +570,19 @@ fn a_reload_serves_new_functions_and_new_settings() {
         let client = lambda(&server).await;
         let deadline = std::time::Instant::now() + START_TIMEOUT;
         let mut written = std::time::Instant::now();
+        let reloads = |log: &str| log.matches("chalice local: reloaded").count();
+        let mut reloads_at_write = reloads(&server.log());
         loop {
-            // The watcher may start after a change made right at the start.
-            if written.elapsed() > Duration::from_secs(5) && !server.log().contains("rebuilding") {
+            // The watcher may start after a change made right at the start,
+            // and a build started right before the change may not see it
+            // (a reload that still has no `twice`): write again.
+            let log = server.log();
+            if written.elapsed() > Duration::from_secs(5)
+                && (!log.contains("rebuilding") || reloads(&log) > reloads_at_write)
+            {
                 write();
                 written = std::time::Instant::now();
+                reloads_at_write = reloads(&log);
             }
             if let Ok(output) = client
                 .invoke()

@@ -15,6 +15,7 @@ mod events_example;
 mod events_local;
 mod local;
 mod new;
+mod operations;
 mod package;
 mod todo_local;
 mod todo_package;

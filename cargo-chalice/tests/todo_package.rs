@@ -83,6 +83,57 @@ fn todo_package_declares_its_table_and_passes_cfn_lint() {
     lint(&[&yaml.template_path]);
 }
 
+#[test]
+fn todos_prod_stage_shifts_traffic_logs_and_alarms() {
+    let out = tempfile::tempdir().unwrap();
+    let packaged = common::package_example_stage("todo", "prod", out.path(), TemplateFormat::Json);
+    let template: Value =
+        serde_json::from_slice(&std::fs::read(&packaged.template_path).unwrap()).unwrap();
+    let r = &template["Resources"];
+    // The API invokes the `prod` alias, which CodeDeploy moves 10 % first.
+    assert_eq!(r["APIHandlerAlias"]["Properties"]["Name"], "prod");
+    assert_eq!(
+        r["APIHandlerInvokePermission"]["Properties"]["FunctionName"],
+        json!({"Ref": "APIHandlerAlias"})
+    );
+    assert_eq!(
+        r["APIHandlerDeploymentGroup"]["Properties"]["DeploymentConfigName"],
+        "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+    );
+    let version = r["APIHandlerAlias"]["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
+        .as_str()
+        .expect("a version");
+    assert_eq!(r[version]["DeletionPolicy"], "Retain");
+    // Rolled back on the API's and the function's alarms, which mail ops.
+    let alarms = r["APIHandlerDeploymentGroup"]["Properties"]["AlarmConfiguration"]["Alarms"]
+        .as_array()
+        .expect("alarms")
+        .len();
+    assert_eq!(alarms, 4);
+    assert_eq!(
+        r["AlarmTopic"]["Properties"]["Subscription"][0]["Endpoint"],
+        "ops@example.com"
+    );
+    // Access logs and JSON function logs.
+    assert_eq!(
+        r["RestAPIStage"]["Properties"]["AccessLogSetting"]["DestinationArn"],
+        json!({"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]})
+    );
+    assert_eq!(
+        r["APIHandler"]["Properties"]["LoggingConfig"]["LogFormat"],
+        "JSON"
+    );
+    // The account's CloudWatch role is account state: said, not created.
+    assert!(r.get("ApiGatewayAccount").is_none());
+    assert_eq!(
+        packaged.operation_notes.len(),
+        1,
+        "{:?}",
+        packaged.operation_notes
+    );
+    lint(&[&packaged.template_path]);
+}
+
 /// One DynamoDB JSON call to moto (no SDK client for DynamoDB in this crate):
 /// the status and the answer.
 fn dynamodb(endpoint: &str, target: &str, body: &Value) -> (u16, Value) {

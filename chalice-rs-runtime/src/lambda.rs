@@ -50,6 +50,18 @@ where
     run_boxed(Box::new(move || Box::pin(init()) as InitFuture))
 }
 
+/// Installs the `tracing` subscriber Lambda's logging controls describe,
+/// unless `main` installed one before calling [`run`]: one line per event
+/// on stdout, a JSON object with the invocation's `requestId` when
+/// `AWS_LAMBDA_LOG_FORMAT` is `JSON` (the function's `log_format`), at the
+/// level of `AWS_LAMBDA_LOG_LEVEL` (`log_level`), else `RUST_LOG`, else
+/// `INFO`. Lambda sets both variables; so does `cargo chalice local`.
+fn init_logging() {
+    if !lambda_runtime::tracing::dispatcher::has_been_set() {
+        lambda_runtime::tracing::init_default_subscriber();
+    }
+}
+
 /// The app's init future, boxed.
 type InitFuture<'a> = Pin<Box<dyn Future<Output = App> + 'a>>;
 
@@ -71,6 +83,7 @@ fn run_boxed<'a>(init: Box<dyn FnOnce() -> InitFuture<'a> + 'a>) -> ExitCode {
         eprintln!("chalice-rs: {message} (runtime API {api})");
         return ExitCode::from(2);
     }
+    init_logging();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -65,6 +65,10 @@ pub use error::{ChaliceError, ErrorKind};
 pub use extract::{FromRequest, Headers, Query, RawBody, State, TextBody};
 pub use http::StatusCode;
 pub use lambda::run;
+/// The `tracing` macros (`tracing::info!`) for the function's log, as
+/// `run` installs its subscriber: JSON lines with the request's ID under
+/// `"log_format": "JSON"`.
+pub use lambda_runtime::tracing;
 pub use request::Request;
 pub use response::{IntoResponse, Json, Response};
 pub use websocket::WebsocketContext;
@@ -112,4 +116,6 @@ mod guide {
     pub struct Events;
     #[doc = include_str!("../../docs/guide/websocket.md")]
     pub struct Websocket;
+    #[doc = include_str!("../../docs/guide/operating.md")]
+    pub struct Operating;
 }

@@ -78,6 +78,12 @@ pub struct Function {
     /// Its environment: the config's variables and, when the config sets
     /// app-wide CORS, the variable carrying it to the runtime.
     pub environment: BTreeMap<String, EnvValue>,
+    /// Its published versions and the stage's alias that its callers
+    /// invoke (`lambda_versions`, `traffic_shifting`); `None`: callers
+    /// invoke the function itself.
+    pub rollout: Option<super::rollout::Rollout>,
+    /// Its log format and level (`log_format`, `log_level`).
+    pub logs: super::function_logs::FunctionLogs,
 }
 
 impl Function {
@@ -93,6 +99,13 @@ impl Function {
             Trigger::Event(source) => Some(source),
             Trigger::RestApi | Trigger::Authorizer { .. } | Trigger::Websocket { .. } => None,
         }
+    }
+
+    /// The logical ID of its alias (`<LogicalId>Alias`), when it has one.
+    pub fn alias_id(&self) -> Option<String> {
+        self.rollout
+            .as_ref()
+            .map(|_| format!("{}Alias", self.logical_id))
     }
 
     /// The schedule expression of a `#[schedule]` function.

@@ -9,13 +9,18 @@
 //! with the same message. See ARCHITECTURE.md for where a new kind of
 //! function or API goes.
 
+pub mod alarms;
+pub mod api_logs;
+pub mod custom_domain;
 pub mod environment;
 pub mod events;
 pub mod function;
+pub mod function_logs;
 pub mod names;
 pub mod resources;
 pub mod rest_api;
 pub mod role;
+pub mod rollout;
 pub mod websocket_api;
 
 use crate::config::{EnvValue, FunctionConfig, StageConfig};
@@ -136,6 +141,12 @@ pub struct App {
     pub resources: Declared,
     /// The event functions' sources, resolved (in the manifest's order).
     pub events: Vec<events::EventFunction>,
+    /// The stage's CloudWatch alarms (`alarms`).
+    pub alarms: alarms::Alarms,
+    /// The API stage's logs and metrics (`api_logs`), when the app has an API.
+    pub api_logs: Option<api_logs::ApiLogs>,
+    /// The REST API's custom domain (`api_gateway_custom_domain`).
+    pub custom_domain: Option<custom_domain::CustomDomain>,
     /// The manifest it was resolved from (app-wide CORS applied).
     pub manifest: Manifest,
     /// The stage's configuration, for the stage-level settings the model
@@ -236,6 +247,23 @@ impl App {
         let resources = Declared::load(&config.project_dir)?;
         let events = events::resolve(&manifest, &functions, &resources)?;
         let role = role::resolve(&config, &functions, &events)?;
+        let alarms = alarms::resolve(
+            config.alarms.as_ref(),
+            &config.app_name,
+            rest_api.as_ref(),
+            &functions,
+            &events,
+        )?;
+        let api_logs = match (&rest_api, functions.first()) {
+            (Some(api), Some(function)) => Some(api_logs::resolve(
+                config.api_logs.as_ref(),
+                api,
+                function.settings.log_retention_in_days,
+            )?),
+            _ => None,
+        };
+        let custom_domain =
+            custom_domain::resolve(config.custom_domain.as_ref(), rest_api.as_ref())?;
         Ok(Self {
             name: config.app_name.clone(),
             stage: config.stage.clone(),
@@ -248,6 +276,9 @@ impl App {
             policy: role.policy,
             resources,
             events,
+            alarms,
+            api_logs,
+            custom_domain,
             manifest,
             config,
         })
@@ -263,6 +294,15 @@ impl App {
     /// function's existing role must grant.
     pub fn event_notes(&self) -> Vec<String> {
         events::notes(&self.events, &|name| self.roles.existing_of(name))
+    }
+
+    /// What `package` and `deploy` tell about operating the stage: what the
+    /// account must have for the API's logs.
+    pub fn operation_notes(&self) -> Vec<String> {
+        self.api_logs
+            .iter()
+            .filter_map(api_logs::ApiLogs::account_role_note)
+            .collect()
     }
 
     /// The role `cargo chalice gen-policy --name` prints the policy of: the
@@ -431,6 +471,17 @@ fn function(
             names::MAX_FUNCTION_NAME
         )));
     }
+    let logs = function_logs::resolve(
+        &which,
+        settings.log_format.as_deref(),
+        settings.log_level.as_deref(),
+    )?;
+    let rollout = rollout::resolve(
+        &config.stage,
+        &which,
+        settings.lambda_versions,
+        settings.traffic_shifting.as_deref(),
+    )?;
     let mut environment: BTreeMap<String, EnvValue> = settings.environment_variables.clone();
     if let Some((variable, json)) = config.cors_environment() {
         environment.insert(variable, EnvValue::Literal(json));
@@ -448,6 +499,8 @@ fn function(
         ),
         settings,
         environment,
+        rollout,
+        logs,
     })
 }
 

@@ -1,5 +1,5 @@
 //! CloudFormation as data: a typed model of the resources chalice-rs writes
-//! ([`model`]), their logical IDs ([`ids`]) and a YAML rendering ([`yaml`]).
+//! ([`model`], and those of operating an app in [`operations`]), their logical IDs ([`ids`]) and a YAML rendering ([`yaml`]).
 //!
 //! A leaf module: it knows CloudFormation, not chalice-rs apps. The model of
 //! the app is [`crate::app`]; [`crate::template`] writes one into the other.
@@ -7,4 +7,5 @@
 pub mod apigatewayv2;
 pub mod ids;
 pub mod model;
+pub mod operations;
 pub mod yaml;

@@ -141,6 +141,19 @@ pub struct Resource {
     /// Resource metadata (cfn-lint settings).
     #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
+    /// `Retain`: the resource outlives its removal from the template (a
+    /// published version, which a rollback goes back to).
+    #[serde(rename = "DeletionPolicy", skip_serializing_if = "Option::is_none")]
+    pub deletion_policy: Option<String>,
+    /// `Retain`: the resource outlives its replacement.
+    #[serde(
+        rename = "UpdateReplacePolicy",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub update_replace_policy: Option<String>,
+    /// How CloudFormation updates it (an alias shifted by CodeDeploy).
+    #[serde(rename = "UpdatePolicy", skip_serializing_if = "Option::is_none")]
+    pub update_policy: Option<Value>,
 }
 
 impl From<ResourceKind> for Resource {
@@ -149,6 +162,28 @@ impl From<ResourceKind> for Resource {
             kind,
             depends_on: Vec::new(),
             metadata: None,
+            deletion_policy: None,
+            update_replace_policy: None,
+            update_policy: None,
+        }
+    }
+}
+
+impl Resource {
+    /// `kind`, created after the resources `depends_on` (logical IDs).
+    pub fn after(kind: ResourceKind, depends_on: Vec<String>) -> Self {
+        Self {
+            depends_on,
+            ..kind.into()
+        }
+    }
+
+    /// `kind`, kept when it leaves the template or is replaced.
+    pub fn retained(kind: ResourceKind) -> Self {
+        Self {
+            deletion_policy: Some("Retain".to_owned()),
+            update_replace_policy: Some("Retain".to_owned()),
+            ..kind.into()
         }
     }
 }
@@ -238,6 +273,33 @@ pub enum ResourceKind {
     /// The WebSocket API's stage.
     #[serde(rename = "AWS::ApiGatewayV2::Stage")]
     WebsocketStage(super::apigatewayv2::StageProps),
+    /// A published version of a function.
+    #[serde(rename = "AWS::Lambda::Version")]
+    Version(super::operations::VersionProps),
+    /// A function's alias (the stage's).
+    #[serde(rename = "AWS::Lambda::Alias")]
+    Alias(super::operations::AliasProps),
+    /// The CodeDeploy application of the app's traffic shifting.
+    #[serde(rename = "AWS::CodeDeploy::Application")]
+    CodeDeployApplication(super::operations::CodeDeployApplicationProps),
+    /// How CodeDeploy shifts one function's alias.
+    #[serde(rename = "AWS::CodeDeploy::DeploymentGroup")]
+    DeploymentGroup(Box<super::operations::DeploymentGroupProps>),
+    /// A CloudWatch alarm.
+    #[serde(rename = "AWS::CloudWatch::Alarm")]
+    Alarm(Box<super::operations::AlarmProps>),
+    /// The topic the alarms notify.
+    #[serde(rename = "AWS::SNS::Topic")]
+    Topic(super::operations::TopicProps),
+    /// The account's CloudWatch role for API Gateway.
+    #[serde(rename = "AWS::ApiGateway::Account")]
+    ApiAccount(super::operations::ApiAccountProps),
+    /// A custom domain.
+    #[serde(rename = "AWS::ApiGateway::DomainName")]
+    DomainName(super::operations::DomainNameProps),
+    /// The API's stage on a custom domain.
+    #[serde(rename = "AWS::ApiGateway::BasePathMapping")]
+    BasePathMapping(super::operations::BasePathMappingProps),
     /// A resource of `.chalice/resources.json`: its `Type`, `Properties` and
     /// other attributes, as the user wrote them.
     #[serde(untagged)]
@@ -420,6 +482,9 @@ pub struct RoleProps {
     pub assume_role_policy_document: Value,
     /// Inline policies.
     pub policies: Vec<InlinePolicy>,
+    /// AWS managed policies (CodeDeploy's service role).
+    #[serde(rename = "ManagedPolicyArns", skip_serializing_if = "Vec::is_empty")]
+    pub managed_policy_arns: Vec<Expr>,
 }
 
 /// An inline IAM policy.
@@ -499,6 +564,12 @@ pub struct Environment {
 pub struct LoggingConfig {
     /// The log group's name.
     pub log_group: Expr,
+    /// `Text` or `JSON`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+    /// The application log level (JSON only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application_log_level: Option<String>,
 }
 
 /// A tag.
@@ -738,6 +809,12 @@ pub struct StageProps {
     /// Stage variables.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub variables: BTreeMap<String, String>,
+    /// Access logs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_log_setting: Option<super::operations::AccessLogSetting>,
+    /// A canary deployment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canary_setting: Option<super::operations::CanarySetting>,
 }
 
 /// Settings for a set of methods.
@@ -752,6 +829,9 @@ pub struct MethodSetting {
     pub metrics_enabled: bool,
     /// Full request/response logging (off: it logs bodies).
     pub data_trace_enabled: bool,
+    /// Execution logs: `OFF`, `ERROR` or `INFO`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logging_level: Option<String>,
     /// Burst limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throttling_burst_limit: Option<u32>,

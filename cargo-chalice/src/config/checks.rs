@@ -22,6 +22,10 @@ const SETTINGS_KEYS: &[&str] = &[
     "subnet_ids",
     "security_group_ids",
     "log_retention_in_days",
+    "lambda_versions",
+    "traffic_shifting",
+    "log_format",
+    "log_level",
 ];
 /// Keys of [`StageSection`](super::StageSection) beyond the settings.
 const STAGE_KEYS: &[&str] = &[
@@ -41,6 +45,9 @@ const STAGE_KEYS: &[&str] = &[
     "resource_policy_file",
     "cors",
     "websocket_route_selection_expression",
+    "alarms",
+    "api_logs",
+    "api_gateway_custom_domain",
 ];
 /// Keys only the top level has.
 const TOP_KEYS: &[&str] = &["version", "app_name", "stages"];
@@ -231,6 +238,22 @@ impl KeyCheck<'_> {
         if let Some((cors, at)) = inside("cors") {
             self.object(cors, &at, &[CORS_KEYS])?;
         }
+        if let Some((alarms, at)) = inside("alarms") {
+            self.object(alarms, &at, &[super::ALARMS_KEYS])?;
+        }
+        if let Some((domain, at)) = inside("api_gateway_custom_domain") {
+            self.object(domain, &at, &[super::CUSTOM_DOMAIN_KEYS])?;
+        }
+        if let Some((logs, at)) = inside("api_logs") {
+            self.object(logs, &at, &[super::API_LOGS_KEYS])?;
+            if let Some(routes) = logs.get("routes") {
+                self.each(
+                    routes,
+                    &[at.as_slice(), &["routes"]].concat(),
+                    &[super::METHOD_LOGS_KEYS],
+                )?;
+            }
+        }
         Ok(())
     }
 
@@ -362,11 +385,11 @@ mod tests {
     const MISTYPED: &[(&str, &str)] = &[
         (
             "{\n  \"lambda_memory\": 256}",
-            "config.json:2:3: unknown key `lambda_memory` (did you mean `lambda_memory_size`?); known keys here: api_gateway_endpoint_type, ",
+            "config.json:2:3: unknown key `lambda_memory` (did you mean `lambda_memory_size`?); known keys here: alarms, api_gateway_custom_domain, api_gateway_endpoint_type, ",
         ),
         (
             "{\"stages\": {\"dev\": {\"lambda_memory\": 256}}}",
-            "config.json:1:21: unknown key `stages.dev.lambda_memory` (did you mean `lambda_memory_size`?); known keys here: api_gateway_endpoint_type, ",
+            "config.json:1:21: unknown key `stages.dev.lambda_memory` (did you mean `lambda_memory_size`?); known keys here: alarms, api_gateway_custom_domain, api_gateway_endpoint_type, ",
         ),
         (
             "{\"lambda_functions\": {\"api\": {\"lambda_memory\": 256}}}",

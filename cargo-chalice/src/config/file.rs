@@ -88,6 +88,18 @@ pub struct Settings {
     pub security_group_ids: Option<Vec<String>>,
     /// CloudWatch Logs retention in days.
     pub log_retention_in_days: Option<u32>,
+    /// Publish a Lambda version on each change and invoke the function
+    /// through an alias named after the stage (`app::rollout`).
+    pub lambda_versions: Option<bool>,
+    /// Shift traffic to a new version gradually with CodeDeploy
+    /// (`Canary10Percent5Minutes`, `Linear10PercentEvery1Minute`,
+    /// `AllAtOnce`...); implies `lambda_versions`.
+    pub traffic_shifting: Option<String>,
+    /// Lambda's log format: `Text` (default) or `JSON`.
+    pub log_format: Option<String>,
+    /// The application log level with the `JSON` format: `TRACE`, `DEBUG`,
+    /// `INFO`, `WARN`, `ERROR` or `FATAL`.
+    pub log_level: Option<String>,
 }
 
 /// A stage: settings plus the API-wide keys.
@@ -130,6 +142,12 @@ pub struct StageSection {
     /// The WebSocket API's route selection expression (default
     /// `$request.body.action`).
     pub websocket_route_selection_expression: Option<String>,
+    /// CloudWatch alarms on the API and the functions.
+    pub alarms: Option<super::Alarms>,
+    /// The API stage's logs and metrics.
+    pub api_logs: Option<super::ApiLogs>,
+    /// The REST API's custom domain name.
+    pub api_gateway_custom_domain: Option<super::CustomDomain>,
 }
 
 /// The whole file.

@@ -37,6 +37,14 @@ pub struct FunctionConfig {
     pub security_group_ids: Vec<String>,
     /// Log retention in days.
     pub log_retention_in_days: u32,
+    /// Publish versions and invoke through the stage's alias.
+    pub lambda_versions: bool,
+    /// The CodeDeploy traffic shifting, as written (checked by the model).
+    pub traffic_shifting: Option<String>,
+    /// Lambda's log format, as written (checked by the model).
+    pub log_format: Option<String>,
+    /// The application log level, as written (checked by the model).
+    pub log_level: Option<String>,
 }
 
 impl StageConfig {
@@ -94,6 +102,10 @@ impl StageConfig {
             security_group_ids: list(pick(&|s| s.security_group_ids.clone().map(Value::from))),
             log_retention_in_days: number(pick(&|s| s.log_retention_in_days.map(Value::from)))
                 .unwrap_or(14),
+            lambda_versions: flag(pick(&|s| s.lambda_versions.map(Value::from))).unwrap_or(false),
+            traffic_shifting: text(pick(&|s| s.traffic_shifting.clone().map(Value::from))),
+            log_format: text(pick(&|s| s.log_format.clone().map(Value::from))),
+            log_level: text(pick(&|s| s.log_level.clone().map(Value::from))),
         }
     }
 }

@@ -7,14 +7,21 @@
 //! environment values, with their line and column), `stage` (loading and
 //! resolving a stage), `function` (a function's settings), `governance`
 //! (API keys, usage plan, throttling, gateway responses, resource policy,
-//! CORS). This module: the errors and the public paths.
+//! CORS), `alarms` (CloudWatch alarms and who they notify), `api_logs` (the API
+//! stage's logs and metrics), `custom_domain` (`api_gateway_custom_domain`). This module: the errors and the public paths.
 
+mod alarms;
+mod api_logs;
 mod checks;
+mod custom_domain;
 mod file;
 mod function;
 mod governance;
 mod stage;
 
+pub use alarms::{Alarms, ALARMS_KEYS};
+pub use api_logs::{ApiLogs, MethodLogs, API_LOGS_KEYS, METHOD_LOGS_KEYS};
+pub use custom_domain::{CustomDomain, CUSTOM_DOMAIN_KEYS};
 pub use file::{ConfigFile, EnvValue, Settings, StageSection};
 pub use function::FunctionConfig;
 pub use governance::{

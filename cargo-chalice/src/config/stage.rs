@@ -50,6 +50,13 @@ pub struct StageConfig {
     pub cors: Option<chalice_rs_runtime::manifest::Cors>,
     /// The WebSocket API's route selection expression, when the config sets one.
     pub websocket_route_selection_expression: Option<String>,
+    /// CloudWatch alarms (`alarms`: the stage's, else the top level's).
+    pub alarms: Option<super::Alarms>,
+    /// The API stage's logs (`api_logs`: the stage's, else the top level's).
+    pub api_logs: Option<super::ApiLogs>,
+    /// The REST API's custom domain (`api_gateway_custom_domain`: the
+    /// stage's, else the top level's).
+    pub custom_domain: Option<super::CustomDomain>,
     /// The whole file, for the functions' settings.
     pub(super) file: ConfigFile,
 }
@@ -186,6 +193,15 @@ fn resolve(
         websocket_route_selection_expression: pick(&|s| {
             s.websocket_route_selection_expression.clone()
         }),
+        alarms: section
+            .and_then(|s| s.alarms.clone())
+            .or_else(|| file.top.alarms.clone()),
+        api_logs: section
+            .and_then(|s| s.api_logs.clone())
+            .or_else(|| file.top.api_logs.clone()),
+        custom_domain: section
+            .and_then(|s| s.api_gateway_custom_domain.clone())
+            .or_else(|| file.top.api_gateway_custom_domain.clone()),
         file,
     };
     let api = config.function("api");

@@ -1,4 +1,4 @@
-//! The entry points of `deploy`, `delete`, `url` and `logs`, as the CLI calls them.
+//! The entry points of `deploy`, `delete`, `url`, `logs`, `rollback` and `promote`, as the CLI calls them.
 
 use super::{block_on, list_resources, DeployError, Packaged, Target};
 use crate::aws::{Aws, AwsOptions};
@@ -54,6 +54,9 @@ pub struct DeployArgs {
     /// output only; they are never logged or stored).
     #[arg(long)]
     pub show_api_keys: bool,
+    /// Keep the API stage on its deployment and send this percent of the requests to the new one (a stage canary; then `promote` or `rollback --canary`).
+    #[arg(long, value_name = "PERCENT")]
+    pub canary: Option<f64>,
     /// AWS access.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -104,6 +107,18 @@ pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> 
         .map_err(DeployError::Runtime)?;
     let aws = runtime.block_on(Aws::load(&target.aws_options(&args.aws)))?;
     target.check_region(&aws)?;
+    let api_canary = match args.canary {
+        Some(percent) => Some(crate::app::rollout::ApiCanary {
+            percent,
+            base_deployment: runtime.block_on(super::canary::served_deployment(
+                &aws,
+                target.state.as_ref(),
+                stage,
+                &target.api_gateway_stage,
+            ))?,
+        }),
+        None => None,
+    };
     let output = crate::package::package(&crate::package::PackageOptions {
         project_dir: target.project_dir.clone(),
         stage: stage.to_owned(),
@@ -114,6 +129,7 @@ pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> 
             .join("deployments")
             .join(stage),
         format: crate::package::TemplateFormat::Json,
+        api_canary,
     })?;
     for warning in &output.policy_warnings {
         eprintln!("warning: {warning}");
@@ -121,8 +137,29 @@ pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> 
     for note in &output.event_notes {
         eprintln!("note: {note}");
     }
+    if output.needs_account_role {
+        match runtime.block_on(super::account::cloudwatch_role(&aws))? {
+            Some(arn) => eprintln!(
+                "API Gateway writes the stage's logs with the account's CloudWatch role {arn}"
+            ),
+            None => {
+                return Err(DeployError::NoCloudWatchRole {
+                    region: aws.region.clone(),
+                    how: crate::app::api_logs::SET_ACCOUNT_ROLE,
+                })
+            }
+        }
+    }
     let packaged = Packaged::from(&output);
     let outcome = runtime.block_on(super::deploy_packaged(&aws, &target.project_dir, &packaged))?;
+    if let Some(percent) = args.canary {
+        eprintln!(
+            "the API stage sends {percent} % of its requests to the new deployment; `cargo chalice promote --stage {stage}` serves it to all, `cargo chalice rollback --canary --stage {stage}` removes it"
+        );
+    }
+    if let Some(domain) = &outcome.state.custom_domain {
+        eprintln!("{}", domain.instructions());
+    }
     let websocket = super::websocket_url(
         &outcome.state.resources,
         &outcome.state.region,
@@ -203,4 +240,72 @@ pub fn logs(project_dir: &Path, args: &LogsArgs) -> Result<(), DeployError> {
         super::logs::show(&aws, sources, since, follow, &mut out).await?;
         Ok(())
     })
+}
+
+/// `cargo chalice rollback` options.
+#[derive(Debug, Clone, Args)]
+pub struct RollbackArgs {
+    /// The stage of .chalice/config.json.
+    #[arg(long, default_value = "dev")]
+    pub stage: String,
+    /// Only this function: its key in `lambda_functions` (`api`, an authorizer's or an event function's name), its Lambda name or its logical ID (default: every function with versions).
+    #[arg(long, conflicts_with = "canary")]
+    pub name: Option<String>,
+    /// Remove the API stage's canary (`deploy --canary`) instead: the stage keeps serving its deployment.
+    #[arg(long)]
+    pub canary: bool,
+    /// AWS access.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// `cargo chalice rollback`: moves the stage's aliases back one version.
+pub fn rollback(project_dir: &Path, args: &RollbackArgs) -> Result<(), DeployError> {
+    let target = Target::find(project_dir, &args.stage)?;
+    let state = target.state.clone().ok_or_else(|| target.not_deployed())?;
+    let aws = &target.aws_options(&args.aws);
+    if args.canary {
+        let outcome = block_on(async {
+            let aws = Aws::load(aws).await?;
+            target.check_region(&aws)?;
+            super::canary::settle(&aws, &state, &target.api_gateway_stage, false).await
+        })?;
+        println!("{}", describe(&outcome, &target.api_gateway_stage));
+        return Ok(());
+    }
+    let moved = block_on(async {
+        let aws = Aws::load(aws).await?;
+        target.check_region(&aws)?;
+        super::rollback::rollback(&aws, &state, args.name.as_deref()).await
+    })?;
+    for moved in moved {
+        println!("{moved}");
+    }
+    Ok(())
+}
+
+/// `cargo chalice promote`: the API stage serves its canary's deployment.
+pub fn promote(project_dir: &Path, args: &StackArgs) -> Result<(), DeployError> {
+    let target = Target::find(project_dir, &args.stage)?;
+    let state = target.state.clone().ok_or_else(|| target.not_deployed())?;
+    let aws = &target.aws_options(&args.aws);
+    let outcome = block_on(async {
+        let aws = Aws::load(aws).await?;
+        target.check_region(&aws)?;
+        super::canary::settle(&aws, &state, &target.api_gateway_stage, true).await
+    })?;
+    println!("{}", describe(&outcome, &target.api_gateway_stage));
+    Ok(())
+}
+
+/// What `promote` and `rollback --canary` did, in a line.
+fn describe(outcome: &super::canary::CanaryOutcome, stage: &str) -> String {
+    match outcome {
+        super::canary::CanaryOutcome::Promoted { deployment_id } => {
+            format!("stage {stage}: promoted the canary; every request goes to deployment {deployment_id}")
+        }
+        super::canary::CanaryOutcome::Dropped { deployment_id } => {
+            format!("stage {stage}: removed the canary; every request goes to deployment {deployment_id}")
+        }
+    }
 }

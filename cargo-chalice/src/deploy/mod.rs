@@ -1,4 +1,4 @@
-//! `cargo chalice deploy`, `delete`, `url` and `logs`: the packaged app
+//! `cargo chalice deploy`, `delete`, `url`, `logs`, `rollback` and `promote`: the packaged app
 //! through S3 and CloudFormation, as a pipeline of plain steps, and the
 //! deployed stage read back.
 //!
@@ -8,12 +8,15 @@
 //! `.chalice/deployed/<stage>.json` ─► notifications of buckets outside the
 //! stack ([`notifications`]) ─► the state file again, with what is wired.
 
+pub mod account;
 pub mod api_keys;
 pub mod bucket;
+pub mod canary;
 pub mod commands;
 pub mod logs;
 pub mod notifications;
 pub mod rewrite;
+pub mod rollback;
 pub mod stack;
 pub mod state;
 
@@ -84,6 +87,21 @@ pub enum DeployError {
         /// What state things are in, and what to do.
         help: &'static str,
     },
+    /// The API stage's canary cannot be made, promoted or removed.
+    #[error(transparent)]
+    Canary(#[from] canary::CanaryError),
+    /// The stage logs through API Gateway and the account has no
+    /// CloudWatch role for it.
+    #[error("the account has no CloudWatch role for API Gateway in {region}, and this stage's `api_logs` need one (API Gateway would refuse the stage); nothing was deployed. {how}")]
+    NoCloudWatchRole {
+        /// The region.
+        region: String,
+        /// What to run.
+        how: &'static str,
+    },
+    /// A function's alias cannot be rolled back.
+    #[error(transparent)]
+    Rollback(#[from] rollback::RollbackError),
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
@@ -244,6 +262,7 @@ pub async fn deploy_packaged(
         artifact_location: format!("s3://{}/{zip_key}", bucket.name),
         resources,
         bucket_notifications: previous,
+        custom_domain: deployed_domain(&info),
     };
     state::write(project_dir, &state)?;
     if !packaged.bucket_notifications.is_empty() || !state.bucket_notifications.is_empty() {
@@ -453,6 +472,24 @@ pub fn endpoint(
     (url, rest_api_id)
 }
 
+/// The custom domain of the stack's outputs (`template::custom_domain`).
+pub fn deployed_domain(info: &StackInfo) -> Option<state::DeployedDomain> {
+    use crate::template::custom_domain::{
+        CUSTOM_DOMAIN_TARGET_OUTPUT, CUSTOM_DOMAIN_URL_OUTPUT, CUSTOM_DOMAIN_ZONE_OUTPUT,
+    };
+    Some(state::DeployedDomain {
+        url: info.output(CUSTOM_DOMAIN_URL_OUTPUT)?.to_owned(),
+        dns_target: info
+            .output(CUSTOM_DOMAIN_TARGET_OUTPUT)
+            .unwrap_or_default()
+            .to_owned(),
+        hosted_zone_id: info
+            .output(CUSTOM_DOMAIN_ZONE_OUTPUT)
+            .unwrap_or_default()
+            .to_owned(),
+    })
+}
+
 /// Where a stage is deployed: its stack name and the state file, if any.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -499,7 +536,8 @@ impl Target {
         }
     }
 
-    fn not_deployed(&self) -> DeployError {
+    /// The error of a stage that is not deployed.
+    pub fn not_deployed(&self) -> DeployError {
         DeployError::NotDeployed {
             stage: self.stage.clone(),
             stack: self.stack_name.clone(),
@@ -546,13 +584,16 @@ pub async fn delete(aws: &Aws, target: &Target) -> Result<(), DeployError> {
     Ok(())
 }
 
-/// `cargo chalice url`: the REST API's URL and the WebSocket API's
-/// (`wss://`), each when the app has it, from the state file or the stack.
+/// `cargo chalice url`: the REST API's URL (on its custom domain when it has
+/// one) and the WebSocket API's (`wss://`), each when the app has it, from
+/// the state file or the stack.
 pub async fn url(options: &AwsOptions, target: &Target) -> Result<Vec<String>, DeployError> {
     if let Some(state) = &target.state {
-        let urls: Vec<String> = state
-            .endpoint_url
-            .clone()
+        let rest = match &state.custom_domain {
+            Some(domain) => Some(domain.url.clone()),
+            None => state.endpoint_url.clone(),
+        };
+        let urls: Vec<String> = rest
             .into_iter()
             .chain(websocket_url(
                 &state.resources,
@@ -575,8 +616,11 @@ pub async fn url(options: &AwsOptions, target: &Target) -> Result<Vec<String>, D
         .output(crate::template::websocket_api::URL_OUTPUT)
         .map(str::to_owned)
         .or_else(|| websocket_url(&resources, &aws.region, &target.api_gateway_stage));
-    let urls: Vec<String> = endpoint(&aws, &info, &resources, &target.api_gateway_stage)
-        .0
+    let rest = match deployed_domain(&info) {
+        Some(domain) => Some(domain.url),
+        None => endpoint(&aws, &info, &resources, &target.api_gateway_stage).0,
+    };
+    let urls: Vec<String> = rest
         .into_iter()
         .chain(websocket)
         .collect();

@@ -66,6 +66,38 @@ pub struct DeployedState {
     /// `delete` removes ([`super::notifications`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bucket_notifications: Vec<super::notifications::WiredNotification>,
+    /// The API's custom domain (`api_gateway_custom_domain`), from the
+    /// stack's outputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_domain: Option<DeployedDomain>,
+}
+
+/// A deployed custom domain: the API's URL on it, and where its DNS record
+/// must point.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployedDomain {
+    /// `https://api.example.com/v1/`.
+    pub url: String,
+    /// The CloudFront or regional domain the record points at.
+    pub dns_target: String,
+    /// Its Route 53 hosted zone (for an alias record).
+    pub hosted_zone_id: String,
+}
+
+impl DeployedDomain {
+    /// What `deploy` prints about the domain.
+    pub fn instructions(&self) -> String {
+        let host = self
+            .url
+            .trim_start_matches("https://")
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        format!(
+            "custom domain: {} (point a DNS record of {host} at {}: a CNAME, or a Route 53 alias to that name in hosted zone {})",
+            self.url, self.dns_target, self.hosted_zone_id
+        )
+    }
 }
 
 impl DeployedState {
@@ -176,6 +208,7 @@ mod tests {
                     .to_owned(),
                 events: vec!["s3:ObjectCreated:*".to_owned()],
             }],
+            custom_domain: None,
         }
     }
 
@@ -206,6 +239,24 @@ mod tests {
             .remove("bucket_notifications");
         let read: DeployedState = serde_json::from_value(state).unwrap();
         assert!(read.bucket_notifications.is_empty());
+    }
+
+    #[test]
+    fn a_custom_domain_says_where_its_dns_record_points() {
+        let domain = DeployedDomain {
+            url: "https://api.example.com/v1/".to_owned(),
+            dns_target: "d111.cloudfront.net".to_owned(),
+            hosted_zone_id: "Z2FDTNDATAQYW2".to_owned(),
+        };
+        assert_eq!(
+            domain.instructions(),
+            "custom domain: https://api.example.com/v1/ (point a DNS record of api.example.com at d111.cloudfront.net: a CNAME, or a Route 53 alias to that name in hosted zone Z2FDTNDATAQYW2)"
+        );
+        let mut state = sample();
+        state.custom_domain = Some(domain);
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &state).unwrap();
+        assert_eq!(read(dir.path(), "dev").unwrap(), Some(state));
     }
 
     #[test]

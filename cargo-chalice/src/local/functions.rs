@@ -62,6 +62,10 @@ pub fn function_spec(
     ] {
         env.insert(key.to_owned(), value);
     }
+    // As Lambda sets them for the function's `LoggingConfig`.
+    for (key, value) in function.logs.environment() {
+        env.insert(key.to_owned(), value);
+    }
     env.extend(local_environment(app, function, &|name| {
         std::env::var(name).ok()
     })?);

@@ -203,6 +203,10 @@ mod tests {
             subnet_ids: Vec::new(),
             security_group_ids: Vec::new(),
             log_retention_in_days: 14,
+            lambda_versions: false,
+            traffic_shifting: None,
+            log_format: None,
+            log_level: None,
         }
     }
 

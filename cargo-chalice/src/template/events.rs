@@ -62,7 +62,10 @@ impl Generator<'_> {
 
     /// The resources of one event function's wiring, by logical ID.
     fn event_resources(&self, event: &EventFunction) -> Vec<(String, Resource)> {
-        let function_arn = Expr::get_att(&event.function_id, "Arn");
+        let function_arn = match self.app.function(&event.name) {
+            Some(function) => self.invoked_arn(function),
+            None => Expr::get_att(&event.function_id, "Arn"),
+        };
         let permission =
             |principal: &str, source_account: Option<Expr>, source_arn: Option<Expr>| {
                 (
@@ -118,7 +121,10 @@ impl Generator<'_> {
                     batch_size: *batch_size,
                     enabled: true,
                     event_source_arn: source.arn.clone(),
-                    function_name: Expr::reference(&event.function_id),
+                    function_name: match &event.alias {
+                        Some(_) => function_arn.clone(),
+                        None => Expr::reference(&event.function_id),
+                    },
                     function_response_types: vec!["ReportBatchItemFailures".to_owned()],
                     maximum_batching_window_in_seconds: *max_batching_window,
                     starting_position: starting_position.clone(),
@@ -216,7 +222,7 @@ impl Generator<'_> {
             }
             let function_arn = Expr::sub(format!(
                 "arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{}",
-                event.function_name
+                event.invoked_name()
             ));
             for kind in events {
                 let mut entry = json!({"Event": kind, "Function": function_arn});

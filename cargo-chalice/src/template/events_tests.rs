@@ -6,7 +6,7 @@ use chalice_rs_runtime::manifest::Manifest;
 use serde_json::{json, Value};
 
 /// A project with `config` and `resources` (`.chalice/resources.json`).
-fn project(config: &str, resources: &Value) -> tempfile::TempDir {
+pub(super) fn project(config: &str, resources: &Value) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(dir.path().join(".chalice")).expect(".chalice");
     std::fs::write(dir.path().join(".chalice/config.json"), config).expect("config");
@@ -20,7 +20,7 @@ fn project(config: &str, resources: &Value) -> tempfile::TempDir {
 
 /// A manifest of one route on `/` (unless `routes` is false) and the event
 /// functions `(name, source)`.
-fn manifest(routes: bool, functions: &[(&str, Value)]) -> Manifest {
+pub(super) fn manifest(routes: bool, functions: &[(&str, Value)]) -> Manifest {
     let mut fragments: Vec<String> = functions
         .iter()
         .enumerate()

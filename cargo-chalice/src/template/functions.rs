@@ -173,7 +173,7 @@ impl Generator<'_> {
     }
 
     /// The `AWS::Lambda::Function` properties of `function`.
-    fn function_props(&self, function: &Function) -> FunctionProps {
+    pub(super) fn function_props(&self, function: &Function) -> FunctionProps {
         let f = &function.settings;
         let role = self.role_of(function);
         let overrides = match &function.trigger {
@@ -207,6 +207,8 @@ impl Generator<'_> {
             environment: (!variables.is_empty()).then_some(Environment { variables }),
             logging_config: LoggingConfig {
                 log_group: Expr::reference(&function.log_group_id),
+                log_format: function.logs.format.clone(),
+                application_log_level: function.logs.level.clone(),
             },
             tags: f
                 .tags
@@ -299,5 +301,6 @@ pub(super) fn role_props(role: &ManagedRole) -> RoleProps {
             }],
         }),
         policies,
+        managed_policy_arns: Vec::new(),
     }
 }

@@ -64,12 +64,12 @@ impl Generator<'_> {
                 ),
             };
             let uri = self.app.authorizer_function(&authorizer.name).map(|function| {
-                let function_id = &function.logical_id;
+                let invoked = self.invoked_arn_sub(function);
                 put(
                     format!("{stem}AuthorizerInvokePermission"),
                     ResourceKind::Permission(PermissionProps {
                         action: "lambda:InvokeFunction".to_owned(),
-                        function_name: Expr::get_att(function_id, "Arn"),
+                        function_name: self.invoked_arn(function),
                         principal: "apigateway.amazonaws.com".to_owned(),
                         source_account: None,
                         source_arn: Some(Expr::sub(format!(
@@ -78,9 +78,7 @@ impl Generator<'_> {
                     })
                     .into(),
                 );
-                Expr::sub(format!(
-                    "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{function_id}.Arn}}/invocations"
-                ))
+                super::rollout::invocation_uri(&invoked)
             });
             put(
                 authorizer_id,
@@ -123,15 +121,14 @@ impl Generator<'_> {
                 let key_id = format!("APIKey{stem}");
                 put(
                     key_id.clone(),
-                    Resource {
-                        kind: ResourceKind::ApiKey(ApiKeyProps {
+                    Resource::after(
+                        ResourceKind::ApiKey(ApiKeyProps {
                             name: name.clone(),
                             description: self.app.description(),
                             enabled: true,
                         }),
-                        depends_on: vec![STAGE_ID.to_owned()],
-                        metadata: None,
-                    },
+                        vec![STAGE_ID.to_owned()],
+                    ),
                 );
                 put(
                     format!("UsagePlanKey{stem}"),

@@ -56,11 +56,15 @@
 //! stacks ([`split`]). Each template is checked ([`check`]) before it is
 //! written.
 
+pub mod alarms;
+pub mod api_logs;
 pub mod check;
+pub mod custom_domain;
 pub mod events;
 pub mod functions;
 pub mod governance;
 pub mod rest_api;
+pub mod rollout;
 pub mod shape;
 pub mod split;
 pub mod websocket_api;
@@ -164,7 +168,31 @@ pub fn generate(
     arch: Arch,
     format: TemplateFormat,
 ) -> Result<(TemplateSet, RenderedSet), TemplateError> {
-    let generator = Generator::new(app, arch, format);
+    generate_release(app, arch, format, &Release::default())
+}
+
+/// What one release adds to the app's template.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Release {
+    /// The SHA-256 (hex) of the code's zip: the published versions' logical
+    /// IDs carry it ([`rollout`]), so that a version is published when the
+    /// code changes. `package` gives it; without it a version changes with
+    /// the functions' configuration only.
+    pub code_sha256: Option<String>,
+    /// A canary on the API stage (`deploy --canary`).
+    pub api_canary: Option<crate::app::rollout::ApiCanary>,
+}
+
+/// [`generate`] for one release: its code and its API canary.
+pub fn generate_release(
+    app: &App,
+    arch: Arch,
+    format: TemplateFormat,
+    release: &Release,
+) -> Result<(TemplateSet, RenderedSet), TemplateError> {
+    let mut generator = Generator::new(app, arch, format);
+    generator.release = release.clone();
+    generator.check_canary()?;
     let mut single = generator.single();
     generator.finish_root(&mut single)?;
     let text = format.render(&single);
@@ -177,21 +205,27 @@ pub fn generate(
         return Ok((set, rendered));
     }
     // Split; shrink the size budget if an estimate turns out too optimistic.
-    let mut budget = split::Budget::default();
-    let mut last_error = String::new();
-    for _ in 0..6 {
-        let mut set = generator.split(&budget);
-        generator.finish_root(&mut set.root)?;
-        match render_checked(&set, format) {
-            Ok(rendered) => return Ok((set, rendered)),
-            Err(TemplateError::Check(message)) => {
-                last_error = message;
-                budget.shrink();
+    // The root stays within a template body when it can; when what cannot
+    // move into nested stacks (the functions, their versions, CodeDeploy,
+    // alarms) is larger, it is read from S3 as the nested templates are
+    // (`deploy` uploads it; `aws cloudformation deploy` needs `--s3-bucket`).
+    let mut first_error = None;
+    for root_limit in [check::MAX_TEMPLATE_BODY, check::MAX_TEMPLATE_URL] {
+        let mut budget = split::Budget::default();
+        for _ in 0..6 {
+            let mut set = generator.split(&budget);
+            generator.finish_root(&mut set.root)?;
+            match render_checked_within(&set, format, root_limit) {
+                Ok(rendered) => return Ok((set, rendered)),
+                Err(TemplateError::Check(message)) => {
+                    first_error.get_or_insert(message);
+                    budget.shrink();
+                }
+                Err(other) => return Err(other),
             }
-            Err(other) => return Err(other),
         }
     }
-    Err(TemplateError::Check(last_error))
+    Err(TemplateError::Check(first_error.unwrap_or_default()))
 }
 
 /// Resolves the app of `manifest` in the stage of `config` and writes its
@@ -205,17 +239,27 @@ pub fn resolve_and_generate(
     generate(&App::resolve(manifest, config)?, arch, format)
 }
 
-/// Renders each template of `set` and runs [`check::check`] on it.
+/// Renders each template of `set` and runs [`check::check`] on it, the
+/// root within a template body.
 pub fn render_checked(
     set: &TemplateSet,
     format: TemplateFormat,
+) -> Result<RenderedSet, TemplateError> {
+    render_checked_within(set, format, check::MAX_TEMPLATE_BODY)
+}
+
+/// [`render_checked`] with the root within `root_limit` bytes.
+fn render_checked_within(
+    set: &TemplateSet,
+    format: TemplateFormat,
+    root_limit: usize,
 ) -> Result<RenderedSet, TemplateError> {
     let root = format.render(&set.root);
     check::check(
         "root template",
         &set.root.to_value(),
         root.len(),
-        check::MAX_TEMPLATE_BODY,
+        root_limit,
     )
     .map_err(TemplateError::Check)?;
     let mut nested = Vec::new();
@@ -242,6 +286,8 @@ struct Generator<'a> {
     names: BTreeMap<String, String>,
     /// Each resource path's index in the API's resource tree.
     by_path: BTreeMap<String, usize>,
+    /// The code's hash and the API canary ([`generate_release`]).
+    release: Release,
 }
 
 impl<'a> Generator<'a> {
@@ -258,6 +304,7 @@ impl<'a> Generator<'a> {
             format,
             names,
             by_path,
+            release: Release::default(),
         }
     }
 
@@ -278,8 +325,11 @@ impl<'a> Generator<'a> {
         let mut template = Template::new(self.description());
         self.write_role(&mut template);
         self.write_functions(&mut template);
+        self.write_rollouts(&mut template);
         if let Some(api) = &self.app.rest_api {
             self.write_api_core(&mut template, api);
+            self.write_api_logs(&mut template);
+            self.write_custom_domain(&mut template);
             self.write_governance(&mut template, api);
         }
         template
@@ -308,9 +358,11 @@ impl<'a> Generator<'a> {
     /// Completes the root template: the event functions' wiring,
     /// `.chalice/resources.json`, and the declared buckets' notifications.
     fn finish_root(&self, root: &mut Template) -> Result<(), TemplateError> {
+        self.write_api_canary(root);
         self.write_own_roles(root)?;
         self.write_events(root)?;
         self.write_websocket_api(root)?;
+        self.write_alarms(root);
         self.merge_declared(root)?;
         self.write_bucket_notifications(root)
     }
@@ -336,6 +388,8 @@ impl<'a> Generator<'a> {
 mod declared_tests;
 #[cfg(test)]
 mod events_tests;
+#[cfg(test)]
+mod operations_tests;
 #[cfg(test)]
 mod roles_tests;
 #[cfg(test)]

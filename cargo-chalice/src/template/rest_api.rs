@@ -4,10 +4,13 @@
 
 use super::governance::model_id;
 use super::{Generator, FUNCTION_ID, PERMISSION_ID, REQUEST_VALIDATOR_ID, REST_API_ID, STAGE_ID};
+use crate::app::api_logs::{ApiLogs, MethodLogging};
 use crate::app::names::{self, DEPLOYMENT_PREFIX};
 use crate::app::rest_api::{ApiResource, RestApi};
 use crate::cfn::ids;
 use crate::cfn::model::*;
+use crate::cfn::operations::CanarySetting;
+use crate::config::ThrottleLimits;
 use chalice_rs_runtime::manifest::{preflight_headers, AuthorizerKind, Route, IAM_AUTHORIZER};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,7 +39,11 @@ impl Generator<'_> {
             PERMISSION_ID,
             ResourceKind::Permission(PermissionProps {
                 action: "lambda:InvokeFunction".to_owned(),
-                function_name: Expr::get_att(FUNCTION_ID, "Arn"),
+                function_name: self
+                    .app
+                    .api_function()
+                    .map(|f| self.invoked_arn(f))
+                    .unwrap_or_else(|| Expr::get_att(FUNCTION_ID, "Arn")),
                 principal: "apigateway.amazonaws.com".to_owned(),
                 source_account: None,
                 source_arn: Some(Expr::sub(format!(
@@ -59,17 +66,30 @@ impl Generator<'_> {
             })
             .into(),
         );
+        let logs = self.app.api_logs.clone().unwrap_or_default();
         put(
             STAGE_ID,
-            ResourceKind::Stage(StageProps {
-                stage_name: api.stage_name.clone(),
-                deployment_id: Expr::reference(self.deployment_id(api)),
-                rest_api_id: Expr::reference(REST_API_ID),
-                tracing_enabled: xray,
-                method_settings: method_settings(api),
-                variables: api.stage_variables.clone(),
-            })
-            .into(),
+            Resource::after(
+                ResourceKind::Stage(StageProps {
+                    stage_name: api.stage_name.clone(),
+                    deployment_id: Expr::reference(self.stage_deployment_id(api)),
+                    rest_api_id: Expr::reference(REST_API_ID),
+                    tracing_enabled: xray,
+                    method_settings: method_settings(api, &logs),
+                    variables: api.stage_variables.clone(),
+                    access_log_setting: self.access_log_setting(&logs),
+                    canary_setting: self
+                        .release
+                        .api_canary
+                        .as_ref()
+                        .map(|canary| CanarySetting {
+                            deployment_id: Expr::reference(self.deployment_id(api)),
+                            percent_traffic: canary.percent,
+                            use_stage_cache: false,
+                        }),
+                }),
+                self.stage_depends_on(&logs),
+            ),
         );
         template.outputs.insert(
             "EndpointURL".to_owned(),
@@ -169,8 +189,8 @@ impl Generator<'_> {
                 .map(|k| super::governance::gateway_response_id(k)),
         );
         depends_on.sort();
-        Resource {
-            kind: ResourceKind::Deployment(DeploymentProps {
+        Resource::after(
+            ResourceKind::Deployment(DeploymentProps {
                 rest_api_id: Expr::reference(REST_API_ID),
                 description: format!(
                     "{}, API shape {}",
@@ -179,8 +199,7 @@ impl Generator<'_> {
                 ),
             }),
             depends_on,
-            metadata: None,
-        }
+        )
     }
 
     /// The template resources of one API resource: its
@@ -214,7 +233,11 @@ impl Generator<'_> {
             ));
         }
         let function_arn = match scope {
-            Scope::Root => format!("${{{FUNCTION_ID}.Arn}}"),
+            Scope::Root => self
+                .app
+                .api_function()
+                .map(|f| self.invoked_arn_sub(f))
+                .unwrap_or_else(|| format!("${{{FUNCTION_ID}.Arn}}")),
             Scope::Nested => format!("${{{PARAM_FUNCTION_ARN}}}"),
         };
         for route in &unit.routes {
@@ -240,9 +263,7 @@ impl Generator<'_> {
                     integration: Integration {
                         integration_http_method: Some("POST".to_owned()),
                         kind: "AWS_PROXY".to_owned(),
-                        uri: Some(Expr::sub(format!(
-                            "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
-                        ))),
+                        uri: Some(super::rollout::invocation_uri(&function_arn)),
                         request_templates: BTreeMap::new(),
                         integration_responses: Vec::new(),
                     },
@@ -299,26 +320,60 @@ impl Generator<'_> {
     }
 }
 
-/// The stage's method settings: stage-wide, then per route.
-fn method_settings(api: &RestApi) -> Vec<MethodSetting> {
+/// The stage's method settings: stage-wide, then per route (a route's
+/// throttling and logging in one setting; each takes the stage's values
+/// for what it does not set).
+fn method_settings(api: &RestApi, logs: &ApiLogs) -> Vec<MethodSetting> {
     let stage = api.stage_throttle.clone().unwrap_or_default();
-    let mut out = vec![MethodSetting {
-        http_method: "*".to_owned(),
-        resource_path: "/*".to_owned(),
-        metrics_enabled: false,
-        data_trace_enabled: false,
-        throttling_burst_limit: stage.burst_limit,
-        throttling_rate_limit: stage.rate_limit,
-    }];
+    let setting = |method: &str, path: String, limits: &ThrottleLimits, logging: &MethodLogging| {
+        MethodSetting {
+            http_method: method.to_owned(),
+            resource_path: path,
+            metrics_enabled: logging.detailed_metrics,
+            data_trace_enabled: logging.data_trace,
+            logging_level: logging.logging_level.clone(),
+            throttling_burst_limit: limits.burst_limit,
+            throttling_rate_limit: limits.rate_limit,
+        }
+    };
+    let mut out = vec![setting("*", "/*".to_owned(), &stage, &logs.stage)];
+    // (resource path, method, throttle, logging), throttled routes first.
+    let mut routes: Vec<(String, String, ThrottleLimits, MethodLogging)> = Vec::new();
+    let mut entry = |path: &str, method: &str| -> usize {
+        match routes.iter().position(|r| r.0 == path && r.1 == method) {
+            Some(index) => index,
+            None => {
+                routes.push((
+                    path.to_owned(),
+                    method.to_owned(),
+                    stage.clone(),
+                    logs.stage.clone(),
+                ));
+                routes.len() - 1
+            }
+        }
+    };
+    let mut throttled = Vec::new();
     for throttle in &api.route_throttles {
-        out.push(MethodSetting {
-            http_method: throttle.method.clone(),
-            resource_path: format!("/{}", throttle.resource_path.replace('/', "~1")),
-            metrics_enabled: false,
-            data_trace_enabled: false,
-            throttling_burst_limit: throttle.limits.burst_limit,
-            throttling_rate_limit: throttle.limits.rate_limit,
-        });
+        throttled.push((entry(&throttle.resource_path, &throttle.method), throttle));
+    }
+    let mut logged = Vec::new();
+    for route in &logs.routes {
+        logged.push((entry(&route.resource_path, &route.method), route));
+    }
+    for (index, throttle) in throttled {
+        routes[index].2 = throttle.limits.clone();
+    }
+    for (index, route) in logged {
+        routes[index].3 = route.logging.clone();
+    }
+    for (path, method, limits, logging) in &routes {
+        out.push(setting(
+            method,
+            format!("/{}", path.replace('/', "~1")),
+            limits,
+            logging,
+        ));
     }
     out
 }

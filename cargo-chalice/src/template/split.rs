@@ -180,7 +180,10 @@ impl Generator<'_> {
                 if !unit.routes.is_empty() {
                     parameters.insert(
                         PARAM_FUNCTION_ARN.to_owned(),
-                        Expr::get_att(FUNCTION_ID, "Arn"),
+                        self.app
+                            .api_function()
+                            .map(|f| self.invoked_arn(f))
+                            .unwrap_or_else(|| Expr::get_att(FUNCTION_ID, "Arn")),
                     );
                 }
                 for authorizer_id in self.unit_authorizers(api, unit) {

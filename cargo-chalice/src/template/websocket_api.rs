@@ -17,13 +17,6 @@ pub const URL_OUTPUT: &str = "WebsocketConnectEndpointURL";
 /// The output holding the API's id.
 pub const ID_OUTPUT: &str = "WebsocketAPIId";
 
-/// The invocation URI of a function, as API Gateway integrations take it.
-fn invocation_uri(function_id: &str) -> Expr {
-    Expr::sub(format!(
-        "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{function_id}.Arn}}/invocations"
-    ))
-}
-
 /// The API's ARN pattern for `path` (`/*`, `/authorizers/${X}`).
 fn execute_arn(path: &str) -> Expr {
     Expr::sub(format!(
@@ -41,10 +34,7 @@ fn shape_hash(api: &WebsocketApi) -> String {
         shape.push(if route.responds { '+' } else { '-' });
     }
     shape.push_str(&format!("\n{:?}", api.authorizer));
-    let hash = shape.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    format!("{:08x}", hash as u32)
+    crate::cfn::ids::short_hash(&shape, 8)
 }
 
 impl Generator<'_> {
@@ -112,7 +102,7 @@ impl Generator<'_> {
                     ResourceKind::WebsocketAuthorizer(AuthorizerProps {
                         api_id: api_id(),
                         authorizer_type: "REQUEST".to_owned(),
-                        authorizer_uri: invocation_uri(&function.logical_id),
+                        authorizer_uri: self.invocation_uri(function),
                         identity_source: identity_sources.clone(),
                         name: name.clone(),
                     })
@@ -122,7 +112,7 @@ impl Generator<'_> {
                     format!("{id}Permission"),
                     ResourceKind::Permission(PermissionProps {
                         action: "lambda:InvokeFunction".to_owned(),
-                        function_name: Expr::get_att(&function.logical_id, "Arn"),
+                        function_name: self.invoked_arn(function),
                         principal: "apigateway.amazonaws.com".to_owned(),
                         source_account: None,
                         source_arn: Some(execute_arn(&format!("/authorizers/${{{id}}}"))),
@@ -143,7 +133,7 @@ impl Generator<'_> {
                 ResourceKind::WebsocketIntegration(IntegrationProps {
                     api_id: api_id(),
                     integration_type: "AWS_PROXY".to_owned(),
-                    integration_uri: invocation_uri(&function.logical_id),
+                    integration_uri: self.invocation_uri(function),
                 })
                 .into(),
             ));
@@ -187,7 +177,7 @@ impl Generator<'_> {
                 format!("{}WebsocketPermission", route.stem),
                 ResourceKind::Permission(PermissionProps {
                     action: "lambda:InvokeFunction".to_owned(),
-                    function_name: Expr::get_att(&function.logical_id, "Arn"),
+                    function_name: self.invoked_arn(function),
                     principal: "apigateway.amazonaws.com".to_owned(),
                     source_account: None,
                     source_arn: Some(execute_arn("/*")),
@@ -199,14 +189,13 @@ impl Generator<'_> {
         deployed.sort();
         out.push((
             deployment_id.clone(),
-            Resource {
-                kind: ResourceKind::WebsocketDeployment(DeploymentProps {
+            Resource::after(
+                ResourceKind::WebsocketDeployment(DeploymentProps {
                     api_id: api_id(),
                     description: format!("{} routes", api.routes.len()),
                 }),
-                depends_on: deployed,
-                metadata: None,
-            },
+                deployed,
+            ),
         ));
         let throttle = &api.throttle;
         let limited = throttle.rate_limit.is_some() || throttle.burst_limit.is_some();

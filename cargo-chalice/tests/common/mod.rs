@@ -531,8 +531,18 @@ pub fn package_example(
     out: &Path,
     format: cargo_chalice::package::TemplateFormat,
 ) -> cargo_chalice::package::PackageOutput {
+    package_example_stage(name, "dev", out, format)
+}
+
+/// [`package_example`] of the stage `stage`.
+pub fn package_example_stage(
+    name: &str,
+    stage: &str,
+    out: &Path,
+    format: cargo_chalice::package::TemplateFormat,
+) -> cargo_chalice::package::PackageOutput {
     let (binary, manifest) = example_build(name);
-    let config = cargo_chalice::config::load(&repo_root().join("examples").join(name), "dev", name)
+    let config = cargo_chalice::config::load(&repo_root().join("examples").join(name), stage, name)
         .expect("config");
     cargo_chalice::package::write_package(
         &binary,

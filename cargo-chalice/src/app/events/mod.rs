@@ -59,6 +59,8 @@ pub struct EventFunction {
     pub function_id: String,
     /// The Lambda function's name.
     pub function_name: String,
+    /// The alias its source invokes (the stage's, with `lambda_versions`).
+    pub alias: Option<String>,
     /// What invokes it.
     pub wiring: Wiring,
     /// Environment variables the template writes otherwise than the config
@@ -127,7 +129,8 @@ pub struct ExternalNotification {
     pub bucket: String,
     /// The function's `lambda_functions` key.
     pub function: String,
-    /// The Lambda function's name.
+    /// The Lambda function's name, with `:<alias>` when the bucket invokes
+    /// its alias.
     pub function_name: String,
     /// The S3 event types.
     pub events: Vec<String>,
@@ -224,11 +227,20 @@ impl EventFunction {
         Some(ExternalNotification {
             bucket: name.clone(),
             function: self.name.clone(),
-            function_name: self.function_name.clone(),
+            function_name: self.invoked_name(),
             events: events.clone(),
             prefix: prefix.clone(),
             suffix: suffix.clone(),
         })
+    }
+
+    /// The name its source invokes: the function's, qualified with its
+    /// alias when it has one (`shop-prod-work:prod`).
+    pub fn invoked_name(&self) -> String {
+        match &self.alias {
+            Some(alias) => format!("{}:{alias}", self.function_name),
+            None => self.function_name.clone(),
+        }
     }
 
     /// `#[on_sqs_message] work (src/jobs.rs:9 (app::jobs::work))`, for messages.
@@ -264,6 +276,7 @@ pub fn resolve(
             stem: crate::cfn::ids::camel(&fragment.name),
             function_id: function.logical_id.clone(),
             function_name: function.function_name.clone(),
+            alias: function.rollout.as_ref().map(|r| r.alias.clone()),
             wiring,
             environment_overrides,
         });
