@@ -50,6 +50,7 @@ pub mod models;
 pub mod registry;
 pub mod request;
 pub mod response;
+pub mod route_schemas;
 pub mod test;
 
 pub use app::App;
@@ -75,6 +76,11 @@ pub mod __private {
     };
     pub use crate::models::{schema_of, ModelRegistration};
     pub use crate::registry::{fragment_bytes, HandlerFuture, RouteRegistration};
+    pub use crate::route_schemas::{
+        add_input, InputSchema, InputSchemaFallback, OutputSchema, OutputSchemaFallback,
+        ParamSchema, ParamSchemaFallback, Probe,
+    };
+    pub use chalice_rs_manifest::RouteSchemas;
     pub use inventory;
     pub use serde_json::Value;
 }

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 // that write them and for the readers here and in `cargo-chalice`.
 use chalice_rs_manifest::fragment_text;
 pub use chalice_rs_manifest::{
-    schedule, Authorizer, AuthorizerKind, Cors, EventSource, Fragment, FunctionFragment,
+    schedule, Authorizer, AuthorizerKind, BodySchema, Cors, RouteSchemas, EventSource, Fragment, FunctionFragment,
     RouteFragment, CORS_DEFAULT_HEADERS, FUNCTION_HANDLER_PREFIX, IAM_AUTHORIZER, MANIFEST_VERSION,
     S3_EVENT_TYPES, SECTION_NAME, STARTING_POSITIONS,
 };
@@ -96,6 +96,13 @@ pub struct Route {
     /// body against its schema in [`Manifest::models`] before the handler.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The handler's doc comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    /// The JSON schemas of the handler's parameters, body and response:
+    /// only a running binary computes them (`bootstrap --manifest`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schemas: Option<RouteSchemas>,
 }
 
 impl Route {
@@ -279,6 +286,8 @@ impl Manifest {
                             authorizer: route.authorizer.clone(),
                             cors: route.cors.clone(),
                             model: route.model.clone(),
+                            doc: route.doc.clone(),
+                            schemas: None,
                         });
                     }
                 }

@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 
 mod function;
 pub mod schedule;
+mod schemas;
 
+pub use schemas::{BodySchema, RouteSchemas};
 pub use function::{
     EventSource, FunctionFragment, FUNCTION_HANDLER_PREFIX, S3_EVENT_TYPES, STARTING_POSITIONS,
 };
@@ -213,6 +215,9 @@ pub struct RouteFragment {
     /// The request model's name (`validate = true`): the type of its `Json<T>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The handler's doc comment (the OpenAPI summary and description).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
 }
 
 /// The content types of a route that names none.
@@ -373,6 +378,7 @@ mod tests {
                 allow_credentials: true,
             }),
             model: Some("NewItem".into()),
+            doc: Some("Gets one item.\n\nBy its `id`.".into()),
         }
     }
 
@@ -397,6 +403,7 @@ mod tests {
                 authorizer: None,
                 cors: None,
                 model: None,
+                doc: None,
                 api_key_required: false,
                 ..full_route()
             }),
@@ -490,7 +497,7 @@ mod tests {
                     "allow_origin": "https://example.com", "allow_headers": ["X-In"],
                     "expose_headers": ["X-Out"], "max_age": 600, "allow_credentials": true,
                 },
-                "model": "NewItem",
+                "model": "NewItem", "doc": "Gets one item.\n\nBy its `id`.",
             })
         );
         let kinds = [
