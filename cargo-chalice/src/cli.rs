@@ -51,6 +51,8 @@ pub enum Command {
     New(crate::new::NewArgs),
     /// Print the IAM policy generated from the app's AWS SDK calls (or its iam_policy_file).
     GenPolicy(GenPolicyArgs),
+    /// Print the OpenAPI 3.0 document of the app's REST API.
+    Openapi(crate::openapi::OpenApiArgs),
 }
 
 /// `--stage`.
@@ -153,6 +155,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Openapi(args) => Ok(crate::openapi::run(&cli.project_dir, &args)?),
         Command::Local(args) => crate::local::run(&cli.project_dir, args).map_err(Into::into),
         Command::Deploy(args) => Ok(crate::deploy::commands::deploy(&cli.project_dir, &args)?),
         Command::Delete(args) => Ok(crate::deploy::commands::delete(&cli.project_dir, &args)?),

@@ -15,6 +15,7 @@ pub mod deploy;
 pub mod invoke;
 pub mod local;
 pub mod new;
+pub mod openapi;
 pub mod package;
 pub mod policy;
 pub mod project;
