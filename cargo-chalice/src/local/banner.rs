@@ -76,6 +76,12 @@ pub fn print(
         invoke_api::PREFIX,
         invoke_api::SUFFIX
     );
+    if generation.api.is_some() {
+        let console = super::console::PREFIX;
+        println!(
+            "  console: http://{address}{console}/ (the OpenAPI document: http://{address}{console}/openapi.json)"
+        );
+    }
     print_functions(&generation.functions);
     print_schedules(&generation.schedules, args);
     if !args.no_autoreload {

@@ -12,6 +12,7 @@
 pub mod api_keys;
 pub mod authorizers;
 pub mod banner;
+pub mod console;
 pub mod cron;
 pub mod functions;
 pub mod gateway_responses;
@@ -172,7 +173,8 @@ async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
         })?;
     let local = listener.local_addr().map_err(LocalError::Io)?;
     let project_dir = loader.project.dir.clone();
-    let gateway = Gateway::new(generation);
+    let console = std::sync::Arc::new(console::Console::new(&app.name, &app.stage));
+    let gateway = Gateway::new(generation, console);
     let server = tokio::spawn(gateway.clone().serve(listener));
     // The watcher exists before the banner says the server is up, so that no
     // change made after the banner is missed.
@@ -236,6 +238,9 @@ pub struct Loader {
     snapshots: tempfile::TempDir,
     kept: VecDeque<PathBuf>,
     builds: u64,
+    /// What the last `cargo build` wrote on stderr (the compiler's errors),
+    /// without terminal colours.
+    pub last_build_output: String,
 }
 
 impl Loader {
@@ -251,6 +256,7 @@ impl Loader {
             snapshots,
             kept: VecDeque::new(),
             builds: 0,
+            last_build_output: String::new(),
         })
     }
 
@@ -272,11 +278,20 @@ impl Loader {
         };
         let functions = Functions::new(&app, &binary, &region, self.max_instances, Echo::Split)?;
         let schedules = schedules::scheduled(&app, &region)?;
+        let openapi = crate::openapi::document(
+            &app,
+            &crate::openapi::Options {
+                server_url: Some("/".to_owned()),
+                aws_extensions: None,
+            },
+        )
+        .ok();
         let generation = Generation {
             api,
             functions,
             schedules,
             region,
+            openapi,
         };
         Ok((generation, app))
     }
@@ -380,9 +395,25 @@ impl Loader {
     /// Runs `cargo build` for the host and copies the binary aside.
     async fn build(&mut self) -> Result<PathBuf, LocalError> {
         // The pipeline's host build, run here so that a reload can cancel it.
-        let mut command = tokio::process::Command::from(self.project.host_build_command());
-        command.kill_on_drop(true);
-        let status = command.status().await.map_err(LocalError::Cargo)?;
+        let mut command = self.project.host_build_command();
+        // cargo's errors go to the terminal as before, and to the console.
+        if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            command.arg("--color=always");
+        }
+        let mut command = tokio::process::Command::from(command);
+        command.kill_on_drop(true).stderr(std::process::Stdio::piped());
+        let mut child = command.spawn().map_err(LocalError::Cargo)?;
+        let mut output = Vec::new();
+        if let Some(stderr) = child.stderr.take() {
+            use tokio::io::AsyncBufReadExt as _;
+            let mut lines = tokio::io::BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                eprintln!("{line}");
+                output.push(line);
+            }
+        }
+        let status = child.wait().await.map_err(LocalError::Cargo)?;
+        self.last_build_output = strip_colours(&output.join("\n"));
         if !status.success() {
             return Err(LocalError::BuildFailed(self.project.package.clone()));
         }
@@ -416,6 +447,24 @@ impl Loader {
     }
 }
 
+/// `text` without its terminal colour sequences (`ESC [ ... m`).
+fn strip_colours(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            for next in chars.by_ref() {
+                if next.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Reads the manifest of the host build `binary` (see [`crate::build`]).
 async fn read_manifest(binary: &Path) -> Result<Manifest, LocalError> {
     let path = binary.to_owned();
@@ -429,4 +478,15 @@ async fn read_manifest(binary: &Path) -> Result<Manifest, LocalError> {
             other => other.to_string(),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn colours_are_stripped_from_the_build_output() {
+        assert_eq!(
+            super::strip_colours("\u{1b}[1m\u{1b}[91merror[E0308]\u{1b}[0m: mismatched types"),
+            "error[E0308]: mismatched types"
+        );
+    }
 }
