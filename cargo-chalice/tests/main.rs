@@ -7,6 +7,7 @@
 
 mod common;
 
+mod console;
 mod deploy_failures;
 mod deploy_moto;
 mod docs;
@@ -15,6 +16,7 @@ mod events_example;
 mod events_local;
 mod local;
 mod new;
+mod openapi;
 mod package;
 mod todo_local;
 mod todo_package;

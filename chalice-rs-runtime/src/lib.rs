@@ -50,7 +50,7 @@ pub mod models;
 pub mod registry;
 pub mod request;
 pub mod response;
-pub mod route_schemas;
+mod route_schemas;
 pub mod test;
 
 pub use app::App;
@@ -109,4 +109,6 @@ mod guide {
     pub struct Governance;
     #[doc = include_str!("../../docs/guide/events.md")]
     pub struct Events;
+    #[doc = include_str!("../../docs/guide/openapi.md")]
+    pub struct OpenApi;
 }
