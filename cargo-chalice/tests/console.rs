@@ -12,7 +12,10 @@ use std::process::{Command, Stdio};
 
 #[test]
 fn the_console_sends_requests_and_shows_the_log_and_build_errors() {
-    let copy = Copy::new("hello_console", r#"{"version": "2.0", "app_name": "hello"}"#);
+    let copy = Copy::new(
+        "hello_console",
+        r#"{"version": "2.0", "app_name": "hello"}"#,
+    );
     let server = serve(copy.path(), &[], Some(&Copy::target_dir()));
     assert!(
         server.log().contains("/_chalice/"),
@@ -37,7 +40,11 @@ fn the_console_sends_requests_and_shows_the_log_and_build_errors() {
         String::from_utf8_lossy(&output.stderr),
         server.log()
     );
-    assert!(screenshot.is_file(), "no screenshot at {}", screenshot.display());
+    assert!(
+        screenshot.is_file(),
+        "no screenshot at {}",
+        screenshot.display()
+    );
     let log = server.log();
     assert!(log.contains("still serving the last good build"), "{log}");
     assert!(log.contains("reloaded in"), "{log}");

@@ -18,9 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 // that write them and for the readers here and in `cargo-chalice`.
 use chalice_rs_manifest::fragment_text;
 pub use chalice_rs_manifest::{
-    schedule, Authorizer, AuthorizerKind, BodySchema, Cors, RouteSchemas, EventSource, Fragment, FunctionFragment,
-    RouteFragment, CORS_DEFAULT_HEADERS, FUNCTION_HANDLER_PREFIX, IAM_AUTHORIZER, MANIFEST_VERSION,
-    S3_EVENT_TYPES, SECTION_NAME, STARTING_POSITIONS,
+    schedule, Authorizer, AuthorizerKind, BodySchema, Cors, EventSource, Fragment,
+    FunctionFragment, RouteFragment, RouteSchemas, CORS_DEFAULT_HEADERS, FUNCTION_HANDLER_PREFIX,
+    IAM_AUTHORIZER, MANIFEST_VERSION, S3_EVENT_TYPES, SECTION_NAME, STARTING_POSITIONS,
 };
 
 /// The environment variable carrying the app-wide CORS settings (the

@@ -86,7 +86,10 @@ impl<T: schemars::JsonSchema> DocumentedInput for Query<T> {
 
 impl DocumentedInput for TextBody {
     fn input_doc() -> InputDoc {
-        InputDoc::Body(BodySchema::new("text/plain", Some(json!({"type": "string"}))))
+        InputDoc::Body(BodySchema::new(
+            "text/plain",
+            Some(json!({"type": "string"})),
+        ))
     }
 }
 
@@ -220,8 +223,10 @@ pub fn add_input(schemas: &mut RouteSchemas, input: Option<InputDoc>) {
     }
 }
 
-
 #[cfg(test)]
+// The probes are called as `#[route]` calls them, one reference deeper than
+// the fallback needs: that depth is what picks the type's own answer.
+#[allow(clippy::needless_borrow)]
 mod tests {
     use super::*;
 
@@ -272,9 +277,9 @@ mod tests {
             (&&Probe::<StatusCode>::new()).output_schema(),
             Some(BodySchema::empty())
         );
-        assert!((&&Probe::<Json<NoSchema>>::new())
+        assert!((&&Probe::<Json<NoSchema>>::new()).output_schema().is_none());
+        assert!((&&Probe::<crate::Response>::new())
             .output_schema()
             .is_none());
-        assert!((&&Probe::<crate::Response>::new()).output_schema().is_none());
     }
 }

@@ -219,7 +219,11 @@ impl Gateway {
         }
     }
 
-    async fn handle(&self, peer: SocketAddr, request: Request<Incoming>) -> Response<console::Body> {
+    async fn handle(
+        &self,
+        peer: SocketAddr,
+        request: Request<Incoming>,
+    ) -> Response<console::Body> {
         let started = Instant::now();
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
@@ -231,7 +235,12 @@ impl Gateway {
             let generation = self.current();
             invoke_api::handle(&generation.functions, &generation.region, request).await
         } else {
-            let path_and_query = request.uri().path_and_query().map(|p| p.to_string());
+            // Only a console's page needs the query string in the log.
+            let path_and_query = self
+                .console
+                .watching()
+                .then(|| request.uri().path_and_query().map(|p| p.to_string()))
+                .flatten();
             let (response, kind) = self.respond(peer, request, &mut trace).await;
             if self.console.watching() {
                 self.console.request(RequestEvent {

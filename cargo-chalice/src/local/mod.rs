@@ -401,7 +401,9 @@ impl Loader {
             command.arg("--color=always");
         }
         let mut command = tokio::process::Command::from(command);
-        command.kill_on_drop(true).stderr(std::process::Stdio::piped());
+        command
+            .kill_on_drop(true)
+            .stderr(std::process::Stdio::piped());
         let mut child = command.spawn().map_err(LocalError::Cargo)?;
         let mut output = Vec::new();
         if let Some(stderr) = child.stderr.take() {

@@ -32,8 +32,14 @@ impl Target {
                 "`--account-id {account_id}` is not an AWS account ID (12 digits)"
             ));
         }
-        if region.is_empty() || !region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-            return Err(format!("`--region {region}` is not an AWS region such as `us-east-1`"));
+        if region.is_empty()
+            || !region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(format!(
+                "`--region {region}` is not an AWS region such as `us-east-1`"
+            ));
         }
         let partition = if region.starts_with("cn-") {
             "aws-cn"
@@ -64,12 +70,7 @@ impl Target {
 
 /// The Lambda proxy integration of `route` (to the `api` function), and
 /// its request validator.
-pub fn add_integration(
-    app: &App,
-    route: &Route,
-    target: &Target,
-    operation: &mut Value,
-) {
+pub fn add_integration(app: &App, route: &Route, target: &Target, operation: &mut Value) {
     let Some(function) = app.api_function() else {
         return;
     };

@@ -88,11 +88,14 @@ pub enum OpenApiError {
 pub fn run(project_dir: &std::path::Path, args: &OpenApiArgs) -> Result<(), OpenApiError> {
     let aws_extensions = if args.aws_extensions {
         let region = args.region.as_deref().ok_or_else(|| {
-            OpenApiError::Target("the functions' region is needed: pass `--region` or set AWS_REGION".to_owned())
+            OpenApiError::Target(
+                "the functions' region is needed: pass `--region` or set AWS_REGION".to_owned(),
+            )
         })?;
         let account = args.account_id.as_deref().ok_or_else(|| {
             OpenApiError::Target(
-                "the functions' account is needed: pass `--account-id` or set AWS_ACCOUNT_ID".to_owned(),
+                "the functions' account is needed: pass `--account-id` or set AWS_ACCOUNT_ID"
+                    .to_owned(),
             )
         })?;
         Some(aws::Target::new(region, account).map_err(OpenApiError::Target)?)
@@ -157,7 +160,8 @@ pub fn document(app: &App, options: &Options) -> Result<Value, OpenApiError> {
             item.insert(route.method.to_ascii_lowercase(), operation);
         }
         if let Some(cors) = &resource.cors {
-            let headers = preflight_headers(cors, resource.routes.iter().map(|r| r.method.as_str()));
+            let headers =
+                preflight_headers(cors, resource.routes.iter().map(|r| r.method.as_str()));
             let mut preflight = preflight_operation(&resource.path, &headers);
             if options.aws_extensions.is_some() {
                 aws::add_preflight(&headers, &mut preflight);
@@ -211,7 +215,11 @@ pub fn tag_of(resource_path: &str) -> String {
 }
 
 fn tags(api: &RestApi) -> Value {
-    let tags: BTreeSet<String> = api.routes.iter().map(|r| tag_of(&r.resource_path)).collect();
+    let tags: BTreeSet<String> = api
+        .routes
+        .iter()
+        .map(|r| tag_of(&r.resource_path))
+        .collect();
     Value::Array(tags.into_iter().map(|name| json!({"name": name})).collect())
 }
 
@@ -290,10 +298,12 @@ fn operation(
             .get(bare)
             .map(|s| schema::to_openapi(s, components))
             .unwrap_or_else(|| json!({"type": "string"}));
-        let mut parameter = json!({"name": name, "in": "path", "required": true, "schema": converted});
+        let mut parameter =
+            json!({"name": name, "in": "path", "required": true, "schema": converted});
         if name.ends_with('+') {
-            parameter["description"] =
-                json!(format!("the rest of the path after this point, slashes included (`<{bare}..>`)"));
+            parameter["description"] = json!(format!(
+                "the rest of the path after this point, slashes included (`<{bare}..>`)"
+            ));
         }
         parameters.push(parameter);
     }
@@ -321,7 +331,10 @@ fn operation(
     if let Some(body) = request_body(route, &schemas, components) {
         operation.insert("requestBody".to_owned(), body);
     }
-    operation.insert("responses".to_owned(), responses(app, api, route, &schemas, components));
+    operation.insert(
+        "responses".to_owned(),
+        responses(app, api, route, &schemas, components),
+    );
     let security = security_requirement(route);
     if let Some(security) = security {
         operation.insert("security".to_owned(), json!([security]));
@@ -395,7 +408,8 @@ fn responses(
         }),
     };
     responses.insert("200".to_owned(), ok);
-    let takes_input = !schemas.params.is_empty() || schemas.query.is_some() || schemas.body.is_some();
+    let takes_input =
+        !schemas.params.is_empty() || schemas.query.is_some() || schemas.body.is_some();
     if route.model.is_some() {
         responses.insert(
             "400".to_owned(),
@@ -410,13 +424,19 @@ fn responses(
     } else if takes_input {
         responses.insert(
             "400".to_owned(),
-            error_response("BadRequestError: a parameter or the body does not parse", "ChaliceError"),
+            error_response(
+                "BadRequestError: a parameter or the body does not parse",
+                "ChaliceError",
+            ),
         );
     }
     if route.authorizer.is_some() {
         responses.insert(
             "401".to_owned(),
-            error_response("the gateway: no or an invalid identity (`Unauthorized`)", "GatewayError"),
+            error_response(
+                "the gateway: no or an invalid identity (`Unauthorized`)",
+                "GatewayError",
+            ),
         );
     }
     responses.insert(
@@ -429,19 +449,28 @@ fn responses(
     if schemas.body.is_some() || route.model.is_some() {
         responses.insert(
             "415".to_owned(),
-            error_response("UnsupportedMediaType: a Content-Type the route does not accept", "ChaliceError"),
+            error_response(
+                "UnsupportedMediaType: a Content-Type the route does not accept",
+                "ChaliceError",
+            ),
         );
     }
     if route.api_key_required || api.stage_throttle.is_some() || !api.route_throttles.is_empty() {
         responses.insert(
             "429".to_owned(),
-            error_response("the gateway: throttled or over the usage plan's quota", "GatewayError"),
+            error_response(
+                "the gateway: throttled or over the usage plan's quota",
+                "GatewayError",
+            ),
         );
     }
     responses.insert(
         "default".to_owned(),
         error_response(
-            &format!("an error of the handler (`ChaliceError`), in {}'s shape", app.name),
+            &format!(
+                "an error of the handler (`ChaliceError`), in {}'s shape",
+                app.name
+            ),
             "ChaliceError",
         ),
     );
@@ -489,9 +518,10 @@ fn security_schemes(api: &RestApi) -> Value {
     }
     for (name, authorizer) in &api.authorizers {
         let (header, description) = match &authorizer.definition.kind {
-            AuthorizerKind::Token { header, .. } => {
-                (header.clone(), format!("the token the `{name}` authorizer checks"))
-            }
+            AuthorizerKind::Token { header, .. } => (
+                header.clone(),
+                format!("the token the `{name}` authorizer checks"),
+            ),
             AuthorizerKind::Request { identity_sources } => (
                 identity_sources
                     .iter()

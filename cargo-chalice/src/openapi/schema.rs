@@ -97,7 +97,9 @@ fn convert(schema: &Value) -> Value {
                 }
             }
             "properties" => {
-                let Value::Object(properties) = value else { continue };
+                let Value::Object(properties) = value else {
+                    continue;
+                };
                 let converted = properties
                     .iter()
                     .map(|(name, property)| (name.clone(), convert(property)))
@@ -123,11 +125,11 @@ fn convert(schema: &Value) -> Value {
                 };
                 out.insert(key.clone(), converted);
             }
-            "required" => {
-                if value.as_array().is_some_and(|r| !r.is_empty()) {
-                    out.insert(key.clone(), value.clone());
-                }
+            "required" if value.as_array().is_some_and(|r| !r.is_empty()) => {
+                out.insert(key.clone(), value.clone());
             }
+            // OpenAPI 3.0 wants at least one name in `required`.
+            "required" => {}
             "$ref" => {
                 let reference = value.as_str().unwrap_or_default();
                 let name = reference

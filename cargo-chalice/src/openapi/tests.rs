@@ -62,7 +62,10 @@ fn paths_methods_parameters_and_bodies() {
     let get = &doc["paths"]["/items/{id}"]["get"];
     assert_eq!(get["operationId"], "item");
     assert_eq!(get["summary"], "Gets one item.");
-    assert_eq!(get["description"], "Gets one item.\n\nBy its `id`, an integer.");
+    assert_eq!(
+        get["description"],
+        "Gets one item.\n\nBy its `id`, an integer."
+    );
     assert_eq!(
         get["parameters"][0],
         json!({"name": "id", "in": "path", "required": true,
@@ -70,13 +73,18 @@ fn paths_methods_parameters_and_bodies() {
     );
     assert_eq!(get["parameters"][1]["name"], "fields");
     assert_eq!(get["parameters"][1]["required"], true);
-    assert_eq!(get["parameters"][2]["schema"], json!({"type": "integer", "nullable": true}));
+    assert_eq!(
+        get["parameters"][2]["schema"],
+        json!({"type": "integer", "nullable": true})
+    );
     assert_eq!(
         get["responses"]["200"]["content"]["application/json"]["schema"]["title"],
         "Item"
     );
-    assert_eq!(get["responses"]["401"]["content"]["application/json"]["schema"]["$ref"],
-        "#/components/schemas/GatewayError");
+    assert_eq!(
+        get["responses"]["401"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/GatewayError"
+    );
     assert_eq!(get["security"], json!([{"bearer": []}]));
 
     let greedy = &doc["paths"]["/files/{path+}"]["get"];
@@ -97,8 +105,13 @@ fn paths_methods_parameters_and_bodies() {
     );
     assert_eq!(post["security"], json!([{"api_key": []}]));
     assert!(post["responses"]["429"].is_object());
-    assert_eq!(doc["components"]["schemas"]["NewItem"]["required"], json!(["name"]));
-    assert!(doc["components"]["schemas"]["NewItem"].get("$schema").is_none());
+    assert_eq!(
+        doc["components"]["schemas"]["NewItem"]["required"],
+        json!(["name"])
+    );
+    assert!(doc["components"]["schemas"]["NewItem"]
+        .get("$schema")
+        .is_none());
     let preflight = &doc["paths"]["/items"]["options"];
     assert_eq!(
         preflight["responses"]["200"]["headers"]["Access-Control-Allow-Methods"]["example"],
@@ -138,7 +151,10 @@ fn aws_extensions_make_it_importable() {
         true
     );
     assert_eq!(doc["x-amazon-apigateway-api-key-source"], "HEADER");
-    assert_eq!(doc["x-amazon-apigateway-binary-media-types"], json!(["image/png"]));
+    assert_eq!(
+        doc["x-amazon-apigateway-binary-media-types"],
+        json!(["image/png"])
+    );
     let bearer = &doc["components"]["securitySchemes"]["bearer"];
     assert_eq!(bearer["x-amazon-apigateway-authtype"], "custom");
     assert_eq!(
@@ -164,7 +180,9 @@ fn bad_targets_are_refused_with_the_reason() {
     let error = aws::Target::new("EU West", "123456789012").unwrap_err();
     assert!(error.contains("us-east-1"), "{error}");
     assert_eq!(
-        aws::Target::new("cn-north-1", "123456789012").unwrap().partition,
+        aws::Target::new("cn-north-1", "123456789012")
+            .unwrap()
+            .partition,
         "aws-cn"
     );
 }
@@ -177,7 +195,10 @@ fn doc_comments_split_into_summary_and_description() {
     );
     assert_eq!(
         summary_and_description(Some("Two\nlines.\n\nMore.")),
-        (Some("Two lines.".to_owned()), Some("Two\nlines.\n\nMore.".to_owned()))
+        (
+            Some("Two lines.".to_owned()),
+            Some("Two\nlines.\n\nMore.".to_owned())
+        )
     );
     assert_eq!(summary_and_description(None), (None, None));
 }

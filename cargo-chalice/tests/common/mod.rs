@@ -620,5 +620,7 @@ pub fn venv_python() -> PathBuf {
         .chain([repo_root().join(".venv")])
         .map(|venv| venv.join("bin/python3"))
         .find(|python| python.is_file())
-        .unwrap_or_else(|| panic!("no Python venv in $CHALICE_TEST_VENV or .venv: run scripts/test.sh"))
+        .unwrap_or_else(|| {
+            panic!("no Python venv in $CHALICE_TEST_VENV or .venv: run scripts/test.sh")
+        })
 }

@@ -19,10 +19,10 @@ mod function;
 pub mod schedule;
 mod schemas;
 
-pub use schemas::{BodySchema, RouteSchemas};
 pub use function::{
     EventSource, FunctionFragment, FUNCTION_HANDLER_PREFIX, S3_EVENT_TYPES, STARTING_POSITIONS,
 };
+pub use schemas::{BodySchema, RouteSchemas};
 
 /// Version of the manifest format; bumped when a field changes meaning.
 pub const MANIFEST_VERSION: u32 = 1;

@@ -73,7 +73,11 @@ impl EventStream {
         let (sender, frames) = mpsc::channel(64);
         tokio::spawn(async move {
             // Sent at once, so that the page knows the stream is open.
-            if sender.send(Bytes::from_static(b": open\n\n")).await.is_err() {
+            if sender
+                .send(Bytes::from_static(b": open\n\n"))
+                .await
+                .is_err()
+            {
                 return;
             }
             loop {

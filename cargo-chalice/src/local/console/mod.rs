@@ -108,7 +108,8 @@ impl Console {
     pub fn status(&self, generation: &Generation) -> Value {
         let mut instances = Vec::new();
         if let Some(api) = &generation.api {
-            instances.push(json!({"function": "api (behind the gateway)", "counts": api.pool.counts()}));
+            instances
+                .push(json!({"function": "api (behind the gateway)", "counts": api.pool.counts()}));
         }
         for function in generation.functions.iter() {
             instances.push(json!({
@@ -119,7 +120,13 @@ impl Console {
         let api_keys: Vec<String> = generation
             .api
             .as_ref()
-            .map(|api| api.governance.api_keys.iter().map(|k| k.value.clone()).collect())
+            .map(|api| {
+                api.governance
+                    .api_keys
+                    .iter()
+                    .map(|k| k.value.clone())
+                    .collect()
+            })
             .unwrap_or_default();
         let state = self.lock();
         json!({
@@ -201,9 +208,10 @@ pub fn is_console(path: &str) -> bool {
 fn whole(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Body> {
     let mut response = Response::new(Either::Left(Full::new(body)));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type),
+    );
     response
 }
 
@@ -234,7 +242,9 @@ mod tests {
         assert!(console.watching());
         console.request(request("/a"));
         console.request(request("/b"));
-        let Ok(ConsoleEvent::Request(second)) = receiver.try_recv().and_then(|_| receiver.try_recv()) else {
+        let Ok(ConsoleEvent::Request(second)) =
+            receiver.try_recv().and_then(|_| receiver.try_recv())
+        else {
             panic!("no request event");
         };
         assert_eq!((second.sequence, second.path.as_str()), (2, "/b"));
@@ -251,7 +261,10 @@ mod tests {
         assert!(console.lock().last_build_error.is_some());
         console.reloaded(1.5);
         let state = console.lock();
-        assert_eq!((state.reloads, state.last_build_error.as_deref()), (1, None));
+        assert_eq!(
+            (state.reloads, state.last_build_error.as_deref()),
+            (1, None)
+        );
     }
 
     #[test]
