@@ -153,7 +153,7 @@ pub fn document(app: &App, options: &Options) -> Result<Value, OpenApiError> {
     for resource in api.resources.iter().filter(|r| !r.routes.is_empty()) {
         let mut item = Map::new();
         for route in &resource.routes {
-            let mut operation = operation(app, api, route, &operation_ids, &mut components);
+            let mut operation = operation(api, route, &operation_ids, &mut components);
             if let Some(target) = &options.aws_extensions {
                 aws::add_integration(app, route, target, &mut operation);
             }
@@ -262,7 +262,6 @@ fn summary_and_description(doc: Option<&str>) -> (Option<String>, Option<String>
 }
 
 fn operation(
-    app: &App,
     api: &RestApi,
     route: &Route,
     operation_ids: &BTreeMap<(String, String), String>,
@@ -333,7 +332,7 @@ fn operation(
     }
     operation.insert(
         "responses".to_owned(),
-        responses(app, api, route, &schemas, components),
+        responses(api, route, &schemas, components),
     );
     let security = security_requirement(route);
     if let Some(security) = security {
@@ -383,7 +382,6 @@ fn error_response(description: &str, schema: &str) -> Value {
 }
 
 fn responses(
-    app: &App,
     api: &RestApi,
     route: &Route,
     schemas: &chalice_rs_runtime::manifest::RouteSchemas,
@@ -467,10 +465,7 @@ fn responses(
     responses.insert(
         "default".to_owned(),
         error_response(
-            &format!(
-                "an error of the handler (`ChaliceError`), in {}'s shape",
-                app.name
-            ),
+            "an error the handler answers with (`ChaliceError`)",
             "ChaliceError",
         ),
     );
