@@ -35,6 +35,8 @@ REBUILD_MS = 240_000
 
 
 def main(url, main_rs, screenshot):
+    # A busy CI machine: assertions wait up to 20 s (Playwright's default is 5).
+    expect.set_options(timeout=20_000)
     source = open(main_rs, encoding="utf-8").read()
     with tempfile.TemporaryDirectory(prefix="chalice-console-chromium-") as profile, sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(

@@ -202,7 +202,8 @@ impl Console {
 
 /// Whether `path` is the console's.
 pub fn is_console(path: &str) -> bool {
-    path == PREFIX || path.starts_with(&format!("{PREFIX}/"))
+    path.strip_prefix(PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 fn whole(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Body> {
