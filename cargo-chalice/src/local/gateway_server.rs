@@ -43,8 +43,6 @@ pub struct Generation {
     pub schedules: Vec<Scheduled>,
     /// The region of the functions' ARNs and events.
     pub region: String,
-    /// The OpenAPI document of the REST API, for the console.
-    pub openapi: Option<serde_json::Value>,
 }
 
 impl Generation {
@@ -88,6 +86,8 @@ pub struct ApiGeneration {
     pub pool: Arc<Pool>,
     /// The stage's checks and gateway responses.
     pub governance: Governance,
+    /// The API's OpenAPI document, for the console ([`ApiGeneration::with_openapi`]).
+    pub openapi: Option<serde_json::Value>,
 }
 
 impl ApiGeneration {
@@ -119,7 +119,14 @@ impl ApiGeneration {
             settings,
             pool,
             governance,
+            openapi: None,
         }
+    }
+
+    /// The same, with its OpenAPI document for the console.
+    pub fn with_openapi(mut self, document: serde_json::Value) -> Self {
+        self.openapi = Some(document);
+        self
     }
 
     /// Stops the instances (the function's and the authorizers') once their
@@ -156,12 +163,12 @@ struct Trace {
 }
 
 impl Gateway {
-    /// A gateway serving `generation`, telling `console` what it answers.
-    pub fn new(generation: Generation, console: Arc<Console>) -> Arc<Self> {
+    /// A gateway serving `generation`, with its console.
+    pub fn new(generation: Generation) -> Arc<Self> {
         Arc::new(Self {
             current: RwLock::new(Arc::new(generation)),
             swaps: tokio::sync::watch::Sender::new(0),
-            console,
+            console: Arc::new(Console::new()),
         })
     }
 

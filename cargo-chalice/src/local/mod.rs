@@ -173,8 +173,7 @@ async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
         })?;
     let local = listener.local_addr().map_err(LocalError::Io)?;
     let project_dir = loader.project.dir.clone();
-    let console = std::sync::Arc::new(console::Console::new(&app.name, &app.stage));
-    let gateway = Gateway::new(generation, console);
+    let gateway = Gateway::new(generation);
     let server = tokio::spawn(gateway.clone().serve(listener));
     // The watcher exists before the banner says the server is up, so that no
     // change made after the banner is missed.
@@ -278,20 +277,11 @@ impl Loader {
         };
         let functions = Functions::new(&app, &binary, &region, self.max_instances, Echo::Split)?;
         let schedules = schedules::scheduled(&app, &region)?;
-        let openapi = crate::openapi::document(
-            &app,
-            &crate::openapi::Options {
-                server_url: Some("/".to_owned()),
-                aws_extensions: None,
-            },
-        )
-        .ok();
         let generation = Generation {
             api,
             functions,
             schedules,
             region,
-            openapi,
         };
         Ok((generation, app))
     }
@@ -320,7 +310,19 @@ impl Loader {
         let pool = Pool::new(spec, self.max_instances);
         pool.prewarm().await?;
         governance.authorizers.prewarm().await?;
-        Ok(ApiGeneration::new(api, settings, pool, governance))
+        let generation = ApiGeneration::new(api, settings, pool, governance);
+        // The console's document: relative to the page's server.
+        let document = crate::openapi::document(
+            app,
+            &crate::openapi::Options {
+                server_url: Some("/".to_owned()),
+                aws_extensions: None,
+            },
+        );
+        Ok(match document {
+            Ok(document) => generation.with_openapi(document),
+            Err(_) => generation,
+        })
     }
 
     /// The stage's checks: authorizers (each its own pool of `binary`), API

@@ -38,8 +38,6 @@ pub type Body = Either<Full<Bytes>, events::EventStream>;
 /// What the console knows, and the channel that tells the pages.
 #[derive(Debug)]
 pub struct Console {
-    app: String,
-    stage: String,
     sender: broadcast::Sender<ConsoleEvent>,
     state: Mutex<State>,
 }
@@ -52,12 +50,16 @@ struct State {
     sequence: u64,
 }
 
+impl Default for Console {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Console {
-    /// The console of `app` in `stage`.
-    pub fn new(app: &str, stage: &str) -> Self {
+    /// A console no page listens to yet.
+    pub fn new() -> Self {
         Self {
-            app: app.to_owned(),
-            stage: stage.to_owned(),
             sender: broadcast::Sender::new(256),
             state: Mutex::new(State::default()),
         }
@@ -130,8 +132,6 @@ impl Console {
             .unwrap_or_default();
         let state = self.lock();
         json!({
-            "app": self.app,
-            "stage": self.stage,
             "reloads": state.reloads,
             "last_build_error": state.last_build_error,
             "instances": instances,
@@ -163,7 +163,7 @@ impl Console {
                 response
             }
             "/" => whole(StatusCode::OK, "text/html; charset=utf-8", Bytes::from_static(PAGE.as_bytes())),
-            "/openapi.json" => match &generation.openapi {
+            "/openapi.json" => match generation.api.as_ref().and_then(|api| api.openapi.as_ref()) {
                 Some(document) => whole(
                     StatusCode::OK,
                     "application/json",
@@ -237,7 +237,7 @@ mod tests {
 
     #[test]
     fn requests_are_numbered_kept_and_sent() {
-        let console = Console::new("app", "dev");
+        let console = Console::new();
         assert!(!console.watching());
         let mut receiver = console.sender.subscribe();
         assert!(console.watching());
@@ -257,7 +257,7 @@ mod tests {
 
     #[test]
     fn a_reload_clears_the_build_error() {
-        let console = Console::new("app", "dev");
+        let console = Console::new();
         console.build_failed("error[E0308]: mismatched types".into());
         assert!(console.lock().last_build_error.is_some());
         console.reloaded(1.5);
