@@ -2,7 +2,9 @@
 # Installs what the tests need, idempotently: a Python venv in .venv with
 # moto[server] and cfn-lint (PyPI), the rustup targets for Lambda, and
 # Debian's musl-tools (musl-gcc: the C compiler an x86_64 Lambda build of an
-# app using the AWS SDK needs for its TLS stack, as a user installs it).
+# app using the AWS SDK needs for its TLS stack, as a user installs it); for
+# the OpenAPI and console tests, openapi-spec-validator and playwright (PyPI)
+# and Debian's chromium.
 # Source it (`. scripts/test-env.sh`) to get .venv/bin on PATH.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,6 +13,13 @@ if [ ! -x "$venv/bin/cfn-lint" ] || [ ! -x "$venv/bin/moto_server" ]; then
   echo "test-env: creating $venv with moto[server] and cfn-lint" >&2
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]>=5" "cfn-lint>=1"
+fi
+# The OpenAPI tests: a validator of the documents, and Playwright driving
+# Debian's chromium for the console (never `playwright install`: no browser
+# download).
+if [ ! -x "$venv/bin/openapi-spec-validator" ] || ! "$venv/bin/python" -c "import playwright" 2>/dev/null; then
+  echo "test-env: pip install openapi-spec-validator playwright" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator>=0.7" "playwright>=1.40"
 fi
 for target in x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
   if ! rustup target list --installed | grep -qx "$target"; then
@@ -24,6 +33,13 @@ if ! command -v musl-gcc >/dev/null 2>&1; then
   if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
   $sudo apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq musl-tools >/dev/null
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  echo "test-env: apt-get install chromium" >&2
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 export PATH="$venv/bin:$PATH"
 export CHALICE_TEST_VENV="$venv"

@@ -137,6 +137,33 @@ pub fn models_by_running(
     manifest: &Manifest,
 ) -> Result<std::collections::BTreeMap<String, serde_json::Value>, AppManifestError> {
     let printed = by_running(binary)?;
+    check_models(binary, manifest, &printed)?;
+    Ok(printed.models)
+}
+
+/// Fills `manifest` (read from the section of `binary`, which runs on this
+/// machine) with what only `binary --manifest` computes: the request
+/// models' schemas and each route's [`RouteSchemas`](chalice_rs_runtime::manifest::RouteSchemas).
+pub fn schemas_by_running(binary: &Path, manifest: &mut Manifest) -> Result<(), AppManifestError> {
+    let printed = by_running(binary)?;
+    check_models(binary, manifest, &printed)?;
+    for route in &mut manifest.routes {
+        route.schemas = printed
+            .routes
+            .iter()
+            .find(|p| p.method == route.method && p.resource_path == route.resource_path)
+            .and_then(|p| p.schemas.clone());
+    }
+    manifest.models = printed.models;
+    Ok(())
+}
+
+/// Every model the routes of `manifest` name must be in `printed`.
+fn check_models(
+    binary: &Path,
+    manifest: &Manifest,
+    printed: &Manifest,
+) -> Result<(), AppManifestError> {
     for route in &manifest.routes {
         if let Some(model) = &route.model {
             if !printed.models.contains_key(model) {
@@ -152,7 +179,7 @@ pub fn models_by_running(
             }
         }
     }
-    Ok(printed.models)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -103,13 +103,12 @@ pub fn build(project: &Project, target: Target, progress: bool) -> Result<Built,
     }
 }
 
-/// The manifest of a binary that runs on this machine: its section, and the
-/// models' schemas when a route has a model.
+/// The manifest of a binary that runs on this machine: its section, with
+/// the models' schemas and the routes' schemas (the OpenAPI document's)
+/// that `binary --manifest` prints.
 pub fn manifest_of_runnable(binary: &Path) -> Result<Manifest, AppManifestError> {
     let mut manifest = app_manifest::read(binary)?.manifest;
-    if has_models(&manifest) {
-        manifest.models = app_manifest::models_by_running(binary, &manifest)?;
-    }
+    app_manifest::schemas_by_running(binary, &mut manifest)?;
     Ok(manifest)
 }
 

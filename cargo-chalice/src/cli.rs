@@ -57,6 +57,8 @@ pub enum Command {
     Promote(crate::deploy::commands::StackArgs),
     /// Print the deployed stage's API and function metrics over a window, with charts.
     Metrics(crate::metrics::MetricsArgs),
+    /// Print the OpenAPI 3.0 document of the app's REST API.
+    Openapi(crate::openapi::OpenApiArgs),
 }
 
 /// `--stage`.
@@ -159,6 +161,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Openapi(args) => Ok(crate::openapi::run(&cli.project_dir, &args)?),
         Command::Local(args) => crate::local::run(&cli.project_dir, args).map_err(Into::into),
         Command::Deploy(args) => Ok(crate::deploy::commands::deploy(&cli.project_dir, &args)?),
         Command::Delete(args) => Ok(crate::deploy::commands::delete(&cli.project_dir, &args)?),

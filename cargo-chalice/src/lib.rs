@@ -16,6 +16,7 @@ pub mod invoke;
 pub mod local;
 pub mod metrics;
 pub mod new;
+pub mod openapi;
 pub mod package;
 pub mod policy;
 pub mod project;

@@ -763,10 +763,12 @@ fn relative_links_lead_to_files_and_headings() {
             } else {
                 file.parent().expect("a directory").join(path)
             };
-            let Ok(linked_text) = std::fs::read_to_string(&linked) else {
+            // Read as bytes: a link may lead to an image.
+            let Ok(linked_bytes) = std::fs::read(&linked) else {
                 problems.push(format!("{}: `{target}`: no such file", file.display()));
                 continue;
             };
+            let linked_text = String::from_utf8_lossy(&linked_bytes);
             if !fragment.is_empty() && !anchors(&linked_text).contains(fragment) {
                 problems.push(format!("{}: `{target}`: no such heading", file.display()));
             }

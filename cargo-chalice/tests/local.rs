@@ -26,12 +26,12 @@ fn hello_dir() -> PathBuf {
 
 /// A copy of examples/hello named `name`, building into a target dir shared
 /// by the test copies, with `config` as its .chalice/config.json.
-struct Copy {
+pub(crate) struct Copy {
     dir: tempfile::TempDir,
 }
 
 impl Copy {
-    fn new(name: &str, config: &str) -> Self {
+    pub(crate) fn new(name: &str, config: &str) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("chalice-local-test-")
             .tempdir()
@@ -63,13 +63,13 @@ impl Copy {
         Self { dir }
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
     /// `chalice-tests` in the target dir this test was built in: the one
     /// target dir that every test's nested cargo builds share.
-    fn target_dir() -> PathBuf {
+    pub(crate) fn target_dir() -> PathBuf {
         let bin = Path::new(BIN);
         let target = bin.parent().and_then(Path::parent).unwrap_or(bin);
         target.join("chalice-tests")
@@ -78,7 +78,7 @@ impl Copy {
 
 /// Starts `cargo chalice local` on `dir` with `extra` arguments, building
 /// into `target_dir` when given.
-fn serve(dir: &Path, extra: &[&str], target_dir: Option<&Path>) -> LocalServer {
+pub(crate) fn serve(dir: &Path, extra: &[&str], target_dir: Option<&Path>) -> LocalServer {
     let mut command = Command::new(BIN);
     command
         .args(["local", "--port", "0", "--project-dir"])

@@ -7,6 +7,7 @@
 
 mod common;
 
+mod console;
 mod deploy_failures;
 mod deploy_moto;
 mod docs;
@@ -16,6 +17,7 @@ mod events_local;
 mod local;
 mod new;
 mod operations;
+mod openapi;
 mod package;
 mod todo_local;
 mod todo_package;

@@ -147,7 +147,12 @@ mod tests {
                     expose_headers: ["X-Out"], max_age: 600, allow_credentials: true },
                 validate = true
             },
-            quote! { async fn item(id: u64, Json(body): Json<NewItem>) -> String { todo!() } },
+            quote! {
+                /// Gets one item.
+                ///
+                /// By its `id`.
+                async fn item(id: u64, Json(body): Json<NewItem>) -> String { todo!() }
+            },
         );
         let expected = RouteFragment {
             handler: "get_item".into(),
@@ -168,6 +173,7 @@ mod tests {
                 allow_credentials: true,
             }),
             model: Some("NewItem".into()),
+            doc: Some("Gets one item.\n\nBy its `id`.".into()),
         };
         assert_eq!(fragment, Fragment::Route(expected));
     }
@@ -197,6 +203,7 @@ mod tests {
                 allow_credentials: false,
             }),
             model: None,
+            doc: None,
         };
         assert_eq!(fragment, Fragment::Route(expected));
     }

@@ -53,6 +53,7 @@ pub mod models;
 pub mod registry;
 pub mod request;
 pub mod response;
+mod route_schemas;
 pub mod test;
 pub mod websocket;
 
@@ -86,6 +87,11 @@ pub mod __private {
     pub use crate::models::{schema_of, ModelRegistration};
     pub use crate::registry::{fragment_bytes, HandlerFuture, RouteRegistration};
     pub use crate::websocket::WebsocketRegistration;
+    pub use crate::route_schemas::{
+        add_input, InputSchema, InputSchemaFallback, OutputSchema, OutputSchemaFallback,
+        ParamSchema, ParamSchemaFallback, Probe,
+    };
+    pub use chalice_rs_manifest::RouteSchemas;
     pub use inventory;
     pub use serde_json::Value;
 }
@@ -118,4 +124,6 @@ mod guide {
     pub struct Websocket;
     #[doc = include_str!("../../docs/guide/operating.md")]
     pub struct Operating;
+    #[doc = include_str!("../../docs/guide/openapi.md")]
+    pub struct OpenApi;
 }

@@ -22,9 +22,9 @@ pub use chalice_rs_manifest::{
     DISCONNECT_ROUTE, MAX_ROUTE_KEY, WEBSOCKET_HANDLER_PREFIX,
 };
 pub use chalice_rs_manifest::{
-    schedule, Authorizer, AuthorizerKind, Cors, EventSource, Fragment, FunctionFragment,
-    RouteFragment, CORS_DEFAULT_HEADERS, FUNCTION_HANDLER_PREFIX, IAM_AUTHORIZER, MANIFEST_VERSION,
-    S3_EVENT_TYPES, SECTION_NAME, STARTING_POSITIONS,
+    schedule, Authorizer, AuthorizerKind, BodySchema, Cors, EventSource, Fragment,
+    FunctionFragment, RouteFragment, RouteSchemas, CORS_DEFAULT_HEADERS, FUNCTION_HANDLER_PREFIX,
+    IAM_AUTHORIZER, MANIFEST_VERSION, S3_EVENT_TYPES, SECTION_NAME, STARTING_POSITIONS,
 };
 
 /// The environment variable carrying the app-wide CORS settings (the
@@ -103,6 +103,13 @@ pub struct Route {
     /// body against its schema in [`Manifest::models`] before the handler.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The handler's doc comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    /// The JSON schemas of the handler's parameters, body and response:
+    /// only a running binary computes them (`bootstrap --manifest`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schemas: Option<RouteSchemas>,
 }
 
 impl Route {
@@ -313,6 +320,8 @@ impl Manifest {
                             authorizer: route.authorizer.clone(),
                             cors: route.cors.clone(),
                             model: route.model.clone(),
+                            doc: route.doc.clone(),
+                            schemas: None,
                         });
                     }
                 }

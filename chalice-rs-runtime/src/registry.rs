@@ -30,6 +30,8 @@ pub struct RouteRegistration {
     pub cors: bool,
     /// The handler wrapper.
     pub handler: HandlerFn,
+    /// The JSON schemas of the handler's parameters, body and response.
+    pub schemas: fn() -> crate::manifest::RouteSchemas,
 }
 
 inventory::collect!(RouteRegistration);
@@ -65,6 +67,15 @@ pub fn manifest() -> Result<Manifest, ManifestError> {
             .chain(crate::websocket::registrations().map(|r| r.fragment)),
     )?;
     manifest.models = crate::models::models()?;
+    for registration in registrations() {
+        let schemas = (registration.schemas)();
+        for route in manifest.routes.iter_mut().filter(|route| {
+            route.resource_path == registration.resource_path
+                && registration.methods.contains(&route.method.as_str())
+        }) {
+            route.schemas = Some(schemas.clone());
+        }
+    }
     for route in &manifest.routes {
         if let Some(model) = &route.model {
             if !manifest.models.contains_key(model) {

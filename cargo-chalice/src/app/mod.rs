@@ -663,4 +663,19 @@ mod tests {
             ".chalice/config.json: `stages.dev.lambda_functions.apii` names no function of the app (did you mean `api`?); its functions are: api"
         );
     }
+
+    #[test]
+    fn routes_under_the_consoles_prefix_are_refused() {
+        let message = refusal(
+            &[("GET", "/_chalice/{page}", None)],
+            r#"{"app_name": "app"}"#,
+        );
+        assert!(
+            message.contains("`GET /_chalice/{page}` (src/main.rs:1 (app::h0))"),
+            "{message}"
+        );
+        assert!(message.contains("console"), "{message}");
+        let (_dir, stage) = config(r#"{"app_name": "app"}"#);
+        assert!(App::resolve(manifest(&[("GET", "/_chalicex", None)]), stage).is_ok());
+    }
 }

@@ -14,6 +14,10 @@ use chalice_rs_runtime::manifest::{
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The path that `cargo chalice local` keeps for its console (and its
+/// OpenAPI document): no route may start with it.
+pub const CONSOLE_PREFIX: &str = "/_chalice";
+
 /// One API Gateway resource (a path) with its methods.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiResource {
@@ -115,6 +119,16 @@ pub(super) fn resolve(
 ) -> Result<Option<RestApi>, AppError> {
     if manifest.routes.is_empty() {
         return Ok(None);
+    }
+    for route in &manifest.routes {
+        if segments(&route.resource_path).next() == CONSOLE_PREFIX.strip_prefix('/') {
+            return Err(AppError::Config(format!(
+                "`{} {}` ({}) is under `{CONSOLE_PREFIX}/`, which `cargo chalice local` keeps for its console; give the route another path",
+                route.method,
+                route.resource_path,
+                route.location()
+            )));
+        }
     }
     let authorizers = authorizers(manifest)?;
     for route in &manifest.routes {

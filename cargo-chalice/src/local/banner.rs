@@ -86,6 +86,12 @@ pub fn print(
         invoke_api::PREFIX,
         invoke_api::SUFFIX
     );
+    if generation.api.is_some() {
+        let console = super::console::PREFIX;
+        println!(
+            "  console: http://{address}{console}/ (the OpenAPI document: http://{address}{console}/openapi.json)"
+        );
+    }
     print_functions(&generation.functions);
     if let (Some(api), Some(address)) = (&generation.websocket, addresses.websocket) {
         let at = format!("{address}/{}", api.stage_name);

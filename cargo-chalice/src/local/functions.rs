@@ -349,6 +349,7 @@ mod tests {
             cold: false,
             log: None,
             duration: Duration::ZERO,
+            instance: 0,
         };
         let timeout = Duration::from_secs(3);
         let ok = FunctionResult::of(&invoked(Outcome::Response(Bytes::from("1"))), "r", timeout);

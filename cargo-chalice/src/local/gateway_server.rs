@@ -3,10 +3,11 @@
 //! and answers with the function's proxy response or a gateway response.
 //! The same server answers the Lambda Invoke API ([`super::invoke_api`]).
 
+use super::console::{self, Console, RequestEvent};
 use super::functions::Functions;
 use super::governance::{self, Governance, Refusal};
 use super::invoke_api;
-use super::pool::{Outcome, Pool};
+use super::pool::{Invoke, Outcome, Pool, GATEWAY_TIMEOUT};
 use super::proxy_response;
 use super::schedules::Scheduled;
 use crate::app::rest_api::RestApi;
@@ -16,7 +17,7 @@ use chalice_rs_runtime::gateway::{
 };
 use chalice_rs_runtime::manifest::Route;
 use http::{HeaderValue, Request, Response};
-use http_body_util::{BodyExt as _, Full};
+use http_body_util::{BodyExt as _, Either, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -88,6 +89,8 @@ pub struct ApiGeneration {
     pub pool: Arc<Pool>,
     /// The stage's checks and gateway responses.
     pub governance: Governance,
+    /// The API's OpenAPI document, for the console ([`ApiGeneration::with_openapi`]).
+    pub openapi: Option<serde_json::Value>,
 }
 
 impl ApiGeneration {
@@ -119,7 +122,14 @@ impl ApiGeneration {
             settings,
             pool,
             governance,
+            openapi: None,
         }
+    }
+
+    /// The same, with its OpenAPI document for the console.
+    pub fn with_openapi(mut self, document: serde_json::Value) -> Self {
+        self.openapi = Some(document);
+        self
     }
 
     /// Stops the instances (the function's and the authorizers') once their
@@ -142,15 +152,32 @@ pub struct Gateway {
     current: RwLock<Arc<Generation>>,
     /// Counts the swaps, for those that follow them (the schedules).
     swaps: tokio::sync::watch::Sender<u64>,
+    /// What the console's pages are told.
+    console: Arc<Console>,
+}
+
+/// What the log and the console learn of one request besides its answer.
+#[derive(Debug, Default)]
+struct Trace {
+    /// The instance that ran it (0: none).
+    instance: u64,
+    /// The function's log lines for it, when kept.
+    log: Option<Vec<String>>,
 }
 
 impl Gateway {
-    /// A gateway serving `generation`.
+    /// A gateway serving `generation`, with its console.
     pub fn new(generation: Generation) -> Arc<Self> {
         Arc::new(Self {
             current: RwLock::new(Arc::new(generation)),
             swaps: tokio::sync::watch::Sender::new(0),
+            console: Arc::new(Console::new()),
         })
+    }
+
+    /// The console this gateway tells.
+    pub fn console(&self) -> &Arc<Console> {
+        &self.console
     }
 
     /// Told each time another generation is put in service.
@@ -202,15 +229,50 @@ impl Gateway {
         }
     }
 
-    async fn handle(&self, peer: SocketAddr, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    async fn handle(
+        &self,
+        peer: SocketAddr,
+        request: Request<Incoming>,
+    ) -> Response<console::Body> {
         let started = Instant::now();
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
+        if console::is_console(&path) {
+            return self.console.respond(&method, &path, &self.current());
+        }
+        let mut trace = Trace::default();
         let (response, kind) = if invoke_api::is_invoke(&method, &path) {
             let generation = self.current();
             invoke_api::handle(&generation.functions, &generation.region, request).await
         } else {
-            let (response, kind) = self.respond(peer, request).await;
+            // Only a console's page needs the query string in the log.
+            let path_and_query = self
+                .console
+                .watching()
+                .then(|| request.uri().path_and_query().map(|p| p.to_string()))
+                .flatten();
+            let (response, kind) = self.respond(peer, request, &mut trace).await;
+            if self.console.watching() {
+                self.console.request(RequestEvent {
+                    sequence: 0,
+                    time_ms: SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+                    method: method.to_string(),
+                    path: path_and_query.unwrap_or_else(|| path.clone()),
+                    status: response.status().as_u16(),
+                    duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+                    kind: kind.to_owned(),
+                    instance: trace.instance,
+                    request_id: response
+                        .headers()
+                        .get("x-amzn-requestid")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned(),
+                    log: trace.log.take().unwrap_or_default(),
+                });
+            }
             (response, kind.to_owned())
         };
         println!(
@@ -218,13 +280,14 @@ impl Gateway {
             response.status().as_u16(),
             started.elapsed().as_secs_f64() * 1000.0
         );
-        response
+        response.map(Either::Left)
     }
 
     async fn respond(
         &self,
         peer: SocketAddr,
         request: Request<Incoming>,
+        trace: &mut Trace,
     ) -> (Response<Full<Bytes>>, &'static str) {
         let request_id = super::runtime_api::new_request_id();
         let current = self.current();
@@ -313,10 +376,21 @@ impl Gateway {
             }
         };
         // The invocation runs on its own task: a client hanging up does not kill the instance.
-        let invocation = tokio::spawn(generation.pool.clone().invoke(request_id.clone(), payload));
-        let Ok(invoked) = invocation.await else {
+        // With a console open, the invocation's log is kept for it.
+        let how = Invoke {
+            limit: Some(GATEWAY_TIMEOUT),
+            capture: self.console.watching(),
+        };
+        let invocation = tokio::spawn(generation.pool.clone().invoke_with(
+            request_id.clone(),
+            payload,
+            how,
+        ));
+        let Ok(mut invoked) = invocation.await else {
             return refuse(GatewayResponse::IntegrationFailure.into());
         };
+        trace.instance = invoked.instance;
+        trace.log = invoked.log.take();
         let kind = if invoked.cold { "cold" } else { "warm" };
         let failure = match invoked.outcome {
             Outcome::Response(payload) => match proxy_response::parse(&payload) {

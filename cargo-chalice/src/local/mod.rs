@@ -12,6 +12,7 @@
 pub mod api_keys;
 pub mod authorizers;
 pub mod banner;
+pub mod console;
 pub mod cron;
 pub mod functions;
 pub mod gateway_responses;
@@ -262,6 +263,9 @@ pub struct Loader {
     snapshots: tempfile::TempDir,
     kept: VecDeque<PathBuf>,
     builds: u64,
+    /// What the last `cargo build` wrote on stderr (the compiler's errors),
+    /// without terminal colours.
+    pub last_build_output: String,
 }
 
 impl Loader {
@@ -277,6 +281,7 @@ impl Loader {
             snapshots,
             kept: VecDeque::new(),
             builds: 0,
+            last_build_output: String::new(),
         })
     }
 
@@ -332,7 +337,19 @@ impl Loader {
         let pool = Pool::new(spec, self.max_instances);
         pool.prewarm().await?;
         governance.authorizers.prewarm().await?;
-        Ok(ApiGeneration::new(api, settings, pool, governance))
+        let generation = ApiGeneration::new(api, settings, pool, governance);
+        // The console's document: relative to the page's server.
+        let document = crate::openapi::document(
+            app,
+            &crate::openapi::Options {
+                server_url: Some("/".to_owned()),
+                aws_extensions: None,
+            },
+        );
+        Ok(match document {
+            Ok(document) => generation.with_openapi(document),
+            Err(_) => generation,
+        })
     }
 
     /// The stage's checks: authorizers (each its own pool of `binary`), API
@@ -407,9 +424,27 @@ impl Loader {
     /// Runs `cargo build` for the host and copies the binary aside.
     async fn build(&mut self) -> Result<PathBuf, LocalError> {
         // The pipeline's host build, run here so that a reload can cancel it.
-        let mut command = tokio::process::Command::from(self.project.host_build_command());
-        command.kill_on_drop(true);
-        let status = command.status().await.map_err(LocalError::Cargo)?;
+        let mut command = self.project.host_build_command();
+        // cargo's errors go to the terminal as before, and to the console.
+        if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            command.arg("--color=always");
+        }
+        let mut command = tokio::process::Command::from(command);
+        command
+            .kill_on_drop(true)
+            .stderr(std::process::Stdio::piped());
+        let mut child = command.spawn().map_err(LocalError::Cargo)?;
+        let mut output = Vec::new();
+        if let Some(stderr) = child.stderr.take() {
+            use tokio::io::AsyncBufReadExt as _;
+            let mut lines = tokio::io::BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                eprintln!("{line}");
+                output.push(line);
+            }
+        }
+        let status = child.wait().await.map_err(LocalError::Cargo)?;
+        self.last_build_output = strip_colours(&output.join("\n"));
         if !status.success() {
             return Err(LocalError::BuildFailed(self.project.package.clone()));
         }
@@ -443,6 +478,24 @@ impl Loader {
     }
 }
 
+/// `text` without its terminal colour sequences (`ESC [ ... m`).
+fn strip_colours(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            for next in chars.by_ref() {
+                if next.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Reads the manifest of the host build `binary` (see [`crate::build`]).
 async fn read_manifest(binary: &Path) -> Result<Manifest, LocalError> {
     let path = binary.to_owned();
@@ -456,4 +509,15 @@ async fn read_manifest(binary: &Path) -> Result<Manifest, LocalError> {
             other => other.to_string(),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn colours_are_stripped_from_the_build_output() {
+        assert_eq!(
+            super::strip_colours("\u{1b}[1m\u{1b}[91merror[E0308]\u{1b}[0m: mismatched types"),
+            "error[E0308]: mismatched types"
+        );
+    }
 }

@@ -105,6 +105,8 @@ pub struct Invoked {
     pub log: Option<Vec<String>>,
     /// From the event's delivery to the answer (zero if never delivered).
     pub duration: Duration,
+    /// The number of the instance that ran it (0: none started).
+    pub instance: u64,
 }
 
 /// How to run one invocation.
@@ -367,6 +369,21 @@ pub struct Pool {
     permits: Arc<Semaphore>,
     /// Idle instances and whether the pool is retired, under one lock.
     idle: Mutex<(Vec<Instance>, bool)>,
+    /// The most instances at once.
+    max_instances: usize,
+    /// How many instances were started (cold starts, the prewarmed one included).
+    started: std::sync::atomic::AtomicU64,
+}
+
+/// How many instances a pool runs, for the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct PoolCounts {
+    /// Running an invocation.
+    pub busy: usize,
+    /// Waiting for one.
+    pub idle: usize,
+    /// Started so far (each a cold start).
+    pub started: u64,
 }
 
 impl Pool {
@@ -376,7 +393,18 @@ impl Pool {
             spec,
             permits: Arc::new(Semaphore::new(max_instances.max(1))),
             idle: Mutex::new((Vec::new(), false)),
+            max_instances: max_instances.max(1),
+            started: std::sync::atomic::AtomicU64::new(0),
         })
+    }
+
+    /// Its instances: busy, idle, and how many were started.
+    pub fn counts(&self) -> PoolCounts {
+        PoolCounts {
+            busy: self.max_instances - self.permits.available_permits(),
+            idle: self.lock().0.len(),
+            started: self.started.load(std::sync::atomic::Ordering::Relaxed),
+        }
     }
 
     /// The function this pool runs.
@@ -392,6 +420,8 @@ impl Pool {
     /// request does not pay for it and a build that cannot start is caught.
     pub async fn prewarm(&self) -> Result<(), PoolError> {
         let mut instance = Instance::start(&self.spec).await?;
+        self.started
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Err(error) = instance.wait_ready().await {
             tokio::spawn(instance.stop());
             return Err(error);
@@ -418,6 +448,7 @@ impl Pool {
             cold,
             log: how.capture.then(Vec::new),
             duration: Duration::ZERO,
+            instance: 0,
         };
         let Ok(_permit) = self.permits.clone().acquire_owned().await else {
             return failed(PoolError::ShutDown, false);
@@ -426,7 +457,11 @@ impl Pool {
         let (mut instance, cold) = match idle {
             Some(instance) => (instance, false),
             None => match Instance::start(&self.spec).await {
-                Ok(instance) => (instance, true),
+                Ok(instance) => {
+                    self.started
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    (instance, true)
+                }
                 Err(error) => return failed(error, true),
             },
         };
@@ -450,6 +485,7 @@ impl Pool {
             None => None,
         };
         let outcome = run.outcome;
+        let number = instance.number;
         match &outcome {
             Outcome::Response(_) | Outcome::FunctionError(_) | Outcome::ResponseTooLarge => {
                 self.release(instance);
@@ -483,6 +519,7 @@ impl Pool {
             cold,
             log,
             duration,
+            instance: number,
         }
     }
 

@@ -118,6 +118,13 @@ impl Reloader {
             Err(error) => {
                 eprintln!("chalice local: {error}");
                 eprintln!("chalice local: still serving the last good build");
+                let message = match &error {
+                    LocalError::BuildFailed(_) => {
+                        format!("{error}\n\n{}", self.loader.last_build_output)
+                    }
+                    _ => error.to_string(),
+                };
+                self.gateway.console().build_failed(message);
                 return;
             }
         };
@@ -138,10 +145,9 @@ impl Reloader {
         }
         drop(current);
         let old = self.gateway.swap(generation);
-        println!(
-            "chalice local: reloaded in {:.2} s",
-            started.elapsed().as_secs_f64()
-        );
+        let seconds = started.elapsed().as_secs_f64();
+        println!("chalice local: reloaded in {seconds:.2} s");
+        self.gateway.console().reloaded(seconds);
         tokio::spawn(async move { old.retire().await });
     }
 }

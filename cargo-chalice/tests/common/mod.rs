@@ -27,7 +27,7 @@ pub struct Moto {
 
 /// A program the test venv provides, from PATH, `$CHALICE_TEST_VENV/bin` or
 /// `<repo>/.venv/bin`; panics with "run scripts/test.sh" when absent.
-fn venv_tool(name: &str) -> PathBuf {
+pub fn venv_tool(name: &str) -> PathBuf {
     let mut candidates: Vec<PathBuf> = Vec::new();
     if let Some(path) = std::env::var_os("PATH") {
         candidates.extend(std::env::split_paths(&path).map(|dir| dir.join(name)));
@@ -618,4 +618,19 @@ pub async fn put_log_events(
         .send()
         .await
         .unwrap();
+}
+
+/// The test venv's Python (`$CHALICE_TEST_VENV` or `<repo>/.venv`), which
+/// has the packages the tests import (Playwright); panics with "run
+/// scripts/test.sh" when absent.
+pub fn venv_python() -> PathBuf {
+    std::env::var_os("CHALICE_TEST_VENV")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([repo_root().join(".venv")])
+        .map(|venv| venv.join("bin/python3"))
+        .find(|python| python.is_file())
+        .unwrap_or_else(|| {
+            panic!("no Python venv in $CHALICE_TEST_VENV or .venv: run scripts/test.sh")
+        })
 }

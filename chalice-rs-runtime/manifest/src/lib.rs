@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 mod function;
 pub mod schedule;
 mod websocket;
+mod schemas;
 
 pub use function::{
     EventSource, FunctionFragment, FUNCTION_HANDLER_PREFIX, S3_EVENT_TYPES, STARTING_POSITIONS,
@@ -26,6 +27,7 @@ pub use websocket::{
     function_name as websocket_function_name, route_key_problem, WebsocketFragment, CONNECT_ROUTE,
     DEFAULT_ROUTE, DISCONNECT_ROUTE, MAX_ROUTE_KEY, WEBSOCKET_HANDLER_PREFIX,
 };
+pub use schemas::{BodySchema, RouteSchemas};
 
 /// Version of the manifest format; bumped when a field changes meaning.
 pub const MANIFEST_VERSION: u32 = 1;
@@ -224,6 +226,9 @@ pub struct RouteFragment {
     /// The request model's name (`validate = true`): the type of its `Json<T>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The handler's doc comment (the OpenAPI summary and description).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
 }
 
 /// The content types of a route that names none.
@@ -384,6 +389,7 @@ mod tests {
                 allow_credentials: true,
             }),
             model: Some("NewItem".into()),
+            doc: Some("Gets one item.\n\nBy its `id`.".into()),
         }
     }
 
@@ -408,6 +414,7 @@ mod tests {
                 authorizer: None,
                 cors: None,
                 model: None,
+                doc: None,
                 api_key_required: false,
                 ..full_route()
             }),
@@ -520,7 +527,7 @@ mod tests {
                     "allow_origin": "https://example.com", "allow_headers": ["X-In"],
                     "expose_headers": ["X-Out"], "max_age": 600, "allow_credentials": true,
                 },
-                "model": "NewItem",
+                "model": "NewItem", "doc": "Gets one item.\n\nBy its `id`.",
             })
         );
         let kinds = [

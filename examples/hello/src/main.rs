@@ -3,13 +3,14 @@
 use chalice_rs_runtime::{
     route, App, ChaliceError, Json, Query, RawBody, Request, Response, State, StatusCode,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 /// An item stored in memory.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Item {
     /// Its name.
     pub name: String,
@@ -31,6 +32,7 @@ impl Db {
     }
 }
 
+/// A greeting.
 #[route("/", methods = [GET])]
 async fn index() -> Json<Value> {
     let greeting = std::env::var("GREETING").unwrap_or_else(|_| "hello".to_owned());
@@ -38,12 +40,15 @@ async fn index() -> Json<Value> {
 }
 
 /// Query parameters of `GET /items`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct ListParams {
     limit: Option<usize>,
     min_price: Option<u32>,
 }
 
+/// The items, by number.
+///
+/// `limit` caps how many; `min_price` (in cents) leaves out the cheaper ones.
 #[route("/items", methods = [GET])]
 async fn list_items(Query(params): Query<ListParams>, State(db): State<Db>) -> Json<Value> {
     let items: Vec<Value> = db
@@ -56,6 +61,7 @@ async fn list_items(Query(params): Query<ListParams>, State(db): State<Db>) -> J
     Json(json!({ "items": items }))
 }
 
+/// Stores a new item and answers 201 with its number.
 #[route("/items", methods = [POST])]
 async fn create_item(
     Json(item): Json<Item>,
@@ -73,6 +79,9 @@ async fn create_item(
     ))
 }
 
+/// One item by its number.
+///
+/// GET reads it, PUT writes it (201 when new), DELETE removes it (204).
 #[route("/items/<id>", methods = [GET, PUT, DELETE])]
 async fn item(id: u64, request: Request, State(db): State<Db>) -> Result<Response, ChaliceError> {
     let mut items = db.lock();
