@@ -1,7 +1,8 @@
 //! Operating a deployed app, without an app binary (synthetic manifests):
 //! the templates of versions, aliases, traffic shifting and alarms pass
 //! cfn-lint; versions are published on moto only when a function changes,
-//! and `rollback` moves an alias back through the Lambda API.
+//! and `rollback` moves an alias back through the Lambda API; `metrics`
+//! shows the metric data the test puts into moto's CloudWatch.
 //!
 //! moto's CloudFormation skips aliases, CodeDeploy and alarms (asserted on
 //! the template in `template::operations_tests`), so the test makes the
@@ -112,6 +113,11 @@ fn versions_traffic_shifting_alarms_logs_and_domains_pass_cfn_lint() {
 /// Packages the app of `dir` (stage `prod`, RELEASE=`release`) into
 /// `.chalice/deployments/prod` as `package` does, with a fake zip.
 fn package(dir: &Path, release: &str) -> Packaged {
+    package_app(dir, release, false)
+}
+
+/// [`package`], with the REST API's route when `route`.
+fn package_app(dir: &Path, release: &str, route: bool) -> Packaged {
     project(
         dir,
         &json!({"app_name": "ops", "autogen_policy": false, "stages": {"prod": {
@@ -119,7 +125,7 @@ fn package(dir: &Path, release: &str) -> Packaged {
             "lambda_functions": {"plain": {"lambda_versions": true}}}}}),
     );
     let config = cargo_chalice::config::load(dir, "prod", "ops").expect("config");
-    let app = App::resolve(manifest(false), config).expect("app");
+    let app = App::resolve(manifest(route), config).expect("app");
     let zip = b"ops zip";
     let zip_sha256 = deploy::bucket::sha256_hex(zip);
     let out = dir.join(".chalice/deployments/prod");
@@ -395,4 +401,135 @@ fn deploy_reads_the_accounts_cloudwatch_role_for_api_logs() {
             && error.contains("aws apigateway update-account"),
         "{error}"
     );
+}
+
+/// `cargo chalice metrics` on a stage deployed to moto: a clear "no data in
+/// the window" before any datapoint, then the API's and the functions'
+/// figures from the datapoints the test puts (moto computes sums, averages
+/// and maxima; it has no percentiles, so the latency rows show `-`).
+#[test]
+fn metrics_shows_cloudwatch_data_and_says_when_there_is_none_on_moto() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let metrics = |since: &str| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-chalice"));
+        command
+            .args(["chalice", "metrics", "--stage", "prod", "--since", since])
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::null());
+        common::aws_env(&mut command, &moto);
+        let output = command.output().expect("run cargo-chalice metrics");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "metrics failed\nstdout:\n{stdout}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    };
+    // The command finds the project as every command does (`cargo metadata`).
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"ops\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("src/main.rs"), "fn main() {}\n").unwrap();
+    rt.block_on(async {
+        let aws = moto.aws().await;
+        deploy::deploy_packaged(&aws, dir.path(), &package_app(dir.path(), "1", true))
+            .await
+            .expect("deploy");
+    });
+    let empty = metrics("1h");
+    assert!(
+        empty.contains("no data in the window: nothing was invoked in the last 1h"),
+        "{empty}"
+    );
+
+    rt.block_on(async {
+        use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
+        let cloudwatch = aws_sdk_cloudwatch::Client::new(&moto.sdk_config().await);
+        let at = aws_sdk_cloudwatch::primitives::DateTime::from_secs(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs() as i64
+                - 120,
+        );
+        let datum = |name: &str, dimensions: &[(&str, &str)], value: f64, unit| {
+            MetricDatum::builder()
+                .metric_name(name)
+                .set_dimensions(Some(
+                    dimensions
+                        .iter()
+                        .map(|(n, v)| Dimension::builder().name(*n).value(*v).build())
+                        .collect(),
+                ))
+                .timestamp(at)
+                .value(value)
+                .unit(unit)
+                .build()
+        };
+        let api = [("ApiName", "ops"), ("Stage", "api")];
+        let plain = [("FunctionName", "ops-prod-plain")];
+        for (namespace, data) in [
+            (
+                "AWS/ApiGateway",
+                vec![
+                    datum("Count", &api, 40.0, StandardUnit::Count),
+                    datum("4XXError", &api, 3.0, StandardUnit::Count),
+                    datum("5XXError", &api, 1.0, StandardUnit::Count),
+                ],
+            ),
+            (
+                "AWS/Lambda",
+                vec![
+                    datum("Invocations", &plain, 12.0, StandardUnit::Count),
+                    datum("Errors", &plain, 2.0, StandardUnit::Count),
+                    datum("Duration", &plain, 35.5, StandardUnit::Milliseconds),
+                ],
+            ),
+        ] {
+            cloudwatch
+                .put_metric_data()
+                .namespace(namespace)
+                .set_metric_data(Some(data))
+                .send()
+                .await
+                .expect("put metric data");
+        }
+    });
+    let report = metrics("1h");
+    // A section: its title line, then its rows up to the blank line.
+    let section = |title: &str| -> Vec<String> {
+        let mut lines = report.lines().skip_while(|line| *line != title);
+        assert!(lines.next().is_some(), "no section `{title}` in\n{report}");
+        lines
+            .take_while(|line| !line.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    // The figure of a row: the first word after its label.
+    let figure = |rows: &[String], label: &str| -> String {
+        let row = rows
+            .iter()
+            .find_map(|row| row.trim_start().strip_prefix(label))
+            .unwrap_or_else(|| panic!("no `{label}` row in\n{report}"));
+        row.split_whitespace().next().unwrap_or_default().to_owned()
+    };
+    let api = section("API ops (stage api)");
+    assert_eq!(figure(&api, "requests"), "40", "{report}");
+    assert_eq!(figure(&api, "4XX"), "3", "{report}");
+    assert_eq!(figure(&api, "5XX"), "1", "{report}");
+    assert_eq!(figure(&api, "p99 latency"), "-", "{report}");
+    let plain = section("function ops-prod-plain");
+    assert_eq!(figure(&plain, "invocations"), "12", "{report}");
+    assert_eq!(figure(&plain, "errors"), "2", "{report}");
+    assert_eq!(figure(&plain, "throttles"), "-", "{report}");
+    assert_eq!(figure(&plain, "duration (maximum)"), "35.5", "{report}");
+    // A function without datapoints: its rows, without figures.
+    let work = section("function ops-prod-work");
+    assert_eq!(figure(&work, "invocations"), "-", "{report}");
 }

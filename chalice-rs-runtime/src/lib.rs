@@ -86,11 +86,11 @@ pub mod __private {
     };
     pub use crate::models::{schema_of, ModelRegistration};
     pub use crate::registry::{fragment_bytes, HandlerFuture, RouteRegistration};
-    pub use crate::websocket::WebsocketRegistration;
     pub use crate::route_schemas::{
         add_input, InputSchema, InputSchemaFallback, OutputSchema, OutputSchemaFallback,
         ParamSchema, ParamSchemaFallback, Probe,
     };
+    pub use crate::websocket::WebsocketRegistration;
     pub use chalice_rs_manifest::RouteSchemas;
     pub use inventory;
     pub use serde_json::Value;

@@ -620,10 +620,7 @@ pub async fn url(options: &AwsOptions, target: &Target) -> Result<Vec<String>, D
         Some(domain) => Some(domain.url),
         None => endpoint(&aws, &info, &resources, &target.api_gateway_stage).0,
     };
-    let urls: Vec<String> = rest
-        .into_iter()
-        .chain(websocket)
-        .collect();
+    let urls: Vec<String> = rest.into_iter().chain(websocket).collect();
     if urls.is_empty() {
         return Err(target.not_deployed());
     }

@@ -254,7 +254,12 @@ impl Generator<'_> {
                     request_models: route
                         .model
                         .iter()
-                        .map(|model| ("application/json".to_owned(), Expr::reference(model_id(model))))
+                        .map(|model| {
+                            (
+                                "application/json".to_owned(),
+                                Expr::reference(model_id(model)),
+                            )
+                        })
                         .collect(),
                     request_validator_id: route
                         .model

@@ -17,17 +17,17 @@ use serde::{Deserialize, Serialize};
 
 mod function;
 pub mod schedule;
-mod websocket;
 mod schemas;
+mod websocket;
 
 pub use function::{
     EventSource, FunctionFragment, FUNCTION_HANDLER_PREFIX, S3_EVENT_TYPES, STARTING_POSITIONS,
 };
+pub use schemas::{BodySchema, RouteSchemas};
 pub use websocket::{
     function_name as websocket_function_name, route_key_problem, WebsocketFragment, CONNECT_ROUTE,
     DEFAULT_ROUTE, DISCONNECT_ROUTE, MAX_ROUTE_KEY, WEBSOCKET_HANDLER_PREFIX,
 };
-pub use schemas::{BodySchema, RouteSchemas};
 
 /// Version of the manifest format; bumped when a field changes meaning.
 pub const MANIFEST_VERSION: u32 = 1;
