@@ -27,19 +27,17 @@ for target in x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
     rustup target add "$target"
   fi
 done
-if ! command -v musl-gcc >/dev/null 2>&1; then
-  echo "test-env: apt-get install musl-tools" >&2
+# Debian's packages, installed in one apt-get run: musl-tools for musl-gcc,
+# chromium for the console's browser test.
+packages=()
+command -v musl-gcc >/dev/null 2>&1 || packages+=(musl-tools)
+[ -x /usr/bin/chromium ] || packages+=(chromium)
+if [ "${#packages[@]}" -gt 0 ]; then
+  echo "test-env: apt-get install ${packages[*]}" >&2
   sudo=""
   if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
   $sudo apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq musl-tools >/dev/null
-fi
-if [ ! -x /usr/bin/chromium ]; then
-  echo "test-env: apt-get install chromium" >&2
-  sudo=""
-  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
-  $sudo apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 export PATH="$venv/bin:$PATH"
 export CHALICE_TEST_VENV="$venv"
