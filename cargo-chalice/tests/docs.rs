@@ -400,6 +400,10 @@ fn keys_in_code() -> BTreeMap<String, &'static str> {
             "api_gateway_custom_domain",
             format!(r#"{{"api_gateway_custom_domain": {{"{UNKNOWN}": 1}}}}"#),
         ),
+        (
+            "websocket_api_custom_domain",
+            format!(r#"{{"websocket_api_custom_domain": {{"{UNKNOWN}": 1}}}}"#),
+        ),
         ("api_logs", format!(r#"{{"api_logs": {{"{UNKNOWN}": 1}}}}"#)),
         (
             "api_logs.routes.<route>",

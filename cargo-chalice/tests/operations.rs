@@ -53,7 +53,7 @@ fn project(dir: &Path, config: &serde_json::Value) {
 }
 
 #[test]
-fn versions_traffic_shifting_alarms_logs_and_domains_pass_cfn_lint() {
+fn versions_traffic_shifting_alarms_logs_and_both_apis_domains_pass_cfn_lint() {
     let dir = tempfile::tempdir().unwrap();
     project(
         dir.path(),
@@ -106,6 +106,32 @@ fn versions_traffic_shifting_alarms_logs_and_domains_pass_cfn_lint() {
     let canary = dir.path().join("canary.json");
     std::fs::write(&canary, rendered.root).unwrap();
     files.push(canary);
+    // The WebSocket API on its custom domain.
+    let websocket = tempfile::tempdir().unwrap();
+    project(
+        websocket.path(),
+        &json!({"app_name": "live", "autogen_policy": false, "stages": {"prod": {
+            "websocket_api_custom_domain": {"domain_name": "live.example.com",
+                "certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
+                "url_prefix": "v1", "tags": {"team": "ops"}}}}}),
+    );
+    let fragments: Vec<String> = ["$connect", "$default", "$disconnect"]
+        .iter()
+        .enumerate()
+        .map(|(line, route_key)| {
+            json!({"kind": "websocket", "route_key": route_key, "handler": format!("h{line}"),
+                   "module": "live", "file": "src/main.rs", "line": line + 1})
+            .to_string()
+        })
+        .collect();
+    let manifest = Manifest::from_fragments(fragments.iter().map(String::as_bytes)).unwrap();
+    let config = cargo_chalice::config::load(websocket.path(), "prod", "live").expect("config");
+    let app = App::resolve(manifest, config).expect("websocket app");
+    let (_, rendered) =
+        template::generate(&app, Arch::Arm64, TemplateFormat::Json).expect("websocket template");
+    let websocket_domain = dir.path().join("websocket-domain.json");
+    std::fs::write(&websocket_domain, rendered.root).unwrap();
+    files.push(websocket_domain);
     let paths: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
     common::lint(&paths);
 }

@@ -1,9 +1,8 @@
-//! The REST API's custom domain (`api_gateway_custom_domain`, Chalice's
-//! keys), resolved and checked as API Gateway would: the domain, its ACM
-//! certificate (in us-east-1 for an EDGE API), the base path, the TLS
-//! version, the tags.
+//! The APIs' custom domains (`api_gateway_custom_domain` for the REST API,
+//! `websocket_api_custom_domain` for the WebSocket API: Chalice's keys),
+//! resolved and checked as API Gateway would: the domain, its ACM certificate
+//! (in us-east-1 for an EDGE API), the base path, the TLS version, the tags.
 
-use super::rest_api::RestApi;
 use super::AppError;
 use crate::config::CustomDomain as CustomDomainConfig;
 use std::collections::BTreeMap;
@@ -11,9 +10,11 @@ use std::collections::BTreeMap;
 /// The security policies (`tls_version`) API Gateway takes.
 pub const TLS_VERSIONS: &[&str] = &["TLS_1_0", "TLS_1_2"];
 
-/// The REST API's custom domain.
+/// An API's custom domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomDomain {
+    /// The URL scheme of the API: `https` (REST) or `wss` (WebSocket).
+    pub scheme: &'static str,
     /// The domain (`api.example.com`).
     pub domain_name: String,
     /// The ACM certificate's ARN.
@@ -29,29 +30,60 @@ pub struct CustomDomain {
 }
 
 impl CustomDomain {
-    /// The API's URL on the domain: `https://api.example.com/v1/`.
+    /// The API's URL on the domain: `https://api.example.com/v1/`,
+    /// `wss://chat.example.com/`.
     pub fn url(&self) -> String {
         match &self.base_path {
-            Some(path) => format!("https://{}/{path}/", self.domain_name),
-            None => format!("https://{}/", self.domain_name),
+            Some(path) => format!("{}://{}/{path}/", self.scheme, self.domain_name),
+            None => format!("{}://{}/", self.scheme, self.domain_name),
         }
     }
 }
 
-/// Resolves `api_gateway_custom_domain` for `api`.
+/// The API a custom domain is for.
+#[derive(Debug, Clone, Copy)]
+pub enum DomainOf<'a> {
+    /// The REST API, when the app has one: its endpoint type.
+    Rest(Option<&'a str>),
+    /// The WebSocket API, whether the app has one (always REGIONAL).
+    Websocket(bool),
+}
+
+impl DomainOf<'_> {
+    /// The config key.
+    fn key(self) -> &'static str {
+        match self {
+            DomainOf::Rest(_) => "api_gateway_custom_domain",
+            DomainOf::Websocket(_) => "websocket_api_custom_domain",
+        }
+    }
+}
+
+/// Resolves `api_gateway_custom_domain` or `websocket_api_custom_domain`
+/// for the API `of`.
 pub fn resolve(
     config: Option<&CustomDomainConfig>,
-    api: Option<&RestApi>,
+    of: DomainOf<'_>,
 ) -> Result<Option<CustomDomain>, AppError> {
     let Some(config) = config else {
         return Ok(None);
     };
-    let invalid =
-        |message: String| AppError::Config(format!("`api_gateway_custom_domain`: {message}"));
-    let Some(api) = api else {
-        return Err(invalid(
-            "the app has no routes, so no REST API to put on a domain".to_owned(),
-        ));
+    let key = of.key();
+    let invalid = |message: String| AppError::Config(format!("`{key}`: {message}"));
+    let (scheme, endpoint_type) = match of {
+        DomainOf::Rest(Some(endpoint_type)) => ("https", endpoint_type),
+        DomainOf::Rest(None) => {
+            return Err(invalid(
+                "the app has no routes, so no REST API to put on a domain".to_owned(),
+            ))
+        }
+        DomainOf::Websocket(true) => ("wss", "REGIONAL"),
+        DomainOf::Websocket(false) => {
+            return Err(invalid(
+                "the app has no WebSocket handlers, so no WebSocket API to put on a domain"
+                    .to_owned(),
+            ))
+        }
     };
     let domain_name = config
         .domain_name
@@ -86,7 +118,7 @@ pub fn resolve(
             "`certificate_arn` `{certificate_arn}` is not an ACM certificate's ARN (arn:aws:acm:<region>:<account>:certificate/<id>)"
         )));
     }
-    match api.endpoint_type.as_str() {
+    match endpoint_type {
         "EDGE" if parts[3] != "us-east-1" => {
             return Err(invalid(format!(
                 "the certificate is in {}, and an EDGE API's domain (CloudFront) takes a certificate in us-east-1; import it there, or make the API REGIONAL (`api_gateway_endpoint_type`)",
@@ -128,9 +160,10 @@ pub fn resolve(
         }
     };
     Ok(Some(CustomDomain {
+        scheme,
         domain_name,
         certificate_arn,
-        endpoint_type: api.endpoint_type.clone(),
+        endpoint_type: endpoint_type.to_owned(),
         base_path,
         security_policy,
         tags: config.tags.clone(),

@@ -147,6 +147,8 @@ pub struct App {
     pub api_logs: Option<api_logs::ApiLogs>,
     /// The REST API's custom domain (`api_gateway_custom_domain`).
     pub custom_domain: Option<custom_domain::CustomDomain>,
+    /// The WebSocket API's custom domain (`websocket_api_custom_domain`).
+    pub websocket_custom_domain: Option<custom_domain::CustomDomain>,
     /// The manifest it was resolved from (app-wide CORS applied).
     pub manifest: Manifest,
     /// The stage's configuration, for the stage-level settings the model
@@ -262,8 +264,14 @@ impl App {
             )?),
             _ => None,
         };
-        let custom_domain =
-            custom_domain::resolve(config.custom_domain.as_ref(), rest_api.as_ref())?;
+        let custom_domain = custom_domain::resolve(
+            config.custom_domain.as_ref(),
+            custom_domain::DomainOf::Rest(rest_api.as_ref().map(|api| api.endpoint_type.as_str())),
+        )?;
+        let websocket_custom_domain = custom_domain::resolve(
+            config.websocket_custom_domain.as_ref(),
+            custom_domain::DomainOf::Websocket(websocket_api.is_some()),
+        )?;
         Ok(Self {
             name: config.app_name.clone(),
             stage: config.stage.clone(),
@@ -279,6 +287,7 @@ impl App {
             alarms,
             api_logs,
             custom_domain,
+            websocket_custom_domain,
             manifest,
             config,
         })

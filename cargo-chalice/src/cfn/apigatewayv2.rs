@@ -115,3 +115,43 @@ pub struct RouteSettings {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throttling_burst_limit: Option<u32>,
 }
+
+/// `AWS::ApiGatewayV2::DomainName`: a custom domain of the WebSocket API.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DomainNameProps {
+    /// The domain (`chat.example.com`).
+    pub domain_name: String,
+    /// Its certificate, endpoint type and TLS policy.
+    pub domain_name_configurations: Vec<DomainNameConfiguration>,
+    /// Tags (a map, unlike the REST API's list).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+/// One of a domain name's `DomainNameConfigurations`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DomainNameConfiguration {
+    /// The ACM certificate's ARN.
+    pub certificate_arn: String,
+    /// `REGIONAL`.
+    pub endpoint_type: String,
+    /// `TLS_1_0` or `TLS_1_2`.
+    pub security_policy: String,
+}
+
+/// `AWS::ApiGatewayV2::ApiMapping`: the stage on the domain, under a key.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ApiMappingProps {
+    /// The API.
+    pub api_id: Expr,
+    /// The domain name.
+    pub domain_name: Expr,
+    /// The stage.
+    pub stage: Expr,
+    /// The path under the domain (`v1`); none: the root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_mapping_key: Option<String>,
+}

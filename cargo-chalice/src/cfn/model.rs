@@ -280,6 +280,12 @@ pub enum ResourceKind {
     /// The WebSocket API's stage.
     #[serde(rename = "AWS::ApiGatewayV2::Stage")]
     WebsocketStage(super::apigatewayv2::StageProps),
+    /// The WebSocket API's custom domain.
+    #[serde(rename = "AWS::ApiGatewayV2::DomainName")]
+    WebsocketDomainName(super::apigatewayv2::DomainNameProps),
+    /// The WebSocket API's stage on its custom domain.
+    #[serde(rename = "AWS::ApiGatewayV2::ApiMapping")]
+    WebsocketApiMapping(super::apigatewayv2::ApiMappingProps),
     /// A published version of a function.
     #[serde(rename = "AWS::Lambda::Version")]
     Version(super::operations::VersionProps),

@@ -48,6 +48,7 @@ const STAGE_KEYS: &[&str] = &[
     "alarms",
     "api_logs",
     "api_gateway_custom_domain",
+    "websocket_api_custom_domain",
 ];
 /// Keys only the top level has.
 const TOP_KEYS: &[&str] = &["version", "app_name", "stages"];
@@ -241,8 +242,10 @@ impl KeyCheck<'_> {
         if let Some((alarms, at)) = inside("alarms") {
             self.object(alarms, &at, &[super::ALARMS_KEYS])?;
         }
-        if let Some((domain, at)) = inside("api_gateway_custom_domain") {
-            self.object(domain, &at, &[super::CUSTOM_DOMAIN_KEYS])?;
+        for key in ["api_gateway_custom_domain", "websocket_api_custom_domain"] {
+            if let Some((domain, at)) = inside(key) {
+                self.object(domain, &at, &[super::CUSTOM_DOMAIN_KEYS])?;
+            }
         }
         if let Some((logs, at)) = inside("api_logs") {
             self.object(logs, &at, &[super::API_LOGS_KEYS])?;

@@ -1,10 +1,10 @@
-//! Chalice's `api_gateway_custom_domain` key: the REST API's custom domain
-//! name.
+//! Chalice's `api_gateway_custom_domain` and `websocket_api_custom_domain`
+//! keys: the REST and the WebSocket API's custom domain names.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// `api_gateway_custom_domain`.
+/// `api_gateway_custom_domain`, `websocket_api_custom_domain`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CustomDomain {

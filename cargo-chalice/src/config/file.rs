@@ -148,6 +148,8 @@ pub struct StageSection {
     pub api_logs: Option<super::ApiLogs>,
     /// The REST API's custom domain name.
     pub api_gateway_custom_domain: Option<super::CustomDomain>,
+    /// The WebSocket API's custom domain name.
+    pub websocket_api_custom_domain: Option<super::CustomDomain>,
 }
 
 /// The whole file.

@@ -57,6 +57,9 @@ pub struct StageConfig {
     /// The REST API's custom domain (`api_gateway_custom_domain`: the
     /// stage's, else the top level's).
     pub custom_domain: Option<super::CustomDomain>,
+    /// The WebSocket API's custom domain (`websocket_api_custom_domain`: the
+    /// stage's, else the top level's).
+    pub websocket_custom_domain: Option<super::CustomDomain>,
     /// The whole file, for the functions' settings.
     pub(super) file: ConfigFile,
 }
@@ -202,6 +205,9 @@ fn resolve(
         custom_domain: section
             .and_then(|s| s.api_gateway_custom_domain.clone())
             .or_else(|| file.top.api_gateway_custom_domain.clone()),
+        websocket_custom_domain: section
+            .and_then(|s| s.websocket_api_custom_domain.clone())
+            .or_else(|| file.top.websocket_api_custom_domain.clone()),
         file,
     };
     let api = config.function("api");

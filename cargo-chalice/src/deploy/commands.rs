@@ -157,7 +157,13 @@ pub fn deploy(project_dir: &Path, args: &DeployArgs) -> Result<(), DeployError> 
             "the API stage sends {percent} % of its requests to the new deployment; `cargo chalice promote --stage {stage}` serves it to all, `cargo chalice rollback --canary --stage {stage}` removes it"
         );
     }
-    if let Some(domain) = &outcome.state.custom_domain {
+    for domain in [
+        &outcome.state.custom_domain,
+        &outcome.state.websocket_custom_domain,
+    ]
+    .into_iter()
+    .flatten()
+    {
         eprintln!("{}", domain.instructions());
     }
     let websocket = super::websocket_url(

@@ -21,6 +21,7 @@ pub mod stack;
 pub mod state;
 
 use crate::aws::{call_error, Aws, AwsError, AwsOptions};
+use crate::template::custom_domain::{DomainOutputs, REST_OUTPUTS, WEBSOCKET_OUTPUTS};
 use rewrite::TemplateFile;
 use stack::{StackError, StackInfo, TemplateSource};
 use state::{DeployedResource, DeployedState};
@@ -262,7 +263,8 @@ pub async fn deploy_packaged(
         artifact_location: format!("s3://{}/{zip_key}", bucket.name),
         resources,
         bucket_notifications: previous,
-        custom_domain: deployed_domain(&info),
+        custom_domain: deployed_domain(&info, REST_OUTPUTS),
+        websocket_custom_domain: deployed_domain(&info, WEBSOCKET_OUTPUTS),
     };
     state::write(project_dir, &state)?;
     if !packaged.bucket_notifications.is_empty() || !state.bucket_notifications.is_empty() {
@@ -472,21 +474,14 @@ pub fn endpoint(
     (url, rest_api_id)
 }
 
-/// The custom domain of the stack's outputs (`template::custom_domain`).
-pub fn deployed_domain(info: &StackInfo) -> Option<state::DeployedDomain> {
-    use crate::template::custom_domain::{
-        CUSTOM_DOMAIN_TARGET_OUTPUT, CUSTOM_DOMAIN_URL_OUTPUT, CUSTOM_DOMAIN_ZONE_OUTPUT,
-    };
+/// The custom domain of the stack's `outputs` (`template::custom_domain`:
+/// the REST API's or the WebSocket API's).
+pub fn deployed_domain(info: &StackInfo, outputs: DomainOutputs) -> Option<state::DeployedDomain> {
+    let [url, target, zone] = outputs;
     Some(state::DeployedDomain {
-        url: info.output(CUSTOM_DOMAIN_URL_OUTPUT)?.to_owned(),
-        dns_target: info
-            .output(CUSTOM_DOMAIN_TARGET_OUTPUT)
-            .unwrap_or_default()
-            .to_owned(),
-        hosted_zone_id: info
-            .output(CUSTOM_DOMAIN_ZONE_OUTPUT)
-            .unwrap_or_default()
-            .to_owned(),
+        url: info.output(url)?.to_owned(),
+        dns_target: info.output(target).unwrap_or_default().to_owned(),
+        hosted_zone_id: info.output(zone).unwrap_or_default().to_owned(),
     })
 }
 
@@ -593,14 +588,11 @@ pub async fn url(options: &AwsOptions, target: &Target) -> Result<Vec<String>, D
             Some(domain) => Some(domain.url.clone()),
             None => state.endpoint_url.clone(),
         };
-        let urls: Vec<String> = rest
-            .into_iter()
-            .chain(websocket_url(
-                &state.resources,
-                &state.region,
-                &target.api_gateway_stage,
-            ))
-            .collect();
+        let websocket = match &state.websocket_custom_domain {
+            Some(domain) => Some(domain.url.clone()),
+            None => websocket_url(&state.resources, &state.region, &target.api_gateway_stage),
+        };
+        let urls: Vec<String> = rest.into_iter().chain(websocket).collect();
         if !urls.is_empty() {
             return Ok(urls);
         }
@@ -612,11 +604,14 @@ pub async fn url(options: &AwsOptions, target: &Target) -> Result<Vec<String>, D
         .filter(|info| info.status != "REVIEW_IN_PROGRESS")
         .ok_or_else(|| target.not_deployed())?;
     let resources = list_resources(&cf, &info.stack_id).await?;
-    let websocket = info
-        .output(crate::template::websocket_api::URL_OUTPUT)
-        .map(str::to_owned)
+    let websocket = deployed_domain(&info, WEBSOCKET_OUTPUTS)
+        .map(|domain| domain.url)
+        .or_else(|| {
+            info.output(crate::template::websocket_api::URL_OUTPUT)
+                .map(str::to_owned)
+        })
         .or_else(|| websocket_url(&resources, &aws.region, &target.api_gateway_stage));
-    let rest = match deployed_domain(&info) {
+    let rest = match deployed_domain(&info, REST_OUTPUTS) {
         Some(domain) => Some(domain.url),
         None => endpoint(&aws, &info, &resources, &target.api_gateway_stage).0,
     };

@@ -70,6 +70,10 @@ pub struct DeployedState {
     /// stack's outputs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_domain: Option<DeployedDomain>,
+    /// The WebSocket API's custom domain (`websocket_api_custom_domain`),
+    /// from the stack's outputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub websocket_custom_domain: Option<DeployedDomain>,
 }
 
 /// A deployed custom domain: the API's URL on it, and where its DNS record
@@ -89,7 +93,8 @@ impl DeployedDomain {
     pub fn instructions(&self) -> String {
         let host = self
             .url
-            .trim_start_matches("https://")
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, rest)| rest)
             .split('/')
             .next()
             .unwrap_or_default();
@@ -209,6 +214,7 @@ mod tests {
                 events: vec!["s3:ObjectCreated:*".to_owned()],
             }],
             custom_domain: None,
+            websocket_custom_domain: None,
         }
     }
 

@@ -64,6 +64,7 @@ impl Generator<'_> {
                 )),
             },
         );
+        self.write_websocket_custom_domain(root);
         root.outputs.insert(
             ID_OUTPUT.to_owned(),
             Output {

@@ -244,3 +244,59 @@ fn iam_on_connect_is_aws_iam() {
     assert_eq!(connect["AuthorizationType"], "AWS_IAM");
     assert!(connect.get("AuthorizerId").is_none());
 }
+
+#[test]
+fn a_websocket_custom_domain_is_a_regional_v2_domain_mapped_to_the_stage() {
+    let (_dir, stage) = config(
+        r#"{"app_name": "chat", "autogen_policy": false, "websocket_api_custom_domain": {
+            "domain_name": "chat.example.com", "url_prefix": "live", "tags": {"team": "chat"},
+            "certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/abc"}}"#,
+    );
+    let app = App::resolve(chat(None), stage).expect("app");
+    let domain = app.websocket_custom_domain.as_ref().expect("domain");
+    assert_eq!(domain.url(), "wss://chat.example.com/live/");
+    let (set, _) = super::generate(&app, Arch::Arm64, TemplateFormat::Json).expect("template");
+    let root = set.root.to_value();
+    let resources = &root["Resources"];
+    assert_eq!(
+        resources["WebsocketCustomDomain"],
+        json!({"Type": "AWS::ApiGatewayV2::DomainName", "Properties": {
+            "DomainName": "chat.example.com",
+            "DomainNameConfigurations": [{
+                "CertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
+                "EndpointType": "REGIONAL", "SecurityPolicy": "TLS_1_2"}],
+            "Tags": {"team": "chat"}}})
+    );
+    assert_eq!(
+        resources["WebsocketCustomDomainMapping"],
+        json!({"Type": "AWS::ApiGatewayV2::ApiMapping", "Properties": {
+            "ApiId": {"Ref": API_ID}, "DomainName": {"Ref": "WebsocketCustomDomain"},
+            "Stage": {"Ref": "WebsocketAPIStage"}, "ApiMappingKey": "live"}})
+    );
+    let outputs = &root["Outputs"];
+    assert_eq!(
+        outputs["WebsocketCustomDomainURL"]["Value"],
+        "wss://chat.example.com/live/"
+    );
+    assert_eq!(
+        outputs["WebsocketCustomDomainTarget"]["Value"],
+        json!({"Fn::GetAtt": ["WebsocketCustomDomain", "RegionalDomainName"]})
+    );
+    // No REST API domain: the app has no routes.
+    assert!(resources.get("ApiGatewayCustomDomain").is_none());
+
+    // Without WebSocket handlers there is no API to put on the domain.
+    let (_dir, stage) = config(
+        r#"{"app_name": "chat", "websocket_api_custom_domain": {"domain_name": "chat.example.com",
+            "certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/abc"}}"#,
+    );
+    let plain = json!({"kind": "function", "name": "plain", "module": "chat",
+        "file": "src/main.rs", "line": 1, "source": {"type": "invoke"}})
+    .to_string();
+    let only_a_function = Manifest::from_fragments([plain.as_bytes()]).expect("manifest");
+    let error = App::resolve(only_a_function, stage).expect_err("no WebSocket API");
+    assert_eq!(
+        error.to_string(),
+        "`websocket_api_custom_domain`: the app has no WebSocket handlers, so no WebSocket API to put on a domain"
+    );
+}
