@@ -129,3 +129,101 @@ fn typed_parameters_bodies_and_doc_comments_reach_the_document() {
     let files = &document["paths"]["/files/{path+}"]["get"];
     assert_eq!(files["parameters"][0]["name"], "path+");
 }
+
+/// The `--aws-extensions` document of each example imports into API Gateway
+/// (moto's `ImportRestApi`, failing on warnings) as the same API: the same
+/// resources and methods, each route a Lambda proxy integration of the
+/// stage's function (the preflights' mocks are checked in the document:
+/// moto cannot import them).
+#[test]
+fn each_examples_aws_document_imports_into_api_gateway_on_moto() {
+    let moto = common::Moto::start();
+    let target = aws::Target::new("us-east-1", "123456789012").unwrap();
+    common::runtime().block_on(async {
+        let apigateway = aws_sdk_apigateway::Client::new(&moto.sdk_config().await);
+        for name in EXAMPLES {
+            let (_, manifest) = common::example_build(name);
+            let project = common::repo_root().join("examples").join(name);
+            let config = cargo_chalice::config::load(&project, "dev", name).expect("config");
+            let app = App::resolve(manifest, config).expect("resolve");
+            let document = openapi::document(
+                &app,
+                &Options {
+                    server_url: None,
+                    aws_extensions: Some(target.clone()),
+                },
+            )
+            .unwrap();
+            // moto cannot import a mock integration (it wants a URI and a
+            // method for every integration): the preflights are imported
+            // without theirs, and checked in the document instead.
+            let mut for_moto = document.clone();
+            for item in for_moto["paths"].as_object_mut().unwrap().values_mut() {
+                if let Some(options) = item.get_mut("options") {
+                    let mock = options
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("x-amazon-apigateway-integration")
+                        .expect("a preflight's integration");
+                    assert_eq!(mock["type"], "mock", "{name}: {mock}");
+                }
+            }
+            let imported = apigateway
+                .import_rest_api()
+                .fail_on_warnings(true)
+                .body(aws_sdk_apigateway::primitives::Blob::new(
+                    serde_json::to_vec(&for_moto).unwrap(),
+                ))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("examples/{name}: import: {e:?}"));
+            let id = imported.id().expect("an API id");
+            assert_eq!(imported.name(), Some(*name));
+            let resources = apigateway
+                .get_resources()
+                .rest_api_id(id)
+                .embed("methods")
+                .limit(500)
+                .send()
+                .await
+                .expect("resources");
+            let mut methods = BTreeSet::new();
+            for resource in resources.items() {
+                let path = resource.path().unwrap_or_default().to_owned();
+                for (method, _) in resource.resource_methods().into_iter().flatten() {
+                    methods.insert((method.clone(), path.clone()));
+                    if method == "OPTIONS" {
+                        continue;
+                    }
+                    let integration = apigateway
+                        .get_integration()
+                        .rest_api_id(id)
+                        .resource_id(resource.id().unwrap_or_default())
+                        .http_method(method)
+                        .send()
+                        .await
+                        .unwrap_or_else(|e| panic!("{method} {path}: integration: {e:?}"));
+                    // The extension spells the type in lowercase, as AWS's
+                    // documentation does; moto keeps it so, AWS uppercases it.
+                    let kind = integration
+                        .r#type()
+                        .map(|t| t.as_str().to_ascii_uppercase());
+                    assert_eq!(
+                        kind.as_deref(),
+                        Some("AWS_PROXY"),
+                        "{name}: {method} {path}"
+                    );
+                    let uri = integration.uri().unwrap_or_default();
+                    assert!(
+                        uri.ends_with(&format!(
+                            "function:{}/invocations",
+                            app.api_function().expect("api").function_name
+                        )),
+                        "{name}: {method} {path}: {uri}"
+                    );
+                }
+            }
+            assert_eq!(methods, operations(&document), "examples/{name}");
+        }
+    });
+}
