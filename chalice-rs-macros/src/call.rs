@@ -1,5 +1,7 @@
-//! The call of the user's function from a generated wrapper.
+//! The call of the user's function from a generated wrapper, and the
+//! signatures such a call cannot make.
 
+use crate::diagnostics::Errors;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
 use syn::spanned::Spanned;
@@ -19,5 +21,33 @@ pub fn output_span(sig: &syn::Signature) -> Span {
     match &sig.output {
         syn::ReturnType::Default => sig.ident.span(),
         syn::ReturnType::Type(_, ty) => ty.span(),
+    }
+}
+
+/// Reports what a generated wrapper cannot call, for the attribute named
+/// `attribute`: generic handlers, methods, arguments of an unnameable
+/// (`impl Trait`) type.
+pub fn check_signature(signature: &syn::Signature, attribute: &str, errors: &mut Errors) {
+    if !signature.generics.params.is_empty() {
+        errors.push(syn::Error::new(
+            signature.generics.span(),
+            format!("a `#[{attribute}]` handler cannot be generic"),
+        ));
+    }
+    for argument in &signature.inputs {
+        match argument {
+            syn::FnArg::Receiver(receiver) => errors.push(syn::Error::new(
+                receiver.span(),
+                format!("a `#[{attribute}]` handler is a free function; it cannot take `self`"),
+            )),
+            syn::FnArg::Typed(typed) => {
+                if let syn::Type::ImplTrait(_) = &*typed.ty {
+                    errors.push(syn::Error::new(
+                        typed.ty.span(),
+                        "name the argument's type: the generated wrapper builds it, so it cannot be `impl Trait`",
+                    ));
+                }
+            }
+        }
     }
 }

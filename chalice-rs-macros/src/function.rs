@@ -31,40 +31,11 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let declared = source::declared(kind, attr, &mut errors);
-    check_signature(&function, kind, &mut errors);
+    crate::call::check_signature(&function.sig, kind.attribute(), &mut errors);
     match (declared, errors.finish()) {
         (Some(declared), Ok(())) => generate(&function, kind, declared),
         (_, Err(compile_errors)) => quote! { #function #compile_errors },
         (None, Ok(())) => quote! { #function },
-    }
-}
-
-/// What the wrapper cannot call: generic handlers, methods, arguments of an
-/// unnameable type.
-fn check_signature(function: &ItemFn, kind: Kind, errors: &mut Errors) {
-    let signature = &function.sig;
-    let attribute = kind.attribute();
-    if !signature.generics.params.is_empty() {
-        errors.push(syn::Error::new(
-            signature.generics.span(),
-            format!("a `#[{attribute}]` handler cannot be generic"),
-        ));
-    }
-    for argument in &signature.inputs {
-        match argument {
-            FnArg::Receiver(receiver) => errors.push(syn::Error::new(
-                receiver.span(),
-                format!("a `#[{attribute}]` handler is a free function; it cannot take `self`"),
-            )),
-            FnArg::Typed(typed) => {
-                if let syn::Type::ImplTrait(_) = &*typed.ty {
-                    errors.push(syn::Error::new(
-                        typed.ty.span(),
-                        "name the argument's type: the generated wrapper builds it, so it cannot be `impl Trait`",
-                    ));
-                }
-            }
-        }
     }
 }
 
