@@ -27,17 +27,30 @@ for target in x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
     rustup target add "$target"
   fi
 done
-# Debian's packages, installed in one apt-get run: musl-tools for musl-gcc,
-# chromium for the console's browser test.
-packages=()
-command -v musl-gcc >/dev/null 2>&1 || packages+=(musl-tools)
-[ -x /usr/bin/chromium ] || packages+=(chromium)
-if [ "${#packages[@]}" -gt 0 ]; then
-  echo "test-env: apt-get install ${packages[*]}" >&2
-  sudo=""
-  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+# Debian's packages: musl-tools (musl-gcc) now; chromium, which only the
+# console's browser test needs and which takes a minute to install, in the
+# background while the workspace builds. Its log ends with `exit <status>`;
+# `CHALICE_TEST_CHROMIUM_INSTALL` names it, and that test waits for it
+# (tests/common: `chromium()`).
+sudo=""
+if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+if ! command -v musl-gcc >/dev/null 2>&1 || [ ! -x /usr/bin/chromium ]; then
   $sudo apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+if ! command -v musl-gcc >/dev/null 2>&1; then
+  echo "test-env: apt-get install musl-tools" >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq musl-tools >/dev/null
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  mkdir -p "$root/target"
+  chromium_log="$root/target/chromium-install.log"
+  echo "test-env: apt-get install chromium, in the background (log: $chromium_log)" >&2
+  (
+    status=0
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium || status=$?
+    echo "exit $status"
+  ) >"$chromium_log" 2>&1 &
+  export CHALICE_TEST_CHROMIUM_INSTALL="$chromium_log"
 fi
 export PATH="$venv/bin:$PATH"
 export CHALICE_TEST_VENV="$venv"

@@ -25,8 +25,10 @@ fn the_console_sends_requests_and_shows_the_log_and_build_errors() {
     let screenshot = std::env::var_os("CHALICE_CONSOLE_SCREENSHOT")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| common::tests_target_dir().join("console.png"));
+    let chromium = common::chromium();
     let output = Command::new(common::venv_python())
         .arg(common::repo_root().join("cargo-chalice/tests/console_browser.py"))
+        .env("CHALICE_TEST_CHROMIUM", &chromium)
         .arg(server.url("/_chalice/"))
         .arg(copy.path().join("src/main.rs"))
         .arg(&screenshot)

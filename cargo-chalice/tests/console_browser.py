@@ -10,6 +10,7 @@ error appear, restores it and sees the error go, and saves a screenshot.
 Every wait is bounded; any failure exits non-zero with what was expected.
 """
 
+import os
 import re
 import sys
 import tempfile
@@ -17,7 +18,7 @@ import time
 
 from playwright.sync_api import expect, sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHALICE_TEST_CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flags, Chromium's own connections are
 # refused on this machine and slow the start.
 FLAGS = [

@@ -7,6 +7,10 @@
 
 mod common;
 
+// libtest starts the tests in name order: the WebSocket tests are named
+// `chat::`, so that the chat's host build (the runtime with its `websocket`
+// feature) overlaps the other tests instead of running alone at the end.
+mod chat;
 mod console;
 mod deploy_failures;
 mod deploy_moto;
@@ -21,4 +25,3 @@ mod operations;
 mod package;
 mod todo_local;
 mod todo_package;
-mod websocket;

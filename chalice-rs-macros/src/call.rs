@@ -3,7 +3,7 @@
 
 use crate::diagnostics::Errors;
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, ToTokens};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
 /// `name(args..)`, awaited when `sig` is `async`.
@@ -48,6 +48,46 @@ pub fn check_signature(signature: &syn::Signature, attribute: &str, errors: &mut
                     ));
                 }
             }
+        }
+    }
+}
+
+/// `let <var>: <ty> = ...` from the request through `FromRequest`, answering
+/// the extractor's rejection when it fails (the error at the argument's type).
+pub fn extractor_binding(var: &syn::Ident, ty: &syn::Type) -> TokenStream {
+    quote_spanned! { ty.span() =>
+        let #var: #ty = match <#ty as ::chalice_rs_runtime::FromRequest>::from_request(&__chalice_request) {
+            ::core::result::Result::Ok(value) => value,
+            ::core::result::Result::Err(error) => {
+                return ::chalice_rs_runtime::IntoResponse::into_response(error);
+            }
+        };
+    }
+}
+
+/// The wrapper `fn <handler>(Request) -> HandlerFuture` of a route or a
+/// WebSocket handler: the `bindings` of its arguments, the call of the
+/// user's function with `args`, its output turned into a response (an
+/// error at the function's return type when it is no `IntoResponse`).
+pub fn request_handler(
+    sig: &syn::Signature,
+    handler: &syn::Ident,
+    bindings: &[TokenStream],
+    args: &[syn::Ident],
+) -> TokenStream {
+    let call = call(sig, &sig.ident, args);
+    let into_response = quote_spanned! { output_span(sig) =>
+        ::chalice_rs_runtime::IntoResponse::into_response(__chalice_output)
+    };
+    quote! {
+        fn #handler(
+            __chalice_request: ::chalice_rs_runtime::Request,
+        ) -> ::chalice_rs_runtime::__private::HandlerFuture {
+            ::std::boxed::Box::pin(async move {
+                #(#bindings)*
+                let __chalice_output = #call;
+                #into_response
+            })
         }
     }
 }

@@ -586,24 +586,18 @@ fn generate(
                     }
                 };
             },
-            ArgSource::Extractor => quote_spanned! { ty.span() =>
-                let #var: #ty = match <#ty as ::chalice_rs_runtime::FromRequest>::from_request(&__chalice_request) {
-                    ::core::result::Result::Ok(value) => value,
-                    ::core::result::Result::Err(error) => {
-                        return ::chalice_rs_runtime::IntoResponse::into_response(error);
-                    }
-                };
-            },
+            ArgSource::Extractor => crate::call::extractor_binding(&var, ty),
         };
         bindings.push(binding);
         call_args.push(var);
     }
     let schemas = schemas_fn(function, sources);
-    let call = crate::call::call(&function.sig, ident, &call_args);
-    let output_span = crate::call::output_span(&function.sig);
-    let into_response = quote_spanned! { output_span =>
-        ::chalice_rs_runtime::IntoResponse::into_response(__chalice_output)
-    };
+    let handler = crate::call::request_handler(
+        &function.sig,
+        &format_ident!("__chalice_handler"),
+        &bindings,
+        &call_args,
+    );
     let methods = &route.methods;
     let content_types = &route.content_types;
     // Two handlers of one module with the same method and path define the same
@@ -630,15 +624,7 @@ fn generate(
 
             #schemas
 
-            fn __chalice_handler(
-                __chalice_request: ::chalice_rs_runtime::Request,
-            ) -> ::chalice_rs_runtime::__private::HandlerFuture {
-                ::std::boxed::Box::pin(async move {
-                    #(#bindings)*
-                    let __chalice_output = #call;
-                    #into_response
-                })
-            }
+            #handler
 
             ::chalice_rs_runtime::__private::inventory::submit! {
                 ::chalice_rs_runtime::__private::RouteRegistration {

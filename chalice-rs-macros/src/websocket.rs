@@ -192,21 +192,15 @@ fn generate(function: &ItemFn, declared: Declared) -> TokenStream {
         };
         let ty = &typed.ty;
         let var = format_ident!("__chalice_arg{}", index);
-        bindings.push(quote_spanned! { ty.span() =>
-            let #var: #ty = match <#ty as ::chalice_rs_runtime::FromRequest>::from_request(&__chalice_request) {
-                ::core::result::Result::Ok(value) => value,
-                ::core::result::Result::Err(error) => {
-                    return ::chalice_rs_runtime::IntoResponse::into_response(error);
-                }
-            };
-        });
+        bindings.push(crate::call::extractor_binding(&var, ty));
         call_args.push(var);
     }
-    let call = crate::call::call(&function.sig, ident, &call_args);
-    let output_span = crate::call::output_span(&function.sig);
-    let into_response = quote_spanned! { output_span =>
-        ::chalice_rs_runtime::IntoResponse::into_response(__chalice_output)
-    };
+    let handler = crate::call::request_handler(
+        &function.sig,
+        &format_ident!("__chalice_websocket_handler"),
+        &bindings,
+        &call_args,
+    );
     let guard_span = declared.route_span;
     let guard = format_ident!("{}", guard_name(&route_key), span = guard_span);
     let duplicate_guard = quote_spanned! { guard_span =>
@@ -224,15 +218,7 @@ fn generate(function: &ItemFn, declared: Declared) -> TokenStream {
             #embedded
             #authorizer_check
 
-            fn __chalice_websocket_handler(
-                __chalice_request: ::chalice_rs_runtime::Request,
-            ) -> ::chalice_rs_runtime::__private::HandlerFuture {
-                ::std::boxed::Box::pin(async move {
-                    #(#bindings)*
-                    let __chalice_output = #call;
-                    #into_response
-                })
-            }
+            #handler
 
             ::chalice_rs_runtime::__private::inventory::submit! {
                 ::chalice_rs_runtime::__private::WebsocketRegistration {

@@ -620,6 +620,40 @@ pub async fn put_log_events(
         .unwrap();
 }
 
+/// Debian's Chromium (`/usr/bin/chromium`), once installed: scripts/test-env.sh
+/// installs it in the background while the workspace builds, into the log
+/// `$CHALICE_TEST_CHROMIUM_INSTALL`, which ends with `exit <status>`; this
+/// waits for that line (at most 10 minutes) and fails with the log if the
+/// install failed.
+pub fn chromium() -> PathBuf {
+    let chromium = PathBuf::from("/usr/bin/chromium");
+    if let Some(log) = std::env::var_os("CHALICE_TEST_CHROMIUM_INSTALL").filter(|l| !l.is_empty()) {
+        let deadline = Instant::now() + Duration::from_secs(600);
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(status) = text.lines().rev().find_map(|l| l.strip_prefix("exit ")) {
+                assert_eq!(
+                    status.trim(),
+                    "0",
+                    "apt-get install chromium failed:\n{text}"
+                );
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "apt-get install chromium has not finished in 10 minutes:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+    assert!(
+        chromium.is_file(),
+        "{} is missing: run scripts/test.sh (it installs Debian's chromium)",
+        chromium.display()
+    );
+    chromium
+}
+
 /// The test venv's Python (`$CHALICE_TEST_VENV` or `<repo>/.venv`), which
 /// has the packages the tests import (Playwright); panics with "run
 /// scripts/test.sh" when absent.
