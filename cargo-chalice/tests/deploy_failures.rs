@@ -437,23 +437,15 @@ fn a_rolled_back_first_create_is_deleted_and_created_again() {
 
 /// A minimal package whose artifact is already in `my-artifacts`.
 fn small_package(project: &std::path::Path) -> Packaged {
-    let template = project.join("template.json");
-    std::fs::write(
-        &template,
-        r#"{"Resources": {"RestAPI": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "app"}}}}"#,
-    )
-    .unwrap();
-    let zip = project.join("deployment.zip");
-    std::fs::write(&zip, b"zip").unwrap();
     Packaged {
-        app_name: "app".to_owned(),
-        stage: "dev".to_owned(),
-        api_gateway_stage: "api".to_owned(),
         deployment_bucket: Some("my-artifacts".to_owned()),
-        template_path: template,
-        zip_path: zip,
-        zip_sha256: deploy::bucket::sha256_hex(b"zip"),
-        bucket_notifications: Vec::new(),
+        ..crate::common::write_package(
+            project,
+            "app",
+            "dev",
+            br#"{"Resources": {"RestAPI": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "app"}}}}"#,
+            b"zip",
+        )
     }
 }
 

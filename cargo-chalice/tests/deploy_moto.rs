@@ -63,21 +63,13 @@ fn hand_template(app: &str, paths: &[&str]) -> serde_json::Value {
 
 /// Writes a hand-made package into `dir`: template.json and deployment.zip.
 fn hand_package(dir: &Path, app: &str, template: &serde_json::Value, zip_bytes: &[u8]) -> Packaged {
-    std::fs::create_dir_all(dir).unwrap();
-    let template_path = dir.join("template.json");
-    std::fs::write(&template_path, serde_json::to_vec_pretty(template).unwrap()).unwrap();
-    let zip_path = dir.join("deployment.zip");
-    std::fs::write(&zip_path, zip_bytes).unwrap();
-    Packaged {
-        app_name: app.to_owned(),
-        stage: "dev".to_owned(),
-        api_gateway_stage: "api".to_owned(),
-        deployment_bucket: None,
-        template_path,
-        zip_path,
-        zip_sha256: deploy::bucket::sha256_hex(zip_bytes),
-        bucket_notifications: Vec::new(),
-    }
+    common::write_package(
+        dir,
+        app,
+        "dev",
+        &serde_json::to_vec_pretty(template).unwrap(),
+        zip_bytes,
+    )
 }
 
 /// The API's resources (all of them: the tests' APIs have fewer than 500).

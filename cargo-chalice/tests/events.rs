@@ -204,21 +204,16 @@ fn event_functions_deploy_to_moto_and_wire_an_outside_bucket() {
     let dir = tempfile::tempdir().unwrap();
     project(dir.path());
     let app = app(dir.path(), true);
-    let out = dir.path().join(".chalice/deployments/dev");
-    std::fs::create_dir_all(&out).unwrap();
     let (_, rendered) = template::generate(&app, Arch::X86_64, TemplateFormat::Json).unwrap();
-    std::fs::write(out.join("template.json"), &rendered.root).unwrap();
-    let zip = b"events zip";
-    std::fs::write(out.join("deployment.zip"), zip).unwrap();
     let packaged = Packaged {
-        app_name: app.name.clone(),
-        stage: app.stage.clone(),
-        api_gateway_stage: "api".to_owned(),
-        deployment_bucket: None,
-        template_path: out.join("template.json"),
-        zip_path: out.join("deployment.zip"),
-        zip_sha256: deploy::bucket::sha256_hex(zip),
         bucket_notifications: app.external_notifications(),
+        ..common::write_package(
+            &dir.path().join(".chalice/deployments/dev"),
+            &app.name,
+            &app.stage,
+            rendered.root.as_bytes(),
+            b"events zip",
+        )
     };
     let rt = runtime();
     rt.block_on(async {
@@ -473,20 +468,16 @@ fn a_missing_outside_bucket_fails_after_the_stack_and_a_rerun_finishes() {
     let dir = tempfile::tempdir().unwrap();
     project(dir.path());
     let app = app(dir.path(), false);
-    let out = dir.path().join("out");
-    std::fs::create_dir_all(&out).unwrap();
     let (_, rendered) = template::generate(&app, Arch::X86_64, TemplateFormat::Json).unwrap();
-    std::fs::write(out.join("template.json"), &rendered.root).unwrap();
-    std::fs::write(out.join("deployment.zip"), b"zip").unwrap();
     let packaged = Packaged {
-        app_name: app.name.clone(),
-        stage: app.stage.clone(),
-        api_gateway_stage: "api".to_owned(),
-        deployment_bucket: None,
-        template_path: out.join("template.json"),
-        zip_path: out.join("deployment.zip"),
-        zip_sha256: deploy::bucket::sha256_hex(b"zip"),
         bucket_notifications: app.external_notifications(),
+        ..common::write_package(
+            &dir.path().join("out"),
+            &app.name,
+            &app.stage,
+            rendered.root.as_bytes(),
+            b"zip",
+        )
     };
     runtime().block_on(async {
         let aws = moto.aws().await;

@@ -166,18 +166,7 @@ fn package_app(dir: &Path, release: &str, route: bool) -> Packaged {
         },
     )
     .unwrap();
-    std::fs::write(out.join("template.json"), &rendered.root).unwrap();
-    std::fs::write(out.join("deployment.zip"), zip).unwrap();
-    Packaged {
-        app_name: app.name.clone(),
-        stage: app.stage.clone(),
-        api_gateway_stage: "api".to_owned(),
-        deployment_bucket: None,
-        template_path: out.join("template.json"),
-        zip_path: out.join("deployment.zip"),
-        zip_sha256,
-        bucket_notifications: Vec::new(),
-    }
+    common::write_package(&out, &app.name, &app.stage, rendered.root.as_bytes(), zip)
 }
 
 #[test]
@@ -325,21 +314,14 @@ fn a_stage_canary_starts_from_the_served_deployment_and_without_one_says_so_on_m
     );
     let config = cargo_chalice::config::load(dir.path(), "prod", "ops").expect("config");
     let app = App::resolve(manifest(true), config).expect("app");
-    let out = dir.path().join(".chalice/deployments/prod");
-    std::fs::create_dir_all(&out).unwrap();
     let (_, rendered) = template::generate(&app, Arch::X86_64, TemplateFormat::Json).unwrap();
-    std::fs::write(out.join("template.json"), &rendered.root).unwrap();
-    std::fs::write(out.join("deployment.zip"), b"ops zip").unwrap();
-    let packaged = Packaged {
-        app_name: app.name.clone(),
-        stage: app.stage.clone(),
-        api_gateway_stage: "api".to_owned(),
-        deployment_bucket: None,
-        template_path: out.join("template.json"),
-        zip_path: out.join("deployment.zip"),
-        zip_sha256: deploy::bucket::sha256_hex(b"ops zip"),
-        bucket_notifications: Vec::new(),
-    };
+    let packaged = common::write_package(
+        &dir.path().join(".chalice/deployments/prod"),
+        &app.name,
+        &app.stage,
+        rendered.root.as_bytes(),
+        b"ops zip",
+    );
     runtime().block_on(async {
         let aws = moto.aws().await;
         let outcome = deploy::deploy_packaged(&aws, dir.path(), &packaged)

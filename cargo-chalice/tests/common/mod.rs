@@ -668,3 +668,31 @@ pub fn venv_python() -> PathBuf {
             panic!("no Python venv in $CHALICE_TEST_VENV or .venv: run scripts/test.sh")
         })
 }
+
+/// A package in `out` as `package` writes one (`template` as
+/// template.json, `zip` as deployment.zip) and what `deploy` takes of it:
+/// `app_name`'s stage `stage`, API stage `api`, the account's deployment
+/// bucket, no bucket outside the stack to wire.
+pub fn write_package(
+    out: &Path,
+    app_name: &str,
+    stage: &str,
+    template: &[u8],
+    zip: &[u8],
+) -> cargo_chalice::deploy::Packaged {
+    std::fs::create_dir_all(out).unwrap();
+    let template_path = out.join("template.json");
+    std::fs::write(&template_path, template).unwrap();
+    let zip_path = out.join("deployment.zip");
+    std::fs::write(&zip_path, zip).unwrap();
+    cargo_chalice::deploy::Packaged {
+        app_name: app_name.to_owned(),
+        stage: stage.to_owned(),
+        api_gateway_stage: "api".to_owned(),
+        deployment_bucket: None,
+        template_path,
+        zip_path,
+        zip_sha256: cargo_chalice::deploy::bucket::sha256_hex(zip),
+        bucket_notifications: Vec::new(),
+    }
+}
