@@ -31,15 +31,9 @@ const FRAME_WAIT: Duration = Duration::from_secs(20);
 fn the_chat_template_has_the_websocket_api_and_passes_cfn_lint() {
     let out = tempfile::tempdir().unwrap();
     let packaged = common::package_example("chat", out.path(), TemplateFormat::Json);
-    let template: Value =
-        serde_json::from_slice(&std::fs::read(&packaged.template_path).unwrap()).unwrap();
+    let template = common::read_template(&packaged.template_path);
     let resources = template["Resources"].as_object().expect("resources");
-    let of_type = |kind: &str| -> Vec<(&String, &Value)> {
-        resources
-            .iter()
-            .filter(|(_, r)| r["Type"] == kind)
-            .collect()
-    };
+    let of_type = |kind: &str| common::resources_of_type(&template, kind);
     // One function per route, each running the one bootstrap.
     let mut handlers: Vec<&str> = of_type("AWS::Lambda::Function")
         .iter()

@@ -15,7 +15,7 @@ use cargo_chalice::deploy::{self, Packaged};
 use cargo_chalice::package::TemplateFormat;
 use chalice_rs_runtime::manifest::EventSource;
 use common::{lint, runtime, Moto};
-use serde_json::{json, Value};
+use serde_json::json;
 
 #[test]
 fn the_example_declares_every_kind_it_uses() {
@@ -45,15 +45,9 @@ fn the_example_declares_every_kind_it_uses() {
 fn the_example_template_wires_each_source_and_passes_cfn_lint() {
     let out = tempfile::tempdir().unwrap();
     let packaged = common::package_example("events", out.path(), TemplateFormat::Json);
-    let template: Value =
-        serde_json::from_slice(&std::fs::read(&packaged.template_path).unwrap()).unwrap();
+    let template = common::read_template(&packaged.template_path);
     let resources = template["Resources"].as_object().expect("resources");
-    let of_type = |kind: &str| -> Vec<(&String, &Value)> {
-        resources
-            .iter()
-            .filter(|(_, r)| r["Type"] == kind)
-            .collect()
-    };
+    let of_type = |kind: &str| common::resources_of_type(&template, kind);
     // One function per handler, the API's and the five event functions, all
     // running the one bootstrap, told apart by their handler.
     let mut handlers: Vec<&str> = of_type("AWS::Lambda::Function")

@@ -696,3 +696,22 @@ pub fn write_package(
         bucket_notifications: Vec::new(),
     }
 }
+
+/// The JSON template at `path`.
+pub fn read_template(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).expect("read the template"))
+        .expect("a JSON template")
+}
+
+/// The resources of `template` whose `Type` is `kind`, with their logical IDs.
+pub fn resources_of_type<'a>(
+    template: &'a serde_json::Value,
+    kind: &str,
+) -> Vec<(&'a String, &'a serde_json::Value)> {
+    template["Resources"]
+        .as_object()
+        .expect("resources")
+        .iter()
+        .filter(|(_, r)| r["Type"] == kind)
+        .collect()
+}
