@@ -29,7 +29,8 @@ for target in x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
 done
 # Debian's packages: musl-tools (musl-gcc) now; chromium, which only the
 # console's browser test needs and which takes a minute to install, in the
-# background while the workspace builds. Its log ends with `exit <status>`;
+# background while the workspace builds, without its recommends (a printer
+# setup with Samba and Perl: three times the packages, none used headless). Its log ends with `exit <status>`;
 # `CHALICE_TEST_CHROMIUM_INSTALL` names it, and that test waits for it
 # (tests/common: `chromium()`).
 sudo=""
@@ -47,7 +48,8 @@ if [ ! -x /usr/bin/chromium ]; then
   echo "test-env: apt-get install chromium, in the background (log: $chromium_log)" >&2
   (
     status=0
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium || status=$?
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      chromium fonts-liberation || status=$?
     echo "exit $status"
   ) >"$chromium_log" 2>&1 &
   export CHALICE_TEST_CHROMIUM_INSTALL="$chromium_log"
