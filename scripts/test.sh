@@ -5,6 +5,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+# The venv's and chromium's installs run in the background while the
+# workspace builds (`--no-run`); the tests start once both are done.
+export CHALICE_TEST_ENV_BACKGROUND=1
 # shellcheck source=scripts/test-env.sh
 . "$root/scripts/test-env.sh"
 # trybuild's projects (chalice-rs-macros' UI tests) get the workspace's lean
@@ -15,4 +18,6 @@ export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
 if [ "${CI:-}" = true ]; then
   export CARGO_INCREMENTAL=0
 fi
+cargo test --workspace --locked --no-run "$@"
+test_env_wait
 cargo test --workspace --locked --no-fail-fast "$@"

@@ -181,9 +181,10 @@ pub fn tests_target_dir() -> PathBuf {
 ///   debug info) and a copy or new project outside it build the same
 ///   dependencies;
 /// - Lambda builds: `cargo build` runs through [`lambda_cargo`], which keeps
-///   cargo-chalice's release profile but without fat LTO and with 16 codegen
-///   units: no test measures an artifact's size, and LTO over one codegen
-///   unit is most of a Lambda build's time.
+///   cargo-chalice's release profile (static musl, stripped, unwinding) but
+///   unoptimised, without fat LTO and with 16 codegen units: no test
+///   measures an artifact's size or speed, and optimising (LTO over one
+///   codegen unit above all) is most of a Lambda build's time.
 pub trait SharedBuild {
     /// Sets the environment described at [`SharedBuild`].
     fn shared_build(&mut self) -> &mut Self;
@@ -230,12 +231,13 @@ fn real_cargo() -> std::ffi::OsString {
 /// The script of [`lambda_cargo`].
 const LAMBDA_CARGO: &str = r#"#!/bin/sh
 # Written by cargo-chalice's tests (tests/common/mod.rs): cargo, with lighter
-# profiles than cargo-chalice's: Lambda builds without LTO, host builds with
-# unoptimised dependencies (the tests check behaviour, not speed).
+# profiles than cargo-chalice's: Lambda builds unoptimised and without LTO,
+# host builds with unoptimised dependencies (the tests check behaviour, not
+# speed or size).
 if [ "$1" = build ] || [ "$1" = zigbuild ]; then
   case " $* " in
     *" --release "*)
-      exec "$CHALICE_TESTS_REAL_CARGO" "$@" --config 'profile.release.lto="off"' --config profile.release.codegen-units=16 ;;
+      exec "$CHALICE_TESTS_REAL_CARGO" "$@" --config 'profile.release.lto="off"' --config profile.release.codegen-units=16 --config profile.release.opt-level=0 ;;
     *)
       exec "$CHALICE_TESTS_REAL_CARGO" "$@" --config 'profile.dev.package."*".opt-level=0' --config 'profile.dev.package.chalice-rs-runtime.opt-level=0' ;;
   esac
@@ -246,8 +248,8 @@ exec "$CHALICE_TESTS_REAL_CARGO" "$@"
 /// A cargo for cargo-chalice (which runs `$CARGO`): `cargo build` gets
 /// `--config` settings after cargo-chalice's own, which they override (the
 /// last `--config` of a key wins; the environment's `CARGO_PROFILE_*` would
-/// not, as `--config` comes first): no LTO and 16 codegen units in the
-/// release profile. Everything else runs unchanged. Written once per run.
+/// not, as `--config` comes first): no optimisation, no LTO and 16 codegen
+/// units in the release profile. Everything else runs unchanged. Written once per run.
 pub fn lambda_cargo() -> PathBuf {
     static PATH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     PATH.get_or_init(|| {
