@@ -9,6 +9,7 @@
 
 use crate::app_manifest::{self, AppManifestError};
 use crate::artifact::{self, Arch, ArtifactError, BuildOptions};
+use crate::host_target;
 use crate::project::{Project, ProjectError};
 use chalice_rs_runtime::manifest::Manifest;
 use std::path::{Path, PathBuf};
@@ -17,7 +18,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     /// This machine: the dev profile, dependencies optimised
-    /// ([`crate::project::HOST_PROFILE`]), as `cargo chalice local` runs it.
+    /// ([`crate::project::HOST_PROFILE`]), for Lambda's libc when it can be
+    /// ([`host_target`]), as `cargo chalice local` runs it.
     Host,
     /// Lambda: a static release build for the architecture.
     Lambda(Arch),
@@ -63,7 +65,7 @@ pub enum BuildError {
 pub fn build(project: &Project, target: Target, progress: bool) -> Result<Built, BuildError> {
     match target {
         Target::Host => {
-            let binary = project.build_host()?;
+            let binary = host_target::build(project, &host_target::choose(project))?;
             let manifest = manifest_of_runnable(&binary)?;
             Ok(Built {
                 binary,
@@ -90,7 +92,7 @@ pub fn build(project: &Project, target: Target, progress: bool) -> Result<Built,
                 let runnable = if arch.runs_here() {
                     built.binary.clone()
                 } else {
-                    project.build_host()?
+                    host_target::build(project, &host_target::choose(project))?
                 };
                 manifest.models = app_manifest::models_by_running(&runnable, &manifest)?;
             }

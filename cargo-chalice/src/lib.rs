@@ -12,6 +12,7 @@ pub mod cfn;
 pub mod cli;
 pub mod config;
 pub mod deploy;
+pub mod host_target;
 pub mod invoke;
 pub mod local;
 pub mod metrics;

@@ -135,30 +135,4 @@ impl Project {
         path.push(format!("{}{}", self.bin, std::env::consts::EXE_SUFFIX));
         path
     }
-
-    /// The `cargo build` command of the host build: the dev profile with the
-    /// dependencies optimised ([`HOST_PROFILE`]), the one host profile that
-    /// `local`, `routes`, `gen-policy` and the models' schemas share.
-    pub fn host_build_command(&self) -> Command {
-        let mut command = self.cargo_build(None, false);
-        for setting in HOST_PROFILE {
-            command.arg("--config").arg(setting);
-        }
-        command
-    }
-
-    /// Builds the binary for the host ([`Project::host_build_command`]) and
-    /// returns its path.
-    pub fn build_host(&self) -> Result<PathBuf, ProjectError> {
-        let status = self
-            .host_build_command()
-            .status()
-            .map_err(ProjectError::Spawn)?;
-        if !status.success() {
-            return Err(ProjectError::BuildFailed {
-                package: self.package.clone(),
-            });
-        }
-        Ok(self.binary_path(None, false))
-    }
 }

@@ -563,7 +563,9 @@ fn local_and_routes_refuse_what_package_refuses_with_its_message() {
     );
     assert!(exited, "{routes}");
     // What package says after its build, from the same binary's manifest.
-    let binary = target.join("debug").join("hello_refused");
+    let project = cargo_chalice::project::Project::discover(copy.path()).unwrap();
+    let host_target = cargo_chalice::host_target::choose(&project);
+    let binary = common::host_binary(&target, &host_target, "hello_refused");
     let manifest = cargo_chalice::build::manifest_of_runnable(&binary).unwrap();
     let stage = cargo_chalice::config::load(copy.path(), "dev", "hello_refused").unwrap();
     let out = tempfile::tempdir().unwrap();

@@ -707,11 +707,12 @@ fn schemas_fn(function: &ItemFn, sources: &[ArgSource]) -> TokenStream {
             __chalice_schemas.response = (&&#private::Probe::<#output>::new()).output_schema();
         });
     }
-    // Lambda builds (musl) never print the schemas: leaving the calls out
-    // there keeps schemars' generator out of the `bootstrap` (125 KB of
-    // examples/hello's 2.77 MB, x86_64, without LTO).
+    // Lambda builds (musl, release) never print the schemas: leaving the
+    // calls out there keeps schemars' generator out of the `bootstrap` (125 KB
+    // of examples/hello's 2.77 MB, x86_64, without LTO). The host build, musl
+    // too where it can be, is a debug build and keeps them.
     quote! {
-        #[cfg(not(target_env = "musl"))]
+        #[cfg(not(all(target_env = "musl", not(debug_assertions))))]
         fn __chalice_schemas() -> #private::RouteSchemas {
             #[allow(unused_imports)]
             use #private::{
@@ -724,7 +725,7 @@ fn schemas_fn(function: &ItemFn, sources: &[ArgSource]) -> TokenStream {
             __chalice_schemas
         }
 
-        #[cfg(target_env = "musl")]
+        #[cfg(all(target_env = "musl", not(debug_assertions)))]
         fn __chalice_schemas() -> #private::RouteSchemas {
             #private::RouteSchemas::default()
         }

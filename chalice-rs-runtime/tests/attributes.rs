@@ -9,9 +9,9 @@ use chalice_rs_runtime::events::{
     SnsMessage, SqsEvent,
 };
 use chalice_rs_runtime::{
-    lambda_function, on_dynamodb_record, on_event, on_kinesis_record, on_s3_event,
-    on_sns_message, on_sqs_message, route, schedule, App, ChaliceError, Headers, Json, Query,
-    RawBody, Request, Response, State, StatusCode, TextBody,
+    lambda_function, on_dynamodb_record, on_event, on_kinesis_record, on_s3_event, on_sns_message,
+    on_sqs_message, route, schedule, App, ChaliceError, Headers, Json, Query, RawBody, Request,
+    Response, State, StatusCode, TextBody,
 };
 use chalice_rs_runtime::{on_ws_connect, on_ws_disconnect, on_ws_message, WebsocketContext};
 use serde::Deserialize;
@@ -35,9 +35,15 @@ async fn index() -> &'static str {
 }
 
 #[route("/items/<id>", methods = [GET, PUT], content_types = ["application/json"], name = "get_item")]
-async fn item(id: u64, request: Request, State(_db): State<Db>) -> Result<Json<Item>, ChaliceError> {
+async fn item(
+    id: u64,
+    request: Request,
+    State(_db): State<Db>,
+) -> Result<Json<Item>, ChaliceError> {
     let _ = request.method();
-    Ok(Json(Item { name: id.to_string() }))
+    Ok(Json(Item {
+        name: id.to_string(),
+    }))
 }
 
 #[route("/items", methods = [POST])]
@@ -70,8 +76,15 @@ async fn tick(_event: ScheduledEvent) -> Result<(), ChaliceError> {
     Ok(())
 }
 
-#[schedule("cron(0 3 * * ? *)", description = "the nightly report", name = "nightly")]
-fn nightly_report(_event: serde_json::Value, State(_db): State<Db>) -> Result<&'static str, String> {
+#[schedule(
+    "cron(0 3 * * ? *)",
+    description = "the nightly report",
+    name = "nightly"
+)]
+fn nightly_report(
+    _event: serde_json::Value,
+    State(_db): State<Db>,
+) -> Result<&'static str, String> {
     Ok("done")
 }
 
@@ -80,8 +93,14 @@ struct Order {
     id: String,
 }
 
-#[on_event(pattern = r#"{"source": ["app.orders"], "detail-type": ["Order Placed"]}"#, bus = "orders")]
-async fn order_placed(event: EventBridgeEvent<Order>, State(_db): State<Db>) -> Result<String, ChaliceError> {
+#[on_event(
+    pattern = r#"{"source": ["app.orders"], "detail-type": ["Order Placed"]}"#,
+    bus = "orders"
+)]
+async fn order_placed(
+    event: EventBridgeEvent<Order>,
+    State(_db): State<Db>,
+) -> Result<String, ChaliceError> {
     Ok(event.detail.id)
 }
 
@@ -92,7 +111,9 @@ async fn any_event(event: serde_json::Value) -> Result<serde_json::Value, Chalic
 
 #[on_sqs_message(queue = "WorkQueue", batch_size = 100, max_batching_window = 5)]
 async fn work(event: SqsEvent) -> Result<BatchResponse, ChaliceError> {
-    Ok(BatchResponse::failed(event.messages.into_iter().map(|m| m.message_id)))
+    Ok(BatchResponse::failed(
+        event.messages.into_iter().map(|m| m.message_id),
+    ))
 }
 
 #[on_sqs_message(queue = "orders.fifo", batch_size = 10)]
@@ -111,7 +132,12 @@ async fn uploaded(event: S3Event, State(_db): State<Db>) -> Result<usize, Chalic
     Ok(event.records.len())
 }
 
-#[on_dynamodb_record(stream = "Todos", batch_size = 1000, starting_position = "TRIM_HORIZON", max_batching_window = 1)]
+#[on_dynamodb_record(
+    stream = "Todos",
+    batch_size = 1000,
+    starting_position = "TRIM_HORIZON",
+    max_batching_window = 1
+)]
 async fn todo_changed(_event: DynamoDbEvent) -> Result<(), ChaliceError> {
     Ok(())
 }
@@ -174,7 +200,11 @@ async fn ws_leave(context: WebsocketContext) -> StatusCode {
 fn every_attribute_compiles_and_registers_with_its_options() {
     // The WebSocket handlers, by route key.
     let manifest = chalice_rs_runtime::registry::manifest().expect("a valid manifest");
-    let keys: Vec<&str> = manifest.websocket.iter().map(|h| h.route_key.as_str()).collect();
+    let keys: Vec<&str> = manifest
+        .websocket
+        .iter()
+        .map(|h| h.route_key.as_str())
+        .collect();
     assert_eq!(keys, ["$connect", "$default", "$disconnect", "sendmessage"]);
     // Every attribute registered, with its options.
     let manifest = chalice_rs_runtime::registry::manifest().expect("a valid manifest");
@@ -182,8 +212,18 @@ fn every_attribute_compiles_and_registers_with_its_options() {
     assert_eq!(
         functions,
         [
-            "clicks", "ec2", "fifo", "nightly", "notify", "order_placed", "ping-v2", "stats",
-            "tick", "todo_changed", "uploaded", "work"
+            "clicks",
+            "ec2",
+            "fifo",
+            "nightly",
+            "notify",
+            "order_placed",
+            "ping-v2",
+            "stats",
+            "tick",
+            "todo_changed",
+            "uploaded",
+            "work"
         ]
     );
     assert_eq!(manifest.routes.len(), 8);
@@ -193,7 +233,11 @@ fn every_attribute_compiles_and_registers_with_its_options() {
         .find(|r| r.resource_path == "/items/{id}" && r.method == "PUT")
         .expect("PUT /items/{id}");
     assert_eq!(item.handler, "get_item");
-    let echo = manifest.routes.iter().find(|r| r.resource_path == "/echo").expect("/echo");
+    let echo = manifest
+        .routes
+        .iter()
+        .find(|r| r.resource_path == "/echo")
+        .expect("/echo");
     assert_eq!(echo.method, "POST");
     assert_eq!(echo.content_types, ["text/plain"]);
     // The entry point type-checks (running it needs a Lambda Runtime API).

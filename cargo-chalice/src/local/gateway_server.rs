@@ -275,11 +275,11 @@ impl Gateway {
             }
             (response, kind.to_owned())
         };
-        println!(
+        super::stdout::line(format!(
             "{method} {path} {} {:.1} ms {kind}",
             response.status().as_u16(),
             started.elapsed().as_secs_f64() * 1000.0
-        );
+        ));
         response.map(Either::Left)
     }
 

@@ -363,11 +363,11 @@ fn run_in_background(function: &Direct, request_id: String, payload: Bytes) {
             Some((error_type, message)) => format!("error {error_type}: {message}"),
             None => "ok".to_owned(),
         };
-        println!(
+        super::stdout::line(format!(
             "Event {key} {outcome} {:.1} ms {}",
             started.elapsed().as_secs_f64() * 1000.0,
             if invoked.cold { "cold" } else { "warm" }
-        );
+        ));
     });
 }
 

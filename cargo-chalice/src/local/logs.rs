@@ -194,11 +194,7 @@ fn read_lines(
 
 fn write_echo(echo: Echo, stream: Stream, line: &str) {
     match (echo, stream) {
-        (Echo::Split, Stream::Stdout) => {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{line}");
-            let _ = out.flush();
-        }
+        (Echo::Split, Stream::Stdout) => super::stdout::line(line.to_owned()),
         _ => {
             let _ = writeln!(std::io::stderr().lock(), "{line}");
         }

@@ -28,12 +28,14 @@ pub mod request_models;
 pub mod resource_policy;
 pub mod runtime_api;
 pub mod schedules;
+pub mod stdout;
 pub mod websocket;
 
 use crate::app::resources::ResourcesError;
 use crate::app::rest_api::RestApi;
 use crate::app::{App, AppError};
 use crate::config::{self, ConfigError};
+use crate::host_target::{self, HostTarget};
 use crate::project::{Project, ProjectError};
 use api_keys::{ApiKeys, API_KEYS_ENV};
 use authorizers::{Authorizers, AuthorizersError};
@@ -169,10 +171,25 @@ pub fn run(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
 
 async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
     let project_dir = project_dir.to_owned();
-    let project = tokio::task::spawn_blocking(move || Project::discover(&project_dir))
-        .await
-        .map_err(|e| LocalError::Io(std::io::Error::other(e)))??;
-    let mut loader = Loader::new(project, args.stage.clone(), usize::from(args.max_instances))?;
+    let (project, target) = tokio::task::spawn_blocking(move || {
+        Project::discover(&project_dir).map(|project| {
+            let target = host_target::choose(&project);
+            (project, target)
+        })
+    })
+    .await
+    .map_err(|e| LocalError::Io(std::io::Error::other(e)))??;
+    if let HostTarget::Native(why) = &target {
+        eprintln!(
+            "chalice local: instances run a build for this machine's libc, not Lambda's (musl): {why}"
+        );
+    }
+    let mut loader = Loader::new(
+        project,
+        target,
+        args.stage.clone(),
+        usize::from(args.max_instances),
+    )?;
     let (generation, app) = loader.load().await?;
     let address = format!("{}:{}", args.host, args.port);
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
@@ -218,6 +235,7 @@ async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
         &project_dir,
     );
     wait_for_shutdown_signal().await;
+    stdout::flush();
     println!("chalice local: stopping");
     server.abort();
     let _ = server.await;
@@ -227,6 +245,7 @@ async fn serve(project_dir: &Path, args: LocalArgs) -> Result<(), LocalError> {
         let _ = task.await;
     }
     gateway.current().shutdown().await;
+    stdout::flush();
     Ok(())
 }
 
@@ -258,6 +277,8 @@ async fn wait_for_shutdown_signal() {
 #[derive(Debug)]
 pub struct Loader {
     project: Project,
+    /// What the app is built for ([`host_target::choose`], once per run).
+    host_target: HostTarget,
     stage: String,
     max_instances: usize,
     snapshots: tempfile::TempDir,
@@ -269,13 +290,19 @@ pub struct Loader {
 }
 
 impl Loader {
-    fn new(project: Project, stage: String, max_instances: usize) -> Result<Self, LocalError> {
+    fn new(
+        project: Project,
+        host_target: HostTarget,
+        stage: String,
+        max_instances: usize,
+    ) -> Result<Self, LocalError> {
         let snapshots = tempfile::Builder::new()
             .prefix("chalice-local-")
             .tempdir()
             .map_err(LocalError::Io)?;
         Ok(Self {
             project,
+            host_target,
             stage,
             max_instances,
             snapshots,
@@ -421,10 +448,11 @@ impl Loader {
         })
     }
 
-    /// Runs `cargo build` for the host and copies the binary aside.
+    /// Runs the host build (for Lambda's libc when it can be: [`host_target`])
+    /// and copies the binary aside.
     async fn build(&mut self) -> Result<PathBuf, LocalError> {
         // The pipeline's host build, run here so that a reload can cancel it.
-        let mut command = self.project.host_build_command();
+        let mut command = host_target::build_command(&self.project, &self.host_target);
         // cargo's errors go to the terminal as before, and to the console.
         if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
             command.arg("--color=always");
@@ -449,7 +477,7 @@ impl Loader {
             return Err(LocalError::BuildFailed(self.project.package.clone()));
         }
         self.builds += 1;
-        let built = self.project.binary_path(None, false);
+        let built = host_target::binary_path(&self.project, &self.host_target);
         let dir = self.snapshots.path().join(format!("build-{}", self.builds));
         let copy = dir.join(
             built

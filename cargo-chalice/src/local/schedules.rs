@@ -316,13 +316,13 @@ async fn fire(generation: &super::gateway_server::Generation, region: &str, firi
         Some((error_type, message)) => format!("error {error_type}: {message}"),
         None => "ok".to_owned(),
     };
-    println!(
+    super::stdout::line(format!(
         "SCHEDULE {} {} {outcome} {:.1} ms {}",
         firing.key,
         format_time(firing.time),
         started.elapsed().as_secs_f64() * 1000.0,
         if invoked.cold { "cold" } else { "warm" }
-    );
+    ));
 }
 
 #[cfg(test)]

@@ -557,22 +557,37 @@ pub fn package_example_stage(
     .expect("package")
 }
 
-/// Builds `examples/<name>` for this machine with the tests' shared build
-/// settings (its dependencies shared with every other host build of the
-/// tests) and reads its manifest from `bootstrap --manifest`: the binary
-/// and the manifest.
+/// The executable `bin` of a host build for `target` in `target_dir`.
+pub fn host_binary(
+    target_dir: &Path,
+    target: &cargo_chalice::host_target::HostTarget,
+    bin: &str,
+) -> PathBuf {
+    let mut binary = target_dir.to_owned();
+    binary.extend(target.triple());
+    binary.join("debug").join(bin)
+}
+
+/// Builds `examples/<name>` as `cargo chalice local` builds it (the host
+/// build, for Lambda's libc when it can be: `host_target`) with the tests'
+/// shared build settings (its dependencies shared with every other host
+/// build of the tests) and reads its manifest from `bootstrap --manifest`:
+/// the binary and the manifest.
 fn example_host_build(name: &str) -> (PathBuf, chalice_rs_runtime::manifest::Manifest) {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--locked", "--bin", name, "--manifest-path"])
-        .arg(repo_root().join("examples").join(name).join("Cargo.toml"))
+    use cargo_chalice::host_target;
+    let project =
+        cargo_chalice::project::Project::discover(&repo_root().join("examples").join(name))
+            .expect("the example's Cargo project");
+    let target = host_target::choose(&project);
+    let status = host_target::build_command(&project, &target)
+        .arg("--locked")
         .args(dependency_profile_args())
         .shared_build()
         .env("CARGO_TERM_COLOR", "never")
-        .stdin(Stdio::null())
         .status()
         .expect("run cargo build");
     assert!(status.success(), "cargo build of examples/{name} failed");
-    let binary = tests_target_dir().join("debug").join(name);
+    let binary = host_binary(&tests_target_dir(), &target, name);
     let output = Command::new(&binary)
         .arg("--manifest")
         .stdin(Stdio::null())
