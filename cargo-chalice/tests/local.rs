@@ -98,19 +98,19 @@ fn serve_hello() -> LocalServer {
 
 /// One HTTP answer.
 #[derive(Debug)]
-struct Answer {
-    status: u16,
-    headers: http::HeaderMap,
-    body: Bytes,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: http::HeaderMap,
+    pub(crate) body: Bytes,
 }
 
 impl Answer {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
     }
 
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
@@ -122,13 +122,14 @@ impl Answer {
     }
 }
 
-type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+pub(crate) type HttpClient =
+    Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
 
-fn client() -> HttpClient {
+pub(crate) fn client() -> HttpClient {
     Client::builder(TokioExecutor::new()).build_http()
 }
 
-async fn send(
+pub(crate) async fn send(
     client: &HttpClient,
     method: &str,
     url: &str,
@@ -159,7 +160,7 @@ async fn get(client: &HttpClient, url: &str) -> Answer {
     send(client, "GET", url, None, Bytes::new()).await.unwrap()
 }
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -450,7 +451,7 @@ fn answers_64_concurrent_requests() {
     assert!(cold <= 7, "{cold} cold starts:\n{log}");
 }
 
-fn children_of(pid: u32) -> Vec<u32> {
+pub(crate) fn children_of(pid: u32) -> Vec<u32> {
     let mut children = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
@@ -608,18 +609,33 @@ fn reloads_on_change_without_failing_requests() {
             json!({"hello": "world"})
         );
 
+        // 32 connections of load for 20 s at least, the edit in the middle.
+        let load_started = Instant::now();
         let stop = Arc::new(AtomicBool::new(false));
         let ok = Arc::new(AtomicUsize::new(0));
         let failures = Arc::new(Mutex::new(Vec::new()));
+        let first_new_answer = Arc::new(Mutex::new(None::<Instant>));
         let mut workers = Vec::new();
-        for _ in 0..3 {
-            let (c, stop, ok, failures) = (c.clone(), stop.clone(), ok.clone(), failures.clone());
+        for _ in 0..32 {
+            let (c, stop, ok, failures, first_new_answer) = (
+                c.clone(),
+                stop.clone(),
+                ok.clone(),
+                failures.clone(),
+                first_new_answer.clone(),
+            );
             let url = server.url("/");
             workers.push(tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
                     match send(&c, "GET", &url, None, Bytes::new()).await {
                         Ok(answer) if answer.status == 200 => {
                             ok.fetch_add(1, Ordering::Relaxed);
+                            if answer.text().contains("reloaded") {
+                                first_new_answer
+                                    .lock()
+                                    .unwrap()
+                                    .get_or_insert_with(Instant::now);
+                            }
                         }
                         Ok(answer) => failures.lock().unwrap().push(format!(
                             "{} {}",
@@ -631,14 +647,16 @@ fn reloads_on_change_without_failing_requests() {
                 }
             }));
         }
+        tokio::time::sleep(Duration::from_secs(2)).await;
 
         let reloaded = source.replace("greeting: \"world\"", "greeting: \"reloaded\"");
+        let first_write = Instant::now();
         std::fs::write(&main_rs, &reloaded).unwrap();
         let mut written = Instant::now();
         let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            if get(&c, &server.url("/")).await.json() == json!({"hello": "reloaded"}) {
-                break;
+        let served = loop {
+            if let Some(at) = *first_new_answer.lock().unwrap() {
+                break at;
             }
             assert!(
                 Instant::now() < deadline,
@@ -654,8 +672,20 @@ fn reloads_on_change_without_failing_requests() {
                 std::fs::write(&main_rs, &reloaded).unwrap();
                 written = Instant::now();
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        // From cargo's `Finished` (the build is done) to the new answer:
+        // reading the manifest, starting an instance, the swap.
+        let built = server
+            .line_read_at(first_write, "Finished `dev` profile")
+            .unwrap_or_else(|| panic!("no end of build in the log:\n{}", server.log()));
+        let swap = served.saturating_duration_since(built);
+        println!("reload under load: the new answer {swap:?} after the build finished");
+        assert!(
+            swap <= Duration::from_secs(1),
+            "the new answer came {swap:?} after the build finished:\n{}",
+            server.log()
+        );
         // Keep the load on while the old instances drain.
         tokio::time::sleep(Duration::from_millis(300)).await;
 
@@ -680,6 +710,7 @@ fn reloads_on_change_without_failing_requests() {
             json!({"hello": "reloaded"})
         );
 
+        tokio::time::sleep_until((load_started + Duration::from_secs(20)).into()).await;
         stop.store(true, Ordering::Relaxed);
         for worker in workers {
             worker.await.unwrap();

@@ -328,7 +328,12 @@ pub struct LocalServer {
     /// `127.0.0.1:<port>`, from the banner's `serving on http://...`.
     pub address: String,
     log: std::sync::Arc<std::sync::Mutex<String>>,
+    /// When each line was read, with the line.
+    timed: TimedLines,
 }
+
+/// The lines of a server's output with the moment each was read.
+type TimedLines = std::sync::Arc<std::sync::Mutex<Vec<(Instant, String)>>>;
 
 impl LocalServer {
     /// Starts `command` (a `cargo-chalice local ...`) and waits until the
@@ -342,9 +347,15 @@ impl LocalServer {
             .spawn()
             .expect("start cargo chalice local");
         let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let timed = TimedLines::default();
         let (address_tx, address_rx) = std::sync::mpsc::channel();
-        collect_lines(child.stdout.take().expect("stdout"), &log, Some(address_tx));
-        collect_lines(child.stderr.take().expect("stderr"), &log, None);
+        collect_lines(
+            child.stdout.take().expect("stdout"),
+            &log,
+            &timed,
+            Some(address_tx),
+        );
+        collect_lines(child.stderr.take().expect("stderr"), &log, &timed, None);
         let deadline = Instant::now() + limit;
         let address = loop {
             if let Ok(address) = address_rx.recv_timeout(Duration::from_millis(200)) {
@@ -367,7 +378,18 @@ impl LocalServer {
             child,
             address,
             log,
+            timed,
         }
+    }
+
+    /// When the first line containing `needle` read after `since` was read.
+    pub fn line_read_at(&self, since: Instant, needle: &str) -> Option<Instant> {
+        self.timed
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(at, line)| *at >= since && line.contains(needle))
+            .map(|(at, _)| *at)
     }
 
     /// `http://<address><path>`.
@@ -434,10 +456,12 @@ impl Drop for LocalServer {
 fn collect_lines(
     stream: impl Read + Send + 'static,
     log: &std::sync::Arc<std::sync::Mutex<String>>,
+    timed: &TimedLines,
     address: Option<std::sync::mpsc::Sender<String>>,
 ) {
     use std::io::BufRead as _;
     let log = log.clone();
+    let timed = timed.clone();
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(stream).lines() {
             let Ok(line) = line else { break };
@@ -448,6 +472,8 @@ fn collect_lines(
             let mut log = log.lock().unwrap();
             log.push_str(&line);
             log.push('\n');
+            drop(log);
+            timed.lock().unwrap().push((Instant::now(), line));
         }
     });
 }
