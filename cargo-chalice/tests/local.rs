@@ -211,10 +211,25 @@ fn serves_the_routes_of_examples_hello() {
 
         let search = get(&c, &server.url("/search?tag=a&tag=b&q=x%20y")).await;
         assert_eq!(search.json(), json!({"tags": ["a", "b"], "q": "x y"}));
+        // The query decoded as API Gateway decodes it: `+` is a space, `%2B` a
+        // plus, a name without `=` is "".
+        let search = get(&c, &server.url("/search?tag=a+b&tag=c%2Bd&tag&q=")).await;
+        assert_eq!(search.json(), json!({"tags": ["a b", "c+d", ""], "q": ""}));
 
         let file = get(&c, &server.url("/files/docs/a%20b.txt")).await;
         assert_eq!(file.text(), "file: docs/a b.txt");
         assert_eq!(file.header("content-type"), "text/plain");
+        // Typed path parameters decoded once from the event's raw value, `%2F` included.
+        let file = get(&c, &server.url("/files/Le%20Guin%2Fbooks/caf%C3%A9.txt")).await;
+        assert_eq!(file.text(), "file: Le Guin/books/café.txt");
+        let missing = get(&c, &server.url("/items/%39%39%39")).await;
+        assert_eq!(missing.json()["Message"], "no item 999");
+        let bad = get(&c, &server.url("/files/a%zz")).await;
+        assert_eq!(bad.status, 400, "{}", bad.text());
+        assert_eq!(
+            bad.json()["Message"],
+            "invalid value `a%zz` for path parameter `path`: `%zz` at byte 1 is not a percent-escape (`%` and two hex digits)"
+        );
 
         let echo = send(
             &c,

@@ -24,8 +24,9 @@ use source::Kind;
 ///
 /// - The path has literal segments, `<name>` (one segment, API Gateway
 ///   `{name}`) and `<name..>` (the rest of the path, `{name+}`, last only).
-///   Each `<name>` binds the argument of the same name, parsed with `FromStr`
-///   (a value that does not parse answers 400).
+///   Each `<name>` binds the argument of the same name, percent-decoded once
+///   from the event's raw value and parsed with `FromStr` (a value that does
+///   not decode or parse answers 400 naming it).
 /// - Every other argument is an extractor (`FromRequest`).
 /// - `methods` defaults to `[GET]`; `content_types` to `["application/json"]`
 ///   (others answer 415); `name` renames the handler in the manifest.

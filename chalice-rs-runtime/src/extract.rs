@@ -1,10 +1,11 @@
 //! Extractors: handler arguments built from the request.
 //!
 //! A handler argument whose name matches a `<param>` of the route is parsed from
-//! the path with [`FromStr`]; any other argument's type must implement
-//! [`FromRequest`].
+//! the path with [`FromStr`], percent-decoded once ([`path_param`]); any other
+//! argument's type must implement [`FromRequest`].
 
 use crate::error::ChaliceError;
+use crate::path_value;
 use crate::request::Request;
 use crate::response::Json;
 use http::HeaderMap;
@@ -143,8 +144,11 @@ impl<T: Clone + Send + Sync + 'static> FromRequest for State<T> {
     }
 }
 
-/// Parses path parameter `name` with [`FromStr`]; 400 naming the parameter when
-/// it is absent or does not parse.
+/// Parses path parameter `name` with [`FromStr`] after percent-decoding it
+/// once (API Gateway passes it as the client encoded it: `Le%20Guin` is
+/// parsed from `Le Guin`, `a%2Fb` from `a/b`; `+` stays `+`). 400 naming the
+/// parameter when it is absent, when an escape is malformed or decodes to
+/// bytes that are not UTF-8, or when the text does not parse.
 pub fn path_param<T>(request: &Request, name: &str) -> Result<T, ChaliceError>
 where
     T: FromStr,
@@ -155,9 +159,80 @@ where
             "missing path parameter `{name}`"
         )));
     };
-    raw.parse().map_err(|error: T::Err| {
+    let text = path_value::decode(raw).map_err(|error| {
         ChaliceError::bad_request(format!(
             "invalid value `{raw}` for path parameter `{name}`: {error}"
         ))
+    })?;
+    text.parse().map_err(|error: T::Err| {
+        ChaliceError::bad_request(format!(
+            "invalid value `{text}` for path parameter `{name}`: {error}"
+        ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::App;
+    use crate::error::ErrorKind;
+    use aws_lambda_events::apigw::ApiGatewayProxyRequest;
+
+    fn request(name: &str, raw: &str) -> Request {
+        let mut event = ApiGatewayProxyRequest::default();
+        event
+            .path_parameters
+            .insert(name.to_owned(), raw.to_owned());
+        Request::from_event(event, None, App::new())
+    }
+
+    #[test]
+    fn a_typed_path_parameter_is_decoded_once() {
+        let name: String = path_param(&request("author", "Le%20Guin"), "author").unwrap();
+        assert_eq!(name, "Le Guin");
+        let rest: String = path_param(&request("path", "a%2Fb/c%2525"), "path").unwrap();
+        assert_eq!(rest, "a/b/c%25");
+        let plus: String = path_param(&request("q", "a+b"), "q").unwrap();
+        assert_eq!(plus, "a+b");
+        let id: u64 = path_param(&request("id", "%34%32"), "id").unwrap();
+        assert_eq!(id, 42);
+        // Raw access keeps what API Gateway sent.
+        assert_eq!(
+            request("author", "Le%20Guin").path_param("author"),
+            Some("Le%20Guin")
+        );
+    }
+
+    #[test]
+    fn undecodable_values_are_400s_naming_the_parameter() {
+        let cases = [
+            (
+                "%zz",
+                "invalid value `%zz` for path parameter `id`: `%zz` at byte 0 is not a percent-escape (`%` and two hex digits)",
+            ),
+            (
+                "caf%C3",
+                "invalid value `caf%C3` for path parameter `id`: the bytes decoded from `%C3` at byte 3 are not UTF-8",
+            ),
+            (
+                "Le%20Guin",
+                "invalid value `Le Guin` for path parameter `id`: invalid digit found in string",
+            ),
+        ];
+        for (raw, message) in cases {
+            let error = path_param::<u64>(&request("id", raw), "id").unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::BadRequest, "{raw}");
+            assert_eq!(error.message(), message, "{raw}");
+        }
+        // A String gets no lossy replacement either.
+        let error = path_param::<String>(&request("name", "%FF"), "name").unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::BadRequest);
+        assert!(error.message().contains("`name`"), "{}", error.message());
+    }
+
+    #[test]
+    fn a_missing_parameter_is_named() {
+        let error = path_param::<String>(&request("id", "7"), "other").unwrap_err();
+        assert_eq!(error.message(), "missing path parameter `other`");
+    }
 }

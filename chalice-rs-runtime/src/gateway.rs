@@ -1,12 +1,16 @@
 //! API Gateway's side of a request, reproduced for the test client and
 //! `cargo chalice local`: routing with API Gateway's precedence, the REST v1
 //! proxy event, binary media types, and gateway responses.
+//!
+//! The event carries what a REST API's proxy integration carries: `path`,
+//! `requestContext.path` and `pathParameters` (`{proxy+}` included) as the
+//! client encoded them, and the query string decoded as a form
+//! (`queryStringParameters` and `multiValueQueryStringParameters`).
 
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyRequestContext};
 use aws_lambda_events::query_map::QueryMap;
 use base64::Engine as _;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use percent_encoding::percent_decode_str;
 use std::collections::{BTreeMap, HashMap};
 
 /// Chalice's default binary media types (used when the config sets none).
@@ -37,7 +41,10 @@ pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 pub struct RouteMatch {
     /// The matched resource in API Gateway form (`/items/{id}`).
     pub resource_path: String,
-    /// The path parameters, percent-decoded.
+    /// The path parameters as the client encoded them (`Le%20Guin`), as
+    /// API Gateway passes them; a greedy `{proxy+}` value is the rest of the
+    /// path without its trailing slash. An encoded `/` (`%2F`) does not
+    /// separate segments.
     pub path_params: HashMap<String, String>,
 }
 
@@ -108,10 +115,6 @@ impl Router {
     }
 }
 
-fn decode(segment: &str) -> String {
-    percent_decode_str(segment).decode_utf8_lossy().into_owned()
-}
-
 fn match_node(
     node: &Node,
     segments: &[&str],
@@ -131,14 +134,14 @@ fn match_node(
     }
     if let Some((name, child)) = &node.param {
         if let Some(found) = match_node(child, rest, method, params) {
-            params.insert(name.clone(), decode(first));
+            params.insert(name.clone(), (*first).to_owned());
             return Some(found);
         }
     }
     if let Some((name, methods)) = &node.greedy {
         let prefix = format!("{method} ");
         if let Some(entry) = methods.iter().find(|m| m.starts_with(&prefix)) {
-            params.insert(name.clone(), decode(&segments.join("/")));
+            params.insert(name.clone(), segments.join("/"));
             return Some(entry[prefix.len()..].to_owned());
         }
     }
@@ -215,27 +218,23 @@ pub fn is_binary(content_type: Option<&str>, binary_media_types: &[String]) -> b
     })
 }
 
+/// `queryStringParameters` (the last value of each name) and
+/// `multiValueQueryStringParameters` (every value, in order), decoded as API
+/// Gateway's captured events show: as `application/x-www-form-urlencoded`
+/// (`+` and `%20` are spaces, `%2B` is `+`). What no capture settles follows
+/// the WHATWG URL standard's form parser: a name without `=` has the value
+/// `""`, empty pairs (`&&`) are skipped, a malformed escape (`%zz`) stays as
+/// written, and bytes that are not UTF-8 become U+FFFD (a JSON event can only
+/// carry text).
 fn query_maps(query: &str) -> (QueryMap, QueryMap) {
     let mut multi: HashMap<String, Vec<String>> = HashMap::new();
     let mut single: HashMap<String, String> = HashMap::new();
-    for (name, value) in form_pairs(query) {
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        let (name, value) = (name.into_owned(), value.into_owned());
         single.insert(name.clone(), value.clone());
         multi.entry(name).or_default().push(value);
     }
     (QueryMap::from(single), QueryMap::from(multi))
-}
-
-fn form_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let name = name.replace('+', " ");
-            let value = value.replace('+', " ");
-            (decode(&name), decode(&value))
-        })
-        .collect()
 }
 
 /// Builds the REST v1 proxy event API Gateway sends for `request` routed to `matched`.
@@ -482,11 +481,30 @@ mod tests {
         assert_eq!(m.path_params["id"], "7");
         let m = r.route("GET", "/files/a/b%20c.txt").unwrap();
         assert_eq!(m.resource_path, "/files/{path+}");
-        assert_eq!(m.path_params["path"], "a/b c.txt");
+        assert_eq!(m.path_params["path"], "a/b%20c.txt");
         assert_eq!(
             r.route("POST", "/anything/else").unwrap().resource_path,
             "/{proxy+}"
         );
+    }
+
+    #[test]
+    fn path_parameters_keep_the_clients_encoding() {
+        let r = router();
+        let m = r.route("GET", "/items/Le%20Guin").unwrap();
+        assert_eq!(m.path_params["id"], "Le%20Guin");
+        // `+` is not a space in a path; `%2F` is inside the segment.
+        let m = r.route("GET", "/items/a+b%2Fc").unwrap();
+        assert_eq!(m.resource_path, "/items/{id}");
+        assert_eq!(m.path_params["id"], "a+b%2Fc");
+        let m = r
+            .route("GET", "/files/Le%20Guin%2Fbooks/caf%C3%A9/")
+            .unwrap();
+        assert_eq!(m.resource_path, "/files/{path+}");
+        assert_eq!(m.path_params["path"], "Le%20Guin%2Fbooks/caf%C3%A9");
+        // Escapes that do not decode are passed on too: the handler decides.
+        let m = r.route("GET", "/items/%zz%FF").unwrap();
+        assert_eq!(m.path_params["id"], "%zz%FF");
     }
 
     #[test]
@@ -545,6 +563,81 @@ mod tests {
         assert_eq!(json["requestContext"]["resourcePath"], "/items/{id}");
         assert_eq!(json["requestContext"]["stage"], "api");
         assert_eq!(json["requestContext"]["identity"]["sourceIp"], "127.0.0.1");
+    }
+
+    fn event_for(path: &str, query: &str) -> serde_json::Value {
+        let request = HttpRequest {
+            method: Method::GET,
+            path: path.into(),
+            query: query.into(),
+            ..HttpRequest::default()
+        };
+        let matched = router().route("GET", path).unwrap();
+        let settings = EventSettings {
+            stage: "dev".into(),
+            ..EventSettings::default()
+        };
+        serde_json::to_value(build_event(&request, &matched, &settings, "req", 0)).unwrap()
+    }
+
+    #[test]
+    fn event_paths_are_as_the_client_encoded_them() {
+        let json = event_for("/items/Le%20Guin", "");
+        assert_eq!(json["path"], "/items/Le%20Guin");
+        assert_eq!(json["resource"], "/items/{id}");
+        assert_eq!(
+            json["pathParameters"],
+            serde_json::json!({"id": "Le%20Guin"})
+        );
+        assert_eq!(json["requestContext"]["path"], "/dev/items/Le%20Guin");
+        assert_eq!(json["requestContext"]["resourcePath"], "/items/{id}");
+
+        let json = event_for("/files/user/test%2Balias@x.com/plus/test+alias@x.com/", "");
+        assert_eq!(
+            json["path"],
+            "/files/user/test%2Balias@x.com/plus/test+alias@x.com/"
+        );
+        assert_eq!(
+            json["pathParameters"]["path"],
+            "user/test%2Balias@x.com/plus/test+alias@x.com"
+        );
+        assert_eq!(json["resource"], "/files/{path+}");
+    }
+
+    #[test]
+    fn the_query_is_decoded_as_a_form() {
+        let query = "email=test%2Balias@x.com&plus=test+alias&space=foo%20bar\
+                     &url=https://x.com/a%2Fb%3Fc%3D1&tag=a&tag=b&tag=&flag&&empty=";
+        let json = event_for("/items", query);
+        let single = &json["queryStringParameters"];
+        assert_eq!(single["email"], "test+alias@x.com");
+        assert_eq!(single["plus"], "test alias");
+        assert_eq!(single["space"], "foo bar");
+        assert_eq!(single["url"], "https://x.com/a/b?c=1");
+        // A repeated name: the last value alone, every value in the multi map.
+        assert_eq!(single["tag"], "");
+        assert_eq!(
+            json["multiValueQueryStringParameters"]["tag"],
+            serde_json::json!(["a", "b", ""])
+        );
+        // A name without `=` and an empty value are both "".
+        assert_eq!(single["flag"], "");
+        assert_eq!(single["empty"], "");
+        assert_eq!(
+            single.as_object().map(|o| o.len()),
+            Some(7),
+            "no entry for `&&`: {single}"
+        );
+    }
+
+    #[test]
+    fn undecodable_query_escapes_do_not_fail_the_event() {
+        let json = event_for("/items", "bad=%zz&bits=%FF&half=caf%C3&plus=%2");
+        let single = &json["queryStringParameters"];
+        assert_eq!(single["bad"], "%zz");
+        assert_eq!(single["bits"], "\u{FFFD}");
+        assert_eq!(single["half"], "caf\u{FFFD}");
+        assert_eq!(single["plus"], "%2");
     }
 
     #[test]

@@ -50,6 +50,7 @@ pub mod gateway;
 pub mod lambda;
 pub mod manifest;
 pub mod models;
+mod path_value;
 pub mod registry;
 pub mod request;
 pub mod response;

@@ -104,7 +104,9 @@ impl Request {
             .or(self.inner.event.resource.as_deref())
             .unwrap_or("")
     }
-    /// A path parameter by name, as API Gateway passed it.
+    /// A path parameter by name, as API Gateway passes it: encoded as the
+    /// client sent it (`Le%20Guin`). A typed handler argument of the same
+    /// name gets it percent-decoded (`Le Guin`).
     pub fn path_param(&self, name: &str) -> Option<&str> {
         self.inner
             .event
@@ -112,7 +114,7 @@ impl Request {
             .get(name)
             .map(String::as_str)
     }
-    /// All path parameters.
+    /// All path parameters, encoded as the client sent them.
     pub fn path_params(&self) -> &HashMap<String, String> {
         &self.inner.event.path_parameters
     }

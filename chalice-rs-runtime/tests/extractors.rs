@@ -122,8 +122,53 @@ async fn request_exposes_the_event() {
     assert_eq!(body["stage"], "dev");
     assert_eq!(body["stage_variable"], "items-dev");
     assert_eq!(body["has_lambda_context"], false);
-    assert_eq!(body["path_params"], json!({"name": "café"}));
+    // The event keeps what API Gateway sends: the client's encoding.
+    assert_eq!(body["path_params"], json!({"name": "caf%C3%A9"}));
     assert!(body["request_id"].as_str().is_some_and(|id| !id.is_empty()));
+}
+
+#[tokio::test]
+async fn typed_path_parameters_are_decoded_and_the_event_is_not() {
+    let cases = [
+        ("Le%20Guin", "Le Guin"),
+        ("a+b", "a+b"),
+        ("a%2Fb", "a/b"),
+        ("100%2525", "100%25"),
+    ];
+    for (raw, decoded) in cases {
+        let response = client().get(&format!("/context/{raw}")).send().await;
+        assert_eq!(response.status(), 200, "{raw}: {}", response.text());
+        let body = response.json();
+        assert_eq!(body["name"], decoded, "{raw}");
+        assert_eq!(body["path_params"], json!({ "name": raw }), "{raw}");
+        assert_eq!(body["path"], format!("/context/{raw}"), "{raw}");
+        assert_eq!(body["resource_path"], "/context/{name}", "{raw}");
+    }
+
+    // What does not decode is a 400 naming the parameter, never a lossy value.
+    for (raw, why) in [
+        ("%zz", "`%zz` at byte 0 is not a percent-escape"),
+        (
+            "caf%C3",
+            "the bytes decoded from `%C3` at byte 3 are not UTF-8",
+        ),
+        (
+            "%FF",
+            "the bytes decoded from `%FF` at byte 0 are not UTF-8",
+        ),
+    ] {
+        let response = client().get(&format!("/context/{raw}")).send().await;
+        assert_eq!(response.status(), 400, "{raw}: {}", response.text());
+        let body = response.json();
+        assert_eq!(body["Code"], "BadRequestError");
+        let message = body["Message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with(&format!(
+                "invalid value `{raw}` for path parameter `name`: {why}"
+            )),
+            "{message}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -371,6 +371,11 @@ async fn greedy_path_takes_the_rest() {
     assert_eq!(response.text(), "file: docs/2024/report.txt");
     let encoded = client.get("/files/my%20notes.txt").send().await;
     assert_eq!(encoded.text(), "file: my notes.txt");
+    // An encoded slash is decoded in the value and does not split segments.
+    let slash = client.get("/files/Le%20Guin%2Fbooks").send().await;
+    assert_eq!(slash.text(), "file: Le Guin/books");
+    let bad = client.get("/files/%FF").send().await;
+    assert_eq!(bad.status(), 400);
     let single = client.get("/files/a").send().await;
     assert_eq!(single.text(), "file: a");
     // `{path+}` needs at least one segment.

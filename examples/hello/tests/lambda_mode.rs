@@ -451,11 +451,36 @@ async fn serves_rest_v1_events() {
         [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0x00]
     );
 
-    // Greedy path parameter.
-    let mut file = event("GET", "/files/{path+}", "/files/docs/a%20b.txt");
-    file["pathParameters"] = json!({"path": "docs/a b.txt"});
+    // Path parameters arrive as the client encoded them (API Gateway REST
+    // does not decode them); typed arguments get them decoded, as locally.
+    let mut file = event(
+        "GET",
+        "/files/{path+}",
+        "/files/Le%20Guin%2Fbooks/caf%C3%A9.txt",
+    );
+    file["pathParameters"] = json!({"path": "Le%20Guin%2Fbooks/caf%C3%A9.txt"});
     let response = api.invoke(file).await;
-    assert_eq!(body_bytes(&response), b"file: docs/a b.txt");
+    assert_eq!(response["statusCode"], 200, "{response}");
+    assert_eq!(
+        body_bytes(&response),
+        "file: Le Guin/books/café.txt".as_bytes()
+    );
+    let mut get = event("GET", "/items/{id}", "/items/%34%32");
+    get["pathParameters"] = json!({"id": "%34%32"});
+    let response = api.invoke(get).await;
+    assert_eq!(response["statusCode"], 200, "{response}");
+    assert_eq!(body_json(&response)["name"], "lamp");
+    // An escape that does not decode: 400 naming the parameter.
+    let mut bad = event("GET", "/files/{path+}", "/files/%FF");
+    bad["pathParameters"] = json!({"path": "%FF"});
+    let response = api.invoke(bad).await;
+    assert_eq!(response["statusCode"], 400, "{response}");
+    let message = body_json(&response)["Message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(message.contains("path parameter `path`"), "{message}");
+    assert!(message.contains("not UTF-8"), "{message}");
 
     // Wrong content type: 415.
     let mut wrong = event("POST", "/items", "/items");
