@@ -301,10 +301,12 @@ fn new_project_works_outside_the_checkout(template: &str) {
         );
     }
 
-    // next: cargo test
+    // next: cargo test (for the target `local` builds for, so that the two
+    // share one build of the dependencies in this run).
     let test = output_bounded(
         Command::new(cargo())
             .args(["test", "--quiet"])
+            .args(common::host_target_args(&project))
             .args(common::dependency_profile_args())
             .current_dir(&project)
             .env("PATH", &installed.path)

@@ -583,6 +583,23 @@ pub fn package_example_stage(
     .expect("package")
 }
 
+/// The `cargo` arguments that build `project_dir` for its host target
+/// (`host_target`): `--target` and the linker for the musl target, none for
+/// the native one. A `cargo test` given them shares the dependencies of the
+/// host builds `cargo chalice local` makes.
+pub fn host_target_args(project_dir: &Path) -> Vec<String> {
+    let project = cargo_chalice::project::Project::discover(project_dir).expect("a Cargo project");
+    let target = cargo_chalice::host_target::choose(&project);
+    let mut args = Vec::new();
+    if let Some(triple) = target.triple() {
+        args.extend(["--target".to_owned(), triple.to_owned()]);
+    }
+    for setting in target.cargo_settings() {
+        args.extend(["--config".to_owned(), setting]);
+    }
+    args
+}
+
 /// The executable `bin` of a host build for `target` in `target_dir`.
 pub fn host_binary(
     target_dir: &Path,
