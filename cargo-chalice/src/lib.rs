@@ -26,6 +26,9 @@ pub mod suggest;
 pub mod template;
 
 #[cfg(test)]
+mod property_tests;
+
+#[cfg(test)]
 mod architecture {
     //! The tool's modules import each other without a circle: each top-level
     //! module may use those below it (see ARCHITECTURE.md), never one that

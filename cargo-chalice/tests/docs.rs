@@ -695,6 +695,7 @@ fn the_runtimes_public_api_is_documented() {
             "authorizer.rs",
             "governance.md testing.md",
             &[
+                "covers_invoke",
                 "handler_context",
                 "registrations",
                 "string_or_list",

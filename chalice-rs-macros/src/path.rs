@@ -152,3 +152,103 @@ mod tests {
         assert_eq!(path.params().collect::<Vec<_>>(), ["x", "rest"]);
     }
 }
+
+/// Property tests: any string parses or is refused without a panic, and a
+/// path parsed renders back to itself.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    /// The path as a user writes it: `/items/<id>/<rest..>`.
+    fn render(segments: &[Segment]) -> String {
+        if segments.is_empty() {
+            return "/".to_owned();
+        }
+        segments
+            .iter()
+            .map(|segment| match segment {
+                Segment::Literal(text) => format!("/{text}"),
+                Segment::Param(name) => format!("/<{name}>"),
+                Segment::Greedy(name) => format!("/<{name}..>"),
+            })
+            .collect()
+    }
+
+    /// The same path in API Gateway form, built independently of `parse`.
+    fn resource_form(segments: &[Segment]) -> String {
+        render(segments)
+            .replace("..>", "+}")
+            .replace('<', "{")
+            .replace('>', "}")
+    }
+
+    /// Valid paths: literals of API Gateway's path characters, parameters
+    /// with distinct identifier names, perhaps a greedy last one.
+    fn valid_segments() -> impl Strategy<Value = Vec<Segment>> {
+        let segment = prop_oneof![
+            2 => "[a-zA-Z0-9._-]{1,6}".prop_map(Segment::Literal),
+            1 => "[a-z_][a-z0-9_]{0,4}".prop_map(Segment::Param),
+        ];
+        (
+            vec(segment, 0..6),
+            proptest::option::of("[A-Za-z][A-Za-z0-9_]{0,4}"),
+        )
+            .prop_map(|(mut segments, greedy)| {
+                segments.extend(greedy.map(Segment::Greedy));
+                // Distinct names: the position is appended to each.
+                for (index, segment) in segments.iter_mut().enumerate() {
+                    if let Segment::Param(name) | Segment::Greedy(name) = segment {
+                        name.push_str(&format!("_{index}"));
+                    }
+                }
+                segments
+            })
+    }
+
+    fn config(cases: u32) -> ProptestConfig {
+        ProptestConfig {
+            cases,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config(512))]
+
+        /// A valid path parses to its segments (a trailing slash or not) and
+        /// converts to API Gateway's form.
+        #[test]
+        fn valid_paths_round_trip(segments in valid_segments(), slash in any::<bool>()) {
+            let mut text = render(&segments);
+            if slash && !segments.is_empty() {
+                text.push('/');
+            }
+            let parsed = RoutePath::parse(&text).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(&parsed.segments, &segments);
+            prop_assert_eq!(parsed.resource_path(), resource_form(&segments));
+        }
+
+        /// Any string, and strings of the grammar's characters: no panic; a
+        /// path that parses renders back to itself (less a trailing slash).
+        #[test]
+        fn any_string_parses_or_is_refused(
+            text in prop_oneof!["\\PC{0,24}", "[/<>.a_1{}*]{0,16}", "(/(<[a_.]{0,3}>|[a.]{0,2}))*/?"],
+        ) {
+            match RoutePath::parse(&text) {
+                Ok(path) => {
+                    let rendered = render(&path.segments);
+                    let trimmed = match text.strip_suffix('/') {
+                        Some(rest) if !rest.is_empty() => rest,
+                        _ => text.as_str(),
+                    };
+                    prop_assert_eq!(&rendered, trimmed);
+                    prop_assert_eq!(RoutePath::parse(&rendered), Ok(path));
+                }
+                Err(message) => prop_assert!(!message.is_empty()),
+            }
+        }
+    }
+}

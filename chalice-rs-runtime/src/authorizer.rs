@@ -261,10 +261,9 @@ pub fn evaluate_policy(policy: &Value, method_arn: &str) -> Option<bool> {
             .get("Effect")
             .and_then(Value::as_str)
             .unwrap_or("");
-        let actions = string_or_list(statement.get("Action"));
-        if !actions
+        if !string_or_list(statement.get("Action"))
             .iter()
-            .any(|a| wildcard_match(a, "execute-api:Invoke") || wildcard_match(a, "execute-api:*"))
+            .any(|action| covers_invoke(action))
         {
             continue;
         }
@@ -281,6 +280,12 @@ pub fn evaluate_policy(policy: &Value, method_arn: &str) -> Option<bool> {
         }
     }
     allowed
+}
+
+/// Whether an IAM `Action` (`execute-api:Invoke`, `execute-api:*`, `*`...)
+/// covers `execute-api:Invoke`. Action names are case-insensitive in IAM.
+pub fn covers_invoke(action: &str) -> bool {
+    wildcard_match(&action.to_ascii_lowercase(), "execute-api:invoke")
 }
 
 /// A policy field that holds a string or a list of strings (`Action`,
@@ -460,6 +465,20 @@ mod tests {
         assert_eq!(request.query("q"), Some("1"));
         assert_eq!(request.stage_variable("v"), Some("2"));
         assert_eq!(request.token(), None);
+    }
+
+    /// Found by the property tests: IAM compares action names without case,
+    /// and `execute-api:?` (one character) does not cover `Invoke`.
+    #[test]
+    fn actions_are_compared_without_case() {
+        let arn = "arn:aws:execute-api:us-east-1:123456789012:api/dev/GET/";
+        let policy = |action: &str| json!({"Statement": [{"Effect": "Allow", "Action": [action], "Resource": ["*"]}]});
+        assert_eq!(
+            evaluate_policy(&policy("execute-api:invoke"), arn),
+            Some(true)
+        );
+        assert_eq!(evaluate_policy(&policy("EXECUTE-API:*"), arn), Some(true));
+        assert_eq!(evaluate_policy(&policy("execute-api:?"), arn), None);
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The file's checks beyond its types: unknown keys at every level (with a
-//! "did you mean"), environment variables' values, and the line and column
-//! of a key.
+//! "did you mean"), environment variables' values, the key whose value has
+//! the wrong type, and the line and column of a key.
 
+use super::file::ConfigFile;
 use super::{invalid, ConfigError};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::Path;
 
 /// Keys of [`Settings`](super::Settings).
@@ -305,6 +306,55 @@ impl KeyCheck<'_> {
     }
 }
 
+/// Finds the key whose value has the wrong type, once serde has refused the
+/// file: inside the flattened sections (the top level, a stage, a function's
+/// settings) serde's error names no key and points at the section's end.
+/// Each key of those sections is read alone, nested as in the file; the
+/// first that fails is named, at its line and column. `Ok` when no key alone
+/// fails.
+pub(super) fn check_types(path: &Path, text: &str, value: &Value) -> Result<(), ConfigError> {
+    let Some((at, error)) = first_wrong_type(&mut Vec::new(), value) else {
+        return Ok(());
+    };
+    let (line, column) = locate(text, &at);
+    Err(ConfigError::Invalid {
+        path: path.to_owned(),
+        line,
+        column,
+        message: format!("`{}`: {error}", at.join(".")),
+    })
+}
+
+/// The path of the first key under `at` (holding `value`) that the file's
+/// types refuse on its own, with serde's error.
+fn first_wrong_type<'a>(
+    at: &mut Vec<&'a str>,
+    value: &'a Value,
+) -> Option<(Vec<&'a str>, serde_json::Error)> {
+    // The objects whose keys are read one by one: the top level, `stages`,
+    // a stage, `lambda_functions` and a function's entry.
+    let sections = matches!(
+        at.as_slice(),
+        [] | ["stages"] | ["stages", _] | [.., "lambda_functions"] | [.., "lambda_functions", _]
+    );
+    match value.as_object() {
+        Some(map) if sections => map.iter().find_map(|(key, inner)| {
+            at.push(key);
+            let found = first_wrong_type(at, inner);
+            at.pop();
+            found
+        }),
+        _ => {
+            let alone = at
+                .iter()
+                .rev()
+                .fold(value.clone(), |inner, key| json!({ *key: inner }));
+            let error = serde_json::from_value::<ConfigFile>(alone).err()?;
+            Some((at.clone(), error))
+        }
+    }
+}
+
 /// Line and column (1-based) of the key at the end of `path` in `text`: each
 /// key of the path is looked for after the one before it, so that a key
 /// repeated elsewhere in the file is found where it is wrong. (1, 1) when
@@ -447,6 +497,33 @@ mod tests {
     #[test]
     fn mistyped_keys_are_named_at_every_level() {
         for (text, expected) in MISTYPED {
+            let err = load_text(text, "dev").expect_err(text).to_string();
+            assert!(err.contains(expected), "{text}:\n{err}\nwanted: {expected}");
+        }
+    }
+
+    /// Found by the property tests: serde's error inside a flattened section
+    /// named no key and pointed at the section's end.
+    #[test]
+    fn a_value_of_the_wrong_type_is_named_where_it_is() {
+        for (text, expected) in [
+            (
+                "{\"lambda_functions\": false}",
+                "config.json:1:2: `lambda_functions`: invalid type: boolean `false`, expected a map",
+            ),
+            (
+                "{\"stages\": {\"dev\": {\n  \"lambda_timeout\": \"x\"}}}",
+                "config.json:2:3: `stages.dev.lambda_timeout`: invalid type: string \"x\", expected u32",
+            ),
+            (
+                "{\"lambda_functions\": {\"api\": {\"xray\": 1}}}",
+                "config.json:1:31: `lambda_functions.api.xray`: invalid type: integer `1`, expected a boolean",
+            ),
+            (
+                "{\"app_name\": \"a\",\n \"usage_plan\": {\"quota\": {\"limit\": 1}}}",
+                "config.json:2:2: `usage_plan`: missing field `period`",
+            ),
+        ] {
             let err = load_text(text, "dev").expect_err(text).to_string();
             assert!(err.contains(expected), "{text}:\n{err}\nwanted: {expected}");
         }

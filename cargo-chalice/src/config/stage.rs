@@ -1,7 +1,7 @@
 //! A stage, resolved: loading and parsing the file, then the stage's
 //! values over the top level's, checked.
 
-use super::checks::{check_environment, check_keys};
+use super::checks::{check_environment, check_keys, check_types};
 use super::file::{ConfigFile, StageSection};
 use super::governance::{
     resolve_governance, GatewayResponse, ResourcePolicy, Throttling, UsagePlan,
@@ -85,7 +85,8 @@ pub fn load(
 }
 
 /// Parses the text of a config file; errors name `path`, line and column, and
-/// unknown keys by their full name (`stages.dev.lambda_memroy_size`).
+/// unknown keys and values of the wrong type by their full name
+/// (`stages.dev.lambda_memroy_size`).
 pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
     let json_error = |error: serde_json::Error| ConfigError::Invalid {
         path: path.to_owned(),
@@ -101,7 +102,12 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
     let value: Value = serde_json::from_str(text).map_err(json_error)?;
     check_keys(path, text, &value)?;
     check_environment(path, text, &value)?;
-    serde_json::from_str(text).map_err(json_error)
+    match serde_json::from_str(text) {
+        Ok(file) => Ok(file),
+        Err(error) => Err(check_types(path, text, &value)
+            .err()
+            .unwrap_or_else(|| json_error(error))),
+    }
 }
 
 /// The stage `stage` of `file` (read from `path`), checked.

@@ -1,15 +1,17 @@
 //! The API's resource policy, enforced on the caller's address as the
 //! deployed RestApi's `Policy` is: the same document the template carries
 //! (`resource_policy` or `resource_policy_file`). A statement applies when
-//! its action covers `execute-api:Invoke`, a resource matches the method's
-//! ARN and its conditions hold; an explicit `Deny` wins, and without an
-//! `Allow` the request is refused too.
+//! its action covers `execute-api:Invoke` (compared without case, as IAM
+//! does), a resource matches the method's ARN and its conditions hold; an
+//! explicit `Deny` wins, and without an `Allow` the request is refused too.
+//! A statement whose `Effect` is neither `Allow` nor `Deny` is reported and
+//! skipped.
 //!
 //! Conditions on `aws:SourceIp` (`IpAddress`, `NotIpAddress`) are evaluated;
 //! a statement with any other condition cannot be judged here: it is
 //! reported when the server starts and then skipped.
 
-use chalice_rs_runtime::authorizer::{string_or_list, wildcard_match};
+use chalice_rs_runtime::authorizer::{covers_invoke, string_or_list, wildcard_match};
 use ipnet::IpNet;
 use serde_json::Value;
 use std::net::IpAddr;
@@ -55,13 +57,23 @@ impl ResourcePolicy {
             _ => Vec::new(),
         };
         for (index, statement) in list.iter().enumerate() {
-            let actions = string_or_list(statement.get("Action"));
-            if !actions
+            if !string_or_list(statement.get("Action"))
                 .iter()
-                .any(|a| wildcard_match(a, "execute-api:Invoke"))
+                .any(|action| covers_invoke(action))
             {
                 continue;
             }
+            let deny = match statement.get("Effect").and_then(Value::as_str) {
+                Some("Allow") => false,
+                Some("Deny") => true,
+                _ => {
+                    warnings.push(format!(
+                        "resource policy statement {}: its `Effect` is neither `Allow` nor `Deny`; the statement is ignored",
+                        index + 1
+                    ));
+                    continue;
+                }
+            };
             let resources = string_or_list(statement.get("Resource"))
                 .into_iter()
                 .map(|resource| match resource.strip_prefix("execute-api:") {
@@ -71,7 +83,7 @@ impl ResourcePolicy {
                 .collect();
             match conditions(statement.get("Condition")) {
                 Ok(conditions) => statements.push(Statement {
-                    deny: statement.get("Effect").and_then(Value::as_str) == Some("Deny"),
+                    deny,
                     resources,
                     conditions,
                 }),
@@ -220,5 +232,24 @@ mod tests {
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].contains("aws:SourceVpce"), "{warnings:?}");
         assert_eq!(policy.evaluate(ARN, ip("127.0.0.1")), Verdict::Allowed);
+    }
+
+    /// Found by the property tests: an `Effect` other than `Deny` (`allow`,
+    /// none) allowed, and action names were compared with their case.
+    #[test]
+    fn only_allow_allows_and_actions_ignore_case() {
+        let document = json!({"Statement": [
+            {"Effect": "allow", "Action": "execute-api:Invoke", "Resource": "*"},
+            {"Effect": "Allow", "Action": "EXECUTE-API:invoke", "Resource": "*/POST/*"},
+        ]});
+        let (policy, warnings) = ResourcePolicy::new(&document, PREFIX);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("statement 1"), "{warnings:?}");
+        assert!(matches!(
+            policy.evaluate(ARN, ip("127.0.0.1")),
+            Verdict::Denied(_)
+        ));
+        let post = ARN.replace("/GET/", "/POST/");
+        assert_eq!(policy.evaluate(&post, ip("127.0.0.1")), Verdict::Allowed);
     }
 }
