@@ -6,7 +6,7 @@
 //! runs it for 60 s and prints its figures.
 
 use crate::common::LocalServer;
-use crate::local::{block_on, children_of, client, send, serve, HttpClient};
+use crate::local::{block_on, children_of, client, local_command, send, HttpClient};
 use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -18,6 +18,7 @@ mod docs;
 mod events;
 mod events_example;
 mod events_local;
+mod hardening;
 mod load;
 mod local;
 mod new;

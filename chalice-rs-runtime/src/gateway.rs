@@ -336,7 +336,8 @@ pub enum GatewayResponse {
     IntegrationFailure,
     /// The function outlived the timeout: 504.
     IntegrationTimeout,
-    /// The body is over 10 MB: 413.
+    /// The proxy event is over Lambda's 6 MB (a body over 10 MB is refused
+    /// before, by [`crate::gateway_limits`]): 413.
     RequestTooLarge,
     /// Throttled: 429 `Too Many Requests`.
     Throttled,
@@ -389,10 +390,11 @@ impl GatewayResponse {
                 "InternalServerErrorException",
                 r#"{"message": "Endpoint request timed out"}"#,
             ),
+            // As a deployed API answers a body that fits its 10 MB but not Lambda's 6 MB.
             Self::RequestTooLarge => (
                 413,
-                "RequestTooLargeException",
-                r#"{"message":"Request Too Long"}"#,
+                "BadRequestException",
+                r#"{"message": "Request Too Long"}"#,
             ),
             Self::Throttled => (
                 429,

@@ -5,8 +5,9 @@ use crate::authorizer::{self, AuthRequest, AuthorizerRegistration};
 use crate::dispatch::Dispatcher;
 use crate::function::{self, FunctionRegistration};
 use crate::manifest::{FUNCTION_HANDLER_PREFIX, WEBSOCKET_HANDLER_PREFIX};
+use crate::proxy_event::ProxyEvent;
 use crate::registry;
-use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
+use aws_lambda_events::apigw::ApiGatewayProxyResponse;
 use lambda_runtime::{service_fn, LambdaEvent};
 use std::future::Future;
 use std::pin::Pin;
@@ -260,9 +261,9 @@ async fn serve_api(app: App) -> ExitCode {
     let dispatcher = Dispatcher::new(app);
     let dispatcher = &dispatcher;
     let result = lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<ApiGatewayProxyRequest>| async move {
+        move |event: LambdaEvent<ProxyEvent>| async move {
             let response: ApiGatewayProxyResponse = dispatcher
-                .dispatch(event.payload, Some(event.context))
+                .dispatch(event.payload.0, Some(event.context))
                 .await;
             Ok::<_, std::convert::Infallible>(response)
         },

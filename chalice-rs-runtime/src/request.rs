@@ -164,11 +164,15 @@ impl Request {
         self.headers().get(name).and_then(|v| v.to_str().ok())
     }
     /// The media type of the body (`Content-Type` without parameters, lower case);
-    /// `application/json` when absent, as Chalice assumes.
+    /// `application/json` when absent, as Chalice assumes. A value that is
+    /// not plain ASCII is read as UTF-8 (lossily), so that it matches no
+    /// route's `content_types` rather than passing for an absent one.
     pub fn content_type(&self) -> String {
-        self.header("content-type")
+        self.headers()
+            .get(http::header::CONTENT_TYPE)
             .map(|v| {
-                v.split(';')
+                String::from_utf8_lossy(v.as_bytes())
+                    .split(';')
                     .next()
                     .unwrap_or("")
                     .trim()
@@ -232,5 +236,53 @@ impl Request {
     }
     pub(crate) fn app(&self) -> &App {
         &self.inner.app
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn with_content_type(value: Option<HeaderValue>) -> Request {
+        let mut event = ApiGatewayProxyRequest::default();
+        if let Some(value) = value {
+            event.headers.insert(http::header::CONTENT_TYPE, value);
+        }
+        Request::from_event(event, None, App::new())
+    }
+
+    #[test]
+    fn the_content_type_is_the_media_type_in_lower_case() {
+        let request =
+            with_content_type(Some(HeaderValue::from_static("Text/Plain; charset=utf-8")));
+        assert_eq!(request.content_type(), "text/plain");
+        assert_eq!(with_content_type(None).content_type(), "application/json");
+    }
+
+    #[test]
+    fn a_content_type_that_is_not_ascii_is_not_taken_for_an_absent_one() {
+        let value = HeaderValue::from_bytes(b"application/json\xff").unwrap();
+        let request = with_content_type(Some(value));
+        assert_eq!(request.content_type(), "application/json\u{fffd}");
+    }
+
+    #[test]
+    fn a_body_that_is_not_base64_or_not_utf8_is_a_400() {
+        let mut event = ApiGatewayProxyRequest::default();
+        event.body = Some("not base64!".to_owned());
+        event.is_base64_encoded = true;
+        let request = Request::from_event(event, None, App::new());
+        let error = request.body().unwrap_err();
+        assert_eq!(error.status(), http::StatusCode::BAD_REQUEST);
+
+        let mut event = ApiGatewayProxyRequest::default();
+        event.body = Some("/w==".to_owned()); // 0xff
+        event.is_base64_encoded = true;
+        let request = Request::from_event(event, None, App::new());
+        assert_eq!(request.body().unwrap(), [0xff]);
+        let error = request.text().unwrap_err();
+        assert_eq!(error.status(), http::StatusCode::BAD_REQUEST);
+        assert!(error.to_string().contains("not UTF-8"), "{error}");
     }
 }

@@ -27,6 +27,7 @@ use crate::app::App;
 use crate::dispatch::{to_proxy_response, Dispatcher};
 use crate::function::{self, FunctionError};
 use crate::gateway::{build_event, EventSettings, GatewayResponse, HttpRequest, Router};
+use crate::gateway_limits::{self, Oversized};
 use crate::registry::registrations;
 use aws_lambda_events::apigw::ApiGatewayProxyResponse;
 use aws_lambda_events::encodings::Body as ProxyBody;
@@ -194,15 +195,22 @@ impl RequestBuilder {
     /// Sends the request through routing, the event and the handler.
     pub async fn send(self) -> TestResponse {
         let client = self.client;
+        let target = if self.request.query.is_empty() {
+            self.request.path.clone()
+        } else {
+            format!("{}?{}", self.request.path, self.request.query)
+        };
+        let size = gateway_limits::check_head(&self.request.method, &target, &self.request.headers)
+            .and_then(|()| gateway_limits::check_body(self.request.body.len()));
+        if let Err(oversized) = size {
+            return TestResponse::oversized(oversized);
+        }
         let Some(matched) = client
             .router
             .route(self.request.method.as_str(), &self.request.path)
         else {
             return TestResponse::gateway(GatewayResponse::MissingAuthenticationToken);
         };
-        if self.request.body.len() > crate::gateway::MAX_BODY_BYTES {
-            return TestResponse::gateway(GatewayResponse::RequestTooLarge);
-        }
         let id = client.counter.fetch_add(1, Ordering::Relaxed);
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -215,6 +223,9 @@ impl RequestBuilder {
             &format!("test-request-{id}"),
             now,
         );
+        if json_length(&event) > gateway_limits::MAX_EVENT_BYTES {
+            return TestResponse::gateway(GatewayResponse::RequestTooLarge);
+        }
         let response = client.dispatcher.call(event, None).await;
         TestResponse::from_proxy(to_proxy_response(response))
     }
@@ -229,7 +240,34 @@ pub struct TestResponse {
     is_base64_encoded: bool,
 }
 
+/// The length of `value` in JSON, without writing it out.
+fn json_length(value: &impl Serialize) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    // An event that does not serialise is not over the limit; dispatch reports it.
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.0
+}
+
 impl TestResponse {
+    fn oversized(oversized: Oversized) -> Self {
+        Self {
+            status: oversized.status(),
+            headers: oversized.headers(),
+            body: oversized.message().as_bytes().to_vec(),
+            is_base64_encoded: false,
+        }
+    }
+
     fn gateway(response: GatewayResponse) -> Self {
         let (status, _, body) = response.parts();
         Self {

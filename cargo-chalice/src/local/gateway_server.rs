@@ -4,6 +4,7 @@
 //! The same server answers the Lambda Invoke API ([`super::invoke_api`]).
 
 use super::console::{self, Console, RequestEvent};
+use super::front_door;
 use super::functions::Functions;
 use super::governance::{self, Governance, Refusal};
 use super::invoke_api;
@@ -15,6 +16,7 @@ use bytes::{Bytes, BytesMut};
 use chalice_rs_runtime::gateway::{
     self, EventSettings, GatewayResponse, HttpRequest, Router, MAX_BODY_BYTES,
 };
+use chalice_rs_runtime::gateway_limits::{Oversized, MAX_EVENT_BYTES};
 use chalice_rs_runtime::manifest::Route;
 use http::{HeaderValue, Request, Response};
 use http_body_util::{BodyExt as _, Either, Full};
@@ -302,7 +304,11 @@ impl Gateway {
                     .render(refusal.kind, refusal.message.as_deref(), &request_id);
             (response, "gateway")
         };
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
+        if let Err(oversized) = front_door::check_head(&parts.method, &parts.uri, &parts.headers) {
+            return (front_door::refusal(oversized), "gateway");
+        }
+        parts.headers = front_door::headers_as_text(std::mem::take(&mut parts.headers));
         let declared_too_large = parts
             .headers
             .get(http::header::CONTENT_LENGTH)
@@ -310,7 +316,7 @@ impl Gateway {
             .and_then(|v| v.parse::<u64>().ok())
             .is_some_and(|length| length > MAX_BODY_BYTES as u64);
         let Ok(body) = read_body(body, declared_too_large).await else {
-            return refuse(GatewayResponse::RequestTooLarge.into());
+            return (front_door::refusal(Oversized::Body), "gateway");
         };
         let Some(matched) = generation
             .router
@@ -375,6 +381,10 @@ impl Gateway {
                 return refuse(GatewayResponse::IntegrationFailure.into());
             }
         };
+        // Lambda refuses a larger event; API Gateway answers its REQUEST_TOO_LARGE response.
+        if payload.len() > MAX_EVENT_BYTES {
+            return refuse(GatewayResponse::RequestTooLarge.into());
+        }
         // The invocation runs on its own task: a client hanging up does not kill the instance.
         // With a console open, the invocation's log is kept for it.
         let how = Invoke {

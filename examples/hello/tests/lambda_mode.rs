@@ -32,7 +32,7 @@ enum Outcome {
 
 #[derive(Default)]
 struct Queue {
-    events: Mutex<VecDeque<(String, String)>>,
+    events: Mutex<VecDeque<(String, Vec<u8>)>>,
     ready: Notify,
 }
 
@@ -162,6 +162,11 @@ impl RuntimeApi {
 
     /// Queues `event` and waits for what the function answers.
     async fn invoke_raw(&mut self, event: String) -> Outcome {
+        self.invoke_bytes(event.into_bytes()).await
+    }
+
+    /// Queues `event`, any bytes, and waits for what the function answers.
+    async fn invoke_bytes(&mut self, event: Vec<u8>) -> Outcome {
         self.counter += 1;
         let id = format!("8476a536-e9f4-11e8-9739-2dfe598c{:04}", self.counter);
         self.queue
@@ -748,4 +753,154 @@ fn missing_lambda_variables_are_named_not_panicked_on() {
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// What `api` answers for `event`: the proxy response, or the error it
+/// reported for an event it could not read.
+fn expect_error(outcome: Outcome, what: &str) -> Value {
+    match outcome {
+        Outcome::Error(error) => {
+            assert!(
+                error["errorType"].as_str().is_some_and(|t| !t.is_empty())
+                    && error["errorMessage"]
+                        .as_str()
+                        .is_some_and(|m| !m.is_empty()),
+                "{what}: {error}"
+            );
+            error
+        }
+        Outcome::Response(response) => panic!("{what}: expected an error, got {response}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_events_are_errors_and_the_instance_takes_the_next() {
+    let (mut api, mut instance) = start().await;
+    let good = event("GET", "/", "/").to_string();
+    let mut body_surrogate = event("POST", "/echo", "/echo").to_string();
+    body_surrogate = body_surrogate.replace("\"body\":null", "\"body\":\"a\\ud800b\"");
+    assert!(body_surrogate.contains("\\ud800"), "{body_surrogate}");
+    let mut not_utf8 = event("POST", "/echo", "/echo")
+        .to_string()
+        .replace("\"body\":null", "\"body\":\"a\u{1}b\"")
+        .into_bytes();
+    // The placeholder byte becomes 0xff: not UTF-8 inside a JSON string.
+    let at = not_utf8
+        .iter()
+        .position(|&b| b == 1)
+        .expect("placeholder byte");
+    not_utf8[at] = 0xff;
+    let bad: Vec<(&str, Vec<u8>)> = vec![
+        ("truncated", good.as_bytes()[..good.len() / 2].to_vec()),
+        ("not JSON", b"this is not an event".to_vec()),
+        ("empty", Vec::new()),
+        ("an array", b"[1, 2]".to_vec()),
+        (
+            "an SQS event",
+            br#"{"Records": [{"messageId": "1", "body": "hi", "eventSource": "aws:sqs"}]}"#
+                .to_vec(),
+        ),
+        (
+            "no httpMethod",
+            br#"{"path": "/", "requestContext": {}}"#.to_vec(),
+        ),
+        (
+            "an unknown method",
+            br#"{"httpMethod": "GET ME", "requestContext": {}}"#.to_vec(),
+        ),
+        (
+            "an unpaired surrogate in the body",
+            body_surrogate.into_bytes(),
+        ),
+        ("a byte that is not UTF-8", not_utf8),
+    ];
+    for (what, event) in bad {
+        expect_error(api.invoke_bytes(event).await, what);
+        // The instance is still there, and serves the next event.
+        let response = api.invoke(serde_json::from_str(&good).unwrap()).await;
+        assert_eq!(response["statusCode"], 200, "after {what}: {response}");
+    }
+    assert!(instance.is_running());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_with_nulls_get_proxy_responses() {
+    let (mut api, mut instance) = start().await;
+    // A test event's nulls: every optional member, and request context fields.
+    let mut nulls = event("GET", "/items/{id}", "/items/5");
+    nulls["pathParameters"] = json!({"id": "5"});
+    for member in [
+        "headers",
+        "multiValueHeaders",
+        "queryStringParameters",
+        "multiValueQueryStringParameters",
+        "stageVariables",
+        "body",
+        "isBase64Encoded",
+    ] {
+        nulls[member] = Value::Null;
+    }
+    for field in [
+        "identity",
+        "requestTimeEpoch",
+        "httpMethod",
+        "requestId",
+        "stage",
+        "authorizer",
+    ] {
+        nulls["requestContext"][field] = Value::Null;
+    }
+    let response = api.invoke(nulls.clone()).await;
+    assert_eq!(response["statusCode"], 404, "{response}");
+    assert_eq!(body_json(&response)["Message"], "no item 5");
+
+    // No path parameters where the resource has one: 400 naming it.
+    let mut no_params = nulls.clone();
+    no_params["pathParameters"] = Value::Null;
+    let response = api.invoke(no_params).await;
+    assert_eq!(response["statusCode"], 400, "{response}");
+    assert_eq!(
+        body_json(&response)["Message"],
+        "missing path parameter `id`"
+    );
+
+    // A null request context, and a header whose value is null.
+    let mut index = event("GET", "/", "/");
+    index["requestContext"] = Value::Null;
+    index["headers"]["Accept"] = Value::Null;
+    let response = api.invoke(index).await;
+    assert_eq!(response["statusCode"], 200, "{response}");
+    assert_eq!(body_json(&response), json!({"bonjour": "world"}));
+
+    let mut search = event("GET", "/search", "/search");
+    search["requestContext"]["identity"] = Value::Null;
+    let response = api.invoke(search).await;
+    assert_eq!(body_json(&response), json!({"tags": [], "q": null}));
+    assert!(instance.is_running());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_that_do_not_decode_are_400() {
+    let (mut api, mut instance) = start().await;
+    let mut upload = event("POST", "/upload", "/upload");
+    upload["body"] = json!("%%% not base64 %%%");
+    upload["isBase64Encoded"] = json!(true);
+    let upload = with_header(upload, "Content-Type", &["application/octet-stream"]);
+    let response = api.invoke(upload).await;
+    assert_eq!(response["statusCode"], 400, "{response}");
+    let message = body_json(&response)["Message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(message.contains("does not decode"), "{message}");
+
+    // Binary (base64) bytes that are not UTF-8, to a handler reading text.
+    let mut echo = event("POST", "/echo", "/echo");
+    echo["body"] = json!(base64::engine::general_purpose::STANDARD.encode([b'a', 0xff, b'b']));
+    echo["isBase64Encoded"] = json!(true);
+    let echo = with_header(echo, "Content-Type", &["text/plain"]);
+    let response = api.invoke(echo).await;
+    assert_eq!(response["statusCode"], 400, "{response}");
+    assert_eq!(body_json(&response)["Code"], "BadRequestError");
+    assert!(instance.is_running());
 }
