@@ -23,7 +23,8 @@ pub(crate) struct ProxyEvent(pub(crate) ApiGatewayProxyRequest);
 
 impl<'de> Deserialize<'de> for ProxyEvent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        // Borrowed from lambda_runtime's buffer: no copy of the event.
+        let raw = <&RawValue>::deserialize(deserializer)?;
         parse(raw.get()).map(ProxyEvent).map_err(D::Error::custom)
     }
 }
