@@ -164,11 +164,15 @@ async fn worker(
 #[test]
 fn a_soak_over_mixed_routes_fails_nothing_and_memory_stays_flat() {
     let length = soak_length();
-    let server = serve(
+    let mut command = local_command(
         &crate::common::repo_root().join("examples/hello"),
         &["--no-autoreload"],
         None,
     );
+    // A panic's backtrace (RUST_BACKTRACE reaches the instances) costs each
+    // new instance half a second: the soak measures the server, not that.
+    command.env("RUST_BACKTRACE", "0");
+    let server = LocalServer::start(&mut command, Duration::from_secs(900));
     let base = server.url("");
     let (tally, early, late) = block_on(async {
         let client = client();
