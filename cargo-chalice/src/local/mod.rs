@@ -72,7 +72,9 @@ pub struct LocalArgs {
     #[arg(long)]
     pub no_autoreload: bool,
     /// The most instances of each function running at once.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    // The default, 4, served the most requests per second on a 2-core
+    // machine (bench/local-floor.sh: 2 and 10 instances served fewer).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_instances: u16,
     /// Do not fire the `#[schedule]` functions.
     #[arg(long, conflicts_with = "schedules_now")]
@@ -321,7 +323,9 @@ impl Loader {
         let config = config::load(&self.project.dir, &self.stage, &self.project.package)?;
         let binary = self.build().await?;
         let manifest = read_manifest(&binary).await?;
-        let app = tokio::task::block_in_place(|| App::resolve(manifest, config))?;
+        let app = tokio::task::spawn_blocking(move || App::resolve(manifest, config))
+            .await
+            .map_err(|e| LocalError::Io(std::io::Error::other(e)))??;
         let region = local_region();
         let api = match (&app.rest_api, app.api_function()) {
             (Some(api), Some(function)) => {
