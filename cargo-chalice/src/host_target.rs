@@ -101,8 +101,13 @@ pub fn choose(project: &Project) -> HostTarget {
     if let Err(error) = artifact::ensure_target(triple) {
         return HostTarget::Native(error.to_string());
     }
+    // With a musl C compiler any app builds; without one, only an app
+    // with no C code (reading its dependency graph costs a `cargo metadata`).
+    if has_musl_c_compiler(arch) {
+        return HostTarget::Lambda(arch);
+    }
     let c_dependencies = artifact::c_dependencies(project, triple);
-    if !c_dependencies.is_empty() && !has_musl_c_compiler(arch) {
+    if !c_dependencies.is_empty() {
         return HostTarget::Native(format!(
             "{} compile C code and no C compiler for musl was found: install musl-gcc \
              (`apt-get install musl-tools`) or set CC_{}",
