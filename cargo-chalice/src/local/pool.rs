@@ -299,6 +299,11 @@ impl Instance {
         if self.api.send(invocation).await.is_err() {
             return Outcome::Crashed("the Runtime API endpoint is gone".to_owned());
         }
+        if self.ready {
+            return self
+                .run_warm(reply_rx, delivered_rx, timeout, limit, delivered_at)
+                .await;
+        }
         // An instance still in init has Lambda's init limit to take the event;
         // the function timeout runs from the moment the runtime takes it.
         let init_deadline = (!self.ready).then(|| self.spawned + INIT_TIMEOUT);
@@ -327,12 +332,7 @@ impl Instance {
         };
         let outcome = tokio::select! {
             biased;
-            reply = reply_rx => match reply {
-                Ok(Reply::Response(body)) => Outcome::Response(body),
-                Ok(Reply::FunctionError(body)) => Outcome::FunctionError(body),
-                Ok(Reply::ResponseTooLarge) => Outcome::ResponseTooLarge,
-                Err(_) => Outcome::Crashed("the Runtime API endpoint is gone".to_owned()),
-            },
+            reply = reply_rx => outcome_of(reply),
             status = self.exit() => Outcome::Crashed(status),
             error = self.api.init_failed() => Outcome::StartFailed(PoolError::InitError(error).to_string()),
             outcome = function_timer => outcome,
@@ -345,6 +345,31 @@ impl Instance {
         outcome
     }
 
+    /// [`Instance::run`] on an instance past its init, waiting in `/next`:
+    /// it takes the event at once, so the function timeout runs from now,
+    /// and one timer serves both limits.
+    async fn run_warm(
+        &mut self,
+        reply: oneshot::Receiver<Reply>,
+        mut delivered: oneshot::Receiver<Instant>,
+        timeout: Duration,
+        limit: Option<Instant>,
+        delivered_at: &mut Option<Instant>,
+    ) -> Outcome {
+        let deadline = match limit {
+            Some(limit) => limit.min(Instant::now() + timeout),
+            None => Instant::now() + timeout,
+        };
+        let outcome = tokio::select! {
+            biased;
+            reply = reply => outcome_of(reply),
+            status = self.exit() => Outcome::Crashed(status),
+            () = tokio::time::sleep_until(deadline) => Outcome::TimedOut,
+        };
+        *delivered_at = delivered.try_recv().ok();
+        outcome
+    }
+
     /// Kills the process and waits until it is reaped.
     async fn stop(mut self) {
         if let Some(kill) = self.kill.take() {
@@ -352,6 +377,16 @@ impl Instance {
         }
         let _ = self.exit().await;
         self.output.close();
+    }
+}
+
+/// How an invocation ended, from what its instance's Runtime API said.
+fn outcome_of(reply: Result<Reply, oneshot::error::RecvError>) -> Outcome {
+    match reply {
+        Ok(Reply::Response(body)) => Outcome::Response(body),
+        Ok(Reply::FunctionError(body)) => Outcome::FunctionError(body),
+        Ok(Reply::ResponseTooLarge) => Outcome::ResponseTooLarge,
+        Err(_) => Outcome::Crashed("the Runtime API endpoint is gone".to_owned()),
     }
 }
 

@@ -9,6 +9,8 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// Why API Gateway would reject a proxy response ("Malformed Lambda proxy response").
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -69,8 +71,61 @@ fn object<'a>(
     }
 }
 
+/// The usual shape of a proxy response, read without building a JSON tree:
+/// a numeric `statusCode` in range and string header values. Anything else
+/// (a string status, numbers or nulls as header values, ...) goes to the
+/// general reading, which accepts the same documents as before and words
+/// the errors. Maps are read in key order, as the general reading's are.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Usual<'a> {
+    status_code: u16,
+    #[serde(default, borrow)]
+    headers: Option<BTreeMap<Cow<'a, str>, Cow<'a, str>>>,
+    #[serde(default, borrow)]
+    multi_value_headers: Option<BTreeMap<Cow<'a, str>, Vec<Cow<'a, str>>>>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    is_base64_encoded: Option<bool>,
+}
+
 /// Parses and validates `payload`, the function's result.
 pub fn parse(payload: &[u8]) -> Result<HttpResponse, Malformed> {
+    match serde_json::from_slice::<Usual<'_>>(payload) {
+        Ok(usual) if (100..=599).contains(&usual.status_code) => parse_usual(usual),
+        _ => parse_any(payload),
+    }
+}
+
+/// [`parse`] of the usual shape.
+fn parse_usual(usual: Usual<'_>) -> Result<HttpResponse, Malformed> {
+    let status = StatusCode::from_u16(usual.status_code)
+        .map_err(|_| malformed("`statusCode` must be an integer from 100 to 599"))?;
+    let mut headers = HeaderMap::new();
+    for (name, values) in usual.multi_value_headers.iter().flatten() {
+        for value in values {
+            let (name, value) = header_pair(name, value)?;
+            headers.append(name, value);
+        }
+    }
+    for (name, value) in usual.headers.iter().flatten() {
+        let (name, value) = header_pair(name, value)?;
+        if !headers.contains_key(&name) {
+            headers.insert(name, value);
+        }
+    }
+    finish(
+        status,
+        headers,
+        usual.body,
+        usual.is_base64_encoded.unwrap_or(false),
+    )
+}
+
+/// [`parse`] of any document: each key checked on its own, with the
+/// message API Gateway's check deserves.
+fn parse_any(payload: &[u8]) -> Result<HttpResponse, Malformed> {
     let value: Value =
         serde_json::from_slice(payload).map_err(|e| malformed(format!("not JSON: {e}")))?;
     let Value::Object(mut response) = value else {
@@ -124,6 +179,28 @@ pub fn parse(payload: &[u8]) -> Result<HttpResponse, Malformed> {
             }
         }
     }
+    let base64 = match response.get("isBase64Encoded") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(flag)) => *flag,
+        Some(_) => return Err(malformed("`isBase64Encoded` must be a boolean")),
+    };
+    // Taken out of the document: a text body becomes the response without a copy.
+    let body = match response.remove("body") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text),
+        Some(_) => return Err(malformed("`body` must be a string")),
+    };
+    finish(status, headers, body, base64)
+}
+
+/// The response from its checked parts: API Gateway's own headers dropped,
+/// a JSON content type by default, the body base64-decoded if it says so.
+fn finish(
+    status: StatusCode,
+    mut headers: HeaderMap,
+    body: Option<String>,
+    base64: bool,
+) -> Result<HttpResponse, Malformed> {
     for name in HOP_BY_HOP {
         headers.remove(*name);
     }
@@ -133,23 +210,15 @@ pub fn parse(payload: &[u8]) -> Result<HttpResponse, Malformed> {
             HeaderValue::from_static("application/json"),
         );
     }
-
-    let base64 = match response.get("isBase64Encoded") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(flag)) => *flag,
-        Some(_) => return Err(malformed("`isBase64Encoded` must be a boolean")),
-    };
-    // Taken out of the document: a text body becomes the response without a copy.
-    let body = match response.remove("body") {
-        None | Some(Value::Null) => Bytes::new(),
-        Some(Value::String(text)) if base64 => base64::engine::general_purpose::STANDARD
+    let body = match body {
+        None => Bytes::new(),
+        Some(text) if base64 => base64::engine::general_purpose::STANDARD
             .decode(text.trim())
             .map(Bytes::from)
             .map_err(|_| {
                 malformed("`body` is not valid base64 although `isBase64Encoded` is true")
             })?,
-        Some(Value::String(text)) => Bytes::from(text),
-        Some(_) => return Err(malformed("`body` must be a string")),
+        Some(text) => Bytes::from(text),
     };
     Ok(HttpResponse {
         status,

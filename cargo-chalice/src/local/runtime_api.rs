@@ -93,8 +93,8 @@ struct Shared {
     init_error: watch::Sender<Option<String>>,
     /// Set the first time the runtime waits on `/next`: init is over.
     ready: watch::Sender<bool>,
-    /// `Lambda-Runtime-Invoked-Function-Arn`.
-    function_arn: String,
+    /// `Lambda-Runtime-Invoked-Function-Arn`, made once.
+    function_arn: HeaderValue,
 }
 
 /// A running Runtime API endpoint for one instance. Dropping it stops it.
@@ -126,7 +126,8 @@ impl RuntimeApi {
             current: Mutex::new(None),
             init_error: init_tx,
             ready: ready_tx,
-            function_arn,
+            function_arn: HeaderValue::from_str(&function_arn)
+                .unwrap_or_else(|_| HeaderValue::from_static("invalid")),
         });
         let task = tokio::spawn(async move {
             loop {
@@ -328,7 +329,7 @@ async fn next(shared: &Shared) -> Response<Full<Bytes>> {
     );
     headers.insert(
         "lambda-runtime-invoked-function-arn",
-        header(&shared.function_arn),
+        shared.function_arn.clone(),
     );
     headers.insert("lambda-runtime-trace-id", header(&trace_id));
     *shared.current.lock().unwrap_or_else(|e| e.into_inner()) =
