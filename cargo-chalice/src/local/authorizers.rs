@@ -69,7 +69,7 @@ struct LambdaAuthorizer {
     pool: Arc<Pool>,
     validation: Option<regex_lite::Regex>,
     /// Authorizer outputs by identity, with when they were cached.
-    cache: Mutex<HashMap<String, (Instant, Value)>>,
+    cache: Mutex<HashMap<String, (Instant, Arc<Value>)>>,
 }
 
 /// A Cognito user pool authorizer.
@@ -205,7 +205,7 @@ impl Authorizers {
 
 impl LambdaAuthorizer {
     async fn authorize(&self, subject: Subject<'_>) -> Authorization {
-        let Some((identity, event)) = self.event(subject) else {
+        let Some(identity) = self.identity(subject) else {
             return Authorization::Refused(GatewayResponse::Unauthorized);
         };
         let ttl = Duration::from_secs(u64::from(self.definition.ttl_seconds));
@@ -220,8 +220,10 @@ impl LambdaAuthorizer {
             .flatten();
         let output = match cached {
             Some(output) => output,
-            None => match self.invoke(subject.request_id, &event).await {
+            // The event is made only when the function runs.
+            None => match self.invoke(subject.request_id, &self.event(subject)).await {
                 Ok(output) => {
+                    let output = Arc::new(output);
                     if !ttl.is_zero() {
                         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
                         cache.retain(|_, (at, _)| at.elapsed() < ttl);
@@ -232,8 +234,8 @@ impl LambdaAuthorizer {
                 Err(refusal) => return Authorization::Refused(refusal),
             },
         };
-        let policy = output.get("policyDocument").cloned().unwrap_or(Value::Null);
-        match evaluate_policy(&policy, subject.method_arn) {
+        let policy = output.get("policyDocument").unwrap_or(&Value::Null);
+        match evaluate_policy(policy, subject.method_arn) {
             Some(true) => Authorization::Allowed(Grant {
                 context: handler_context(&output),
                 access_key: None,
@@ -243,9 +245,9 @@ impl LambdaAuthorizer {
         }
     }
 
-    /// The identity (the cache key) and the event; `None` when an identity
+    /// The identity (the decision's cache key); `None` when an identity
     /// source is missing or the token fails validation.
-    fn event(&self, subject: Subject<'_>) -> Option<(String, Value)> {
+    fn identity(&self, subject: Subject<'_>) -> Option<String> {
         match &self.definition.kind {
             AuthorizerKind::Token { header, .. } => {
                 let token = header_value(subject.request, header)?;
@@ -254,18 +256,24 @@ impl LambdaAuthorizer {
                         return None;
                     }
                 }
-                let event = json!({
-                    "type": "TOKEN",
-                    "authorizationToken": token,
-                    "methodArn": subject.method_arn,
-                });
-                Some((token.to_owned(), event))
+                Some(token.to_owned())
             }
             AuthorizerKind::Request { identity_sources } => {
                 let mut identity = Vec::new();
                 for source in identity_sources {
                     identity.push(identity_value(subject, source)?);
                 }
+                Some(identity.join("\u{0}"))
+            }
+            AuthorizerKind::CognitoUserPools { .. } => None,
+        }
+    }
+
+    /// The event the authorizer's function gets (of an identity
+    /// [`LambdaAuthorizer::identity`] found).
+    fn event(&self, subject: Subject<'_>) -> Value {
+        match &self.definition.kind {
+            AuthorizerKind::Request { .. } => {
                 let mut event = match serde_json::to_value(subject.event) {
                     Ok(Value::Object(map)) => map,
                     _ => Map::new(),
@@ -274,9 +282,14 @@ impl LambdaAuthorizer {
                 event.remove("isBase64Encoded");
                 event.insert("type".to_owned(), json!("REQUEST"));
                 event.insert("methodArn".to_owned(), json!(subject.method_arn));
-                Some((identity.join("\u{0}"), Value::Object(event)))
+                Value::Object(event)
             }
-            AuthorizerKind::CognitoUserPools { .. } => None,
+            AuthorizerKind::Token { header, .. } => json!({
+                "type": "TOKEN",
+                "authorizationToken": header_value(subject.request, header).unwrap_or_default(),
+                "methodArn": subject.method_arn,
+            }),
+            AuthorizerKind::CognitoUserPools { .. } => Value::Null,
         }
     }
 
