@@ -3,6 +3,7 @@
 # run (prints figures; asserts nothing).
 #
 #   bench/local-floor.sh [seconds] [connections]      (default 8 s, 32 connections)
+#   ROUNDS=5 bench/local-floor.sh 6                    (the main pair 5 times: the median share)
 #
 # 1. The floor (bench/runtime-api-floor, see bench/floor.sh): a gateway that
 #    hands a constant API Gateway event to the next instance over the Lambda
@@ -139,12 +140,18 @@ LUA
 wrk -t2 -c"$connections" -d2s -s "$work/put.lua" "${local_url}items/1" >/dev/null
 wrk -t2 -c"$connections" -d2s "${local_url}items/1" >/dev/null
 
-echo "GET /items/1, $connections connections, ${seconds} s, alternating"
+rounds="${ROUNDS:-1}"
+echo "GET /items/1, $connections connections, ${seconds} s, alternating, $rounds round(s)"
 row server req/s errors p50 "server/req" "inst./req" "of floor"
-read -r f_rps f_err f_p50 f_s f_i <<<"$(measure "$floor_url" "$connections" "$seconds" "$floor_pid")"
-read -r l_rps l_err l_p50 l_s l_i <<<"$(measure "${local_url}items/1" "$connections" "$seconds" "$local_pid")"
-row "floor ($best_config)" "$f_rps" "$f_err" "$f_p50" "$f_s us" "$f_i us" ""
-row "cargo chalice local" "$l_rps" "$l_err" "$l_p50" "$l_s us" "$l_i us" "$(percent "$l_rps" "$f_rps") (goal: 75%)"
+shares=()
+for round in $(seq "$rounds"); do
+    read -r f_rps f_err f_p50 f_s f_i <<<"$(measure "$floor_url" "$connections" "$seconds" "$floor_pid")"
+    read -r l_rps l_err l_p50 l_s l_i <<<"$(measure "${local_url}items/1" "$connections" "$seconds" "$local_pid")"
+    row "floor ($best_config) ($round)" "$f_rps" "$f_err" "$f_p50" "$f_s us" "$f_i us" ""
+    row "cargo chalice local ($round)" "$l_rps" "$l_err" "$l_p50" "$l_s us" "$l_i us" "$(percent "$l_rps" "$f_rps")"
+    shares+=("$(awk -v a="$l_rps" -v b="$f_rps" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }')")
+done
+printf '%s\n' "${shares[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "  median share of the floor: %s%% (goal: 75%%, zero errors)\n", a[int((NR + 1) / 2)] }'
 
 echo
 echo "one connection, ${seconds} s"
