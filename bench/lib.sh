@@ -49,3 +49,19 @@ wrk_summary() {
     non2xx="$(awk '/Non-2xx/ {print $5}' "$file")"
     echo "${rps:-0} ${p99:-?} ${errors:-0} ${non2xx:-0}"
 }
+
+# Waits (15 minutes at most: the first start builds the app) until $1, the
+# log of `cargo chalice local`, shows the banner's URL; prints the URL.
+wait_for_url() {
+    local log="$1" deadline=$((SECONDS + 900))
+    while ((SECONDS < deadline)); do
+        if grep -q "serving on http://" "$log"; then
+            grep -o "serving on http://[^ ]*" "$log" | head -1 | sed 's/serving on //'
+            return 0
+        fi
+        sleep 0.2
+    done
+    echo "error: the server did not start; its log:" >&2
+    cat "$log" >&2
+    return 1
+}

@@ -73,21 +73,6 @@ measure() {
 # Prints $1 as a percentage of $2.
 percent() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f%%", (b > 0 ? 100 * a / b : 0) }'; }
 
-# Waits until $1 (a log file) shows the banner's URL; prints the URL.
-wait_for_url() {
-    local log="$1" deadline=$((SECONDS + 900))
-    while ((SECONDS < deadline)); do
-        if grep -q "serving on http://" "$log"; then
-            grep -o "serving on http://[^ ]*" "$log" | head -1 | sed 's/serving on //'
-            return 0
-        fi
-        sleep 0.2
-    done
-    echo "error: the server did not start; its log:" >&2
-    cat "$log" >&2
-    return 1
-}
-
 row() { printf '  %-44s %9s %7s %8s %9s %9s %s\n' "$@"; }
 
 echo

@@ -53,21 +53,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Waits until $1 (a log file) shows the banner's URL; prints the URL.
-wait_for_url() {
-    local log="$1" deadline=$((SECONDS + 900))
-    while ((SECONDS < deadline)); do
-        if grep -q "serving on http://" "$log"; then
-            grep -o "serving on http://[^ ]*" "$log" | head -1 | sed 's/serving on //'
-            return 0
-        fi
-        sleep 0.2
-    done
-    echo "error: the server did not start; its log:" >&2
-    cat "$log" >&2
-    return 1
-}
-
 parts="${PARTS:-all}"
 max_args=()
 if [[ -n "${MAX_INSTANCES:-}" ]]; then
