@@ -18,7 +18,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use common::{repo_root, tests_target_dir as test_target_dir, SharedBuild as _};
+use common::{
+    read_template, repo_root, resources_of_type, tests_target_dir as test_target_dir,
+    SharedBuild as _,
+};
 
 /// Runs cfn-lint on the templates; fails on any error (warnings are printed).
 fn lint(templates: &[PathBuf]) {
@@ -46,19 +49,6 @@ fn cargo_chalice(args: &[&str]) -> (std::process::Output, std::time::Duration) {
 
 fn hello_dir() -> String {
     repo_root().join("examples/hello").display().to_string()
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).expect("read template")).expect("template is JSON")
-}
-
-fn resources_of_type<'a>(template: &'a Value, kind: &str) -> Vec<(&'a String, &'a Value)> {
-    template["Resources"]
-        .as_object()
-        .expect("resources")
-        .iter()
-        .filter(|(_, r)| r["Type"] == kind)
-        .collect()
 }
 
 /// The single `bootstrap` entry of a deployment zip: its bytes.
@@ -124,7 +114,7 @@ fn package_hello(arch: &str, expected: object::Architecture) -> (tempfile::TempD
     assert_eq!(file.architecture(), expected);
     let app = cargo_chalice::app_manifest::from_bytes(Path::new("bootstrap"), &bootstrap).unwrap();
 
-    let template = read_json(&out1.join("template.json"));
+    let template = read_template(&out1.join("template.json"));
     let methods = resources_of_type(&template, "AWS::ApiGateway::Method");
     assert_eq!(methods.len(), app.manifest.routes.len());
     let functions = resources_of_type(&template, "AWS::Lambda::Function");
@@ -324,7 +314,7 @@ fn a_thousand_routes_nest_within_cloudformation_limits() {
             assert!(size <= 1_048_576, "{} is {size} bytes", path.display());
         }
         if format == TemplateFormat::Json {
-            let root = read_json(&output.template_path);
+            let root = read_template(&output.template_path);
             let stacks = resources_of_type(&root, "AWS::CloudFormation::Stack");
             assert_eq!(stacks.len(), output.nested_templates.len());
             let deployment = resources_of_type(&root, "AWS::ApiGateway::Deployment");
@@ -343,7 +333,7 @@ fn a_thousand_routes_nest_within_cloudformation_limits() {
                     "deployment must depend on {id}"
                 );
                 let file = stack["Properties"]["TemplateURL"].as_str().unwrap();
-                let child = read_json(&out.join(file));
+                let child = read_template(&out.join(file));
                 let count = child["Resources"].as_object().unwrap().len();
                 assert!(count <= 500, "{file}: {count} resources");
                 methods += resources_of_type(&child, "AWS::ApiGateway::Method").len();
@@ -435,7 +425,7 @@ fn stage_settings_reach_the_template() {
         TemplateFormat::Json,
     );
     assert!(output.nested_templates.is_empty());
-    let template = read_json(&output.template_path);
+    let template = read_template(&output.template_path);
     let function = &template["Resources"]["APIHandler"]["Properties"];
     assert_eq!(function["MemorySize"], 512);
     assert_eq!(function["Timeout"], 10);
@@ -480,7 +470,7 @@ fn default_role_is_least_privilege() {
         &out,
         TemplateFormat::Json,
     );
-    let template = read_json(&output.template_path);
+    let template = read_template(&output.template_path);
     let role = &template["Resources"]["APIHandlerRole"]["Properties"];
     let policies = role["Policies"].as_array().unwrap();
     assert_eq!(policies.len(), 1);
@@ -514,7 +504,7 @@ fn deployment_id_follows_the_api_shape() {
             &out,
             TemplateFormat::Json,
         );
-        let template = read_json(&output.template_path);
+        let template = read_template(&output.template_path);
         let deployments = resources_of_type(&template, "AWS::ApiGateway::Deployment");
         assert_eq!(deployments.len(), 1);
         let depends = deployments[0].1["DependsOn"].as_array().unwrap().len();
@@ -698,7 +688,7 @@ fn authorizers_keys_cors_and_policies_reach_the_template() {
     let out = project.path().join("out");
     let output = write_synthetic(project.path(), manifest.clone(), &out, TemplateFormat::Json);
     assert!(output.nested_templates.is_empty());
-    let t = read_json(&output.template_path);
+    let t = read_template(&output.template_path);
     let r = &t["Resources"];
 
     // Lambda authorizers: function, log group, permission, authorizer.
@@ -948,7 +938,7 @@ fn governed_large_apps_pass_authorizers_to_nested_stacks() {
     let out = project.path().join("out");
     let output = write_synthetic(project.path(), manifest, &out, TemplateFormat::Json);
     assert!(!output.nested_templates.is_empty());
-    let root = read_json(&output.template_path);
+    let root = read_template(&output.template_path);
     assert_eq!(
         resources_of_type(&root, "AWS::ApiGateway::Authorizer").len(),
         3,
@@ -958,7 +948,7 @@ fn governed_large_apps_pass_authorizers_to_nested_stacks() {
     let mut preflights = 0;
     for (id, stack) in resources_of_type(&root, "AWS::CloudFormation::Stack") {
         let file = stack["Properties"]["TemplateURL"].as_str().unwrap();
-        let child = read_json(&out.join(file));
+        let child = read_template(&out.join(file));
         for (_, method) in resources_of_type(&child, "AWS::ApiGateway::Method") {
             let p = &method["Properties"];
             if p["HttpMethod"] == "OPTIONS" {
@@ -1070,7 +1060,7 @@ fn a_private_api_with_a_policy_file_lints() {
         &project.path().join("out"),
         TemplateFormat::Json,
     );
-    let t = read_json(&output.template_path);
+    let t = read_template(&output.template_path);
     assert_eq!(t["Resources"]["RestAPI"]["Properties"]["Policy"], policy);
     assert_eq!(
         t["Resources"]["RestAPI"]["Properties"]["EndpointConfiguration"]["Types"][0],
