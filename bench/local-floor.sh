@@ -80,15 +80,26 @@ echo "== the floor: GET /items/1, $connections connections, ${seconds} s (wrk -t
 row configuration req/s errors p50 "server/req" "inst./req" ""
 best_rps=0
 best_config=""
-for config in "multi_thread 10" "multi_thread 2" "current_thread 2"; do
-    read -r scheduler instances <<<"$config"
+# Starts the floor with $1 (`<scheduler> <instances>`) on a free port and
+# waits until it answers; sets floor_pid and floor_url (no subshell: the
+# PID goes into `pids`).
+start_floor() {
+    local scheduler instances port
+    read -r scheduler instances <<<"$1"
     port="$(free_port)"
     FLOOR_RUNTIME="$scheduler" FLOOR_EVENT=apigw \
         "$gateway" "$port" "$instances" "$function" "$event" >"$work/gateway.log" 2>&1 &
-    pid=$!
-    pids+=("$pid")
-    url="http://127.0.0.1:$port/items/1"
-    wait_for_answer "$url"
+    floor_pid=$!
+    pids+=("$floor_pid")
+    floor_url="http://127.0.0.1:$port/items/1"
+    wait_for_answer "$floor_url"
+}
+
+for config in "multi_thread 10" "multi_thread 2" "current_thread 2"; do
+    read -r scheduler instances <<<"$config"
+    start_floor "$config"
+    pid="$floor_pid"
+    url="$floor_url"
     wrk -t2 -c"$connections" -d2s "$url" >/dev/null
     read -r rps err p50 s i <<<"$(measure "$url" "$connections" "$seconds" "$pid")"
     row "floor: $scheduler, $instances instances" "$rps" "$err" "$p50" "$s us" "$i us" ""
@@ -102,14 +113,7 @@ done
 echo "  best: $best_config ($best_rps req/s)"
 
 # The best floor again, for its one-connection latency and beside local.
-read -r scheduler instances <<<"$best_config"
-floor_port="$(free_port)"
-FLOOR_RUNTIME="$scheduler" FLOOR_EVENT=apigw \
-    "$gateway" "$floor_port" "$instances" "$function" "$event" >"$work/gateway.log" 2>&1 &
-floor_pid=$!
-pids+=("$floor_pid")
-floor_url="http://127.0.0.1:$floor_port/items/1"
-wait_for_answer "$floor_url"
+start_floor "$best_config"
 
 echo
 echo "== cargo chalice local on examples/hello (default settings)" >&2
