@@ -7,9 +7,8 @@
 //! client encoded them, and the query string decoded as a form
 //! (`queryStringParameters` and `multiValueQueryStringParameters`).
 
-use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyRequestContext};
-use aws_lambda_events::query_map::QueryMap;
-use base64::Engine as _;
+pub use crate::rest_event::{CallerContext, RestEvent};
+use aws_lambda_events::apigw::ApiGatewayProxyRequest;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use std::collections::{BTreeMap, HashMap};
 
@@ -218,26 +217,8 @@ pub fn is_binary(content_type: Option<&str>, binary_media_types: &[String]) -> b
     })
 }
 
-/// `queryStringParameters` (the last value of each name) and
-/// `multiValueQueryStringParameters` (every value, in order), decoded as API
-/// Gateway's captured events show: as `application/x-www-form-urlencoded`
-/// (`+` and `%20` are spaces, `%2B` is `+`). What no capture settles follows
-/// the WHATWG URL standard's form parser: a name without `=` has the value
-/// `""`, empty pairs (`&&`) are skipped, a malformed escape (`%zz`) stays as
-/// written, and bytes that are not UTF-8 become U+FFFD (a JSON event can only
-/// carry text).
-fn query_maps(query: &str) -> (QueryMap, QueryMap) {
-    let mut multi: HashMap<String, Vec<String>> = HashMap::new();
-    let mut single: HashMap<String, String> = HashMap::new();
-    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-        let (name, value) = (name.into_owned(), value.into_owned());
-        single.insert(name.clone(), value.clone());
-        multi.entry(name).or_default().push(value);
-    }
-    (QueryMap::from(single), QueryMap::from(multi))
-}
-
-/// Builds the REST v1 proxy event API Gateway sends for `request` routed to `matched`.
+/// Builds the REST v1 proxy event API Gateway sends for `request` routed to
+/// `matched`: the JSON [`RestEvent`] writes, read back as the function reads it.
 pub fn build_event(
     request: &HttpRequest,
     matched: &RouteMatch,
@@ -245,72 +226,16 @@ pub fn build_event(
     request_id: &str,
     request_time_epoch_ms: i64,
 ) -> ApiGatewayProxyRequest {
-    let (query_single, query_multi) = query_maps(&request.query);
-    let content_type = request
-        .headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let binary = is_binary(content_type, &settings.binary_media_types);
-    let mut single_headers = HeaderMap::new();
-    for name in request.headers.keys() {
-        if let Some(last) = request.headers.get_all(name).iter().next_back() {
-            single_headers.insert(name.clone(), last.clone());
-        }
-    }
-
-    let mut context = ApiGatewayProxyRequestContext::default();
-    context.account_id = Some(settings.account_id.clone());
-    context.apiid = Some(settings.api_id.clone());
-    context.resource_id = Some(resource_id(&matched.resource_path));
-    context.stage = Some(settings.stage.clone());
-    context.request_id = Some(request_id.to_owned());
-    context.protocol = Some("HTTP/1.1".to_owned());
-    context.resource_path = Some(matched.resource_path.clone());
-    context.path = Some(format!("/{}{}", settings.stage, request.path));
-    context.http_method = request.method.clone();
-    context.request_time_epoch = request_time_epoch_ms;
-    context.domain_name = request
-        .headers
-        .get(http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    context.identity.source_ip = Some(settings.source_ip.clone());
-    context.identity.user_agent = request
-        .headers
-        .get(http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-
-    let mut event = ApiGatewayProxyRequest::default();
-    event.resource = Some(matched.resource_path.clone());
-    event.path = Some(request.path.clone());
-    event.http_method = request.method.clone();
-    event.headers = single_headers;
-    event.multi_value_headers = request.headers.clone();
-    event.query_string_parameters = query_single;
-    event.multi_value_query_string_parameters = query_multi;
-    event.path_parameters = matched.path_params.clone();
-    event.stage_variables = settings.stage_variables.clone();
-    event.request_context = context;
-    if !request.body.is_empty() {
-        if binary {
-            event.body = Some(base64::engine::general_purpose::STANDARD.encode(&request.body));
-            event.is_base64_encoded = true;
-        } else {
-            event.body = Some(String::from_utf8_lossy(&request.body).into_owned());
-        }
-    }
-    event
-}
-
-/// A short stable id for a resource, as API Gateway shows in `resourceId`.
-fn resource_id(resource_path: &str) -> String {
-    let hash = resource_path
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        });
-    format!("{:06x}", hash & 0xff_ffff)
+    let event = RestEvent {
+        request,
+        matched,
+        settings,
+        request_id,
+        epoch_ms: request_time_epoch_ms,
+    };
+    let json = event.to_json(&CallerContext::default());
+    // The writer's events read back as this type: its tests check it for any request.
+    serde_json::from_slice(&json).unwrap_or_default()
 }
 
 /// The responses API Gateway itself answers with (before or instead of the

@@ -56,6 +56,7 @@ mod proxy_event;
 pub mod registry;
 pub mod request;
 pub mod response;
+pub mod rest_event;
 mod route_schemas;
 pub mod test;
 pub mod websocket;

@@ -19,11 +19,11 @@
 //!   reachable offline).
 
 use super::pool::{FunctionSpec, Outcome, Pool, PoolError};
-use aws_lambda_events::apigw::ApiGatewayProxyRequest;
 use base64::Engine as _;
 use bytes::Bytes;
 use chalice_rs_runtime::authorizer::{evaluate_policy, handler_context, UNAUTHORIZED};
-use chalice_rs_runtime::gateway::{GatewayResponse, HttpRequest};
+use chalice_rs_runtime::gateway::{CallerContext, GatewayResponse, HttpRequest, RestEvent};
+use chalice_rs_runtime::rest_event;
 use chalice_rs_runtime::manifest::{Authorizer, AuthorizerKind, Route, IAM_AUTHORIZER};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -54,8 +54,8 @@ pub struct Subject<'a> {
     /// The HTTP request.
     pub request: &'a HttpRequest,
     /// The REST v1 proxy event API Gateway would send (a REQUEST authorizer's
-    /// event is built from it).
-    pub event: &'a ApiGatewayProxyRequest,
+    /// event is written from it).
+    pub event: RestEvent<'a>,
     /// `arn:aws:execute-api:region:account:api/stage/METHOD/path`.
     pub method_arn: &'a str,
     /// The request id, for the authorizer's invocation.
@@ -274,7 +274,8 @@ impl LambdaAuthorizer {
     fn event(&self, subject: Subject<'_>) -> Value {
         match &self.definition.kind {
             AuthorizerKind::Request { .. } => {
-                let mut event = match serde_json::to_value(subject.event) {
+                let json = subject.event.to_json(&CallerContext::default());
+                let mut event = match serde_json::from_slice(&json) {
                     Ok(Value::Object(map)) => map,
                     _ => Map::new(),
                 };
@@ -432,16 +433,13 @@ fn identity_value(subject: Subject<'_>, source: &str) -> Option<String> {
         return header_value(subject.request, name).map(str::to_owned);
     }
     if let Some(name) = source.strip_prefix("method.request.querystring.") {
-        return subject
-            .event
-            .query_string_parameters
-            .first(name)
-            .filter(|value| !value.is_empty())
-            .map(str::to_owned);
+        return rest_event::query_value(&subject.request.query, name)
+            .filter(|value| !value.is_empty());
     }
     if let Some(name) = source.strip_prefix("stageVariables.") {
         return subject
             .event
+            .settings
             .stage_variables
             .get(name)
             .filter(|value| !value.is_empty())

@@ -4,6 +4,7 @@
 //! The same server answers the Lambda Invoke API ([`super::invoke_api`]).
 
 use super::console::{self, Console, RequestEvent};
+use super::finish_on_drop::FinishOnDrop;
 use super::front_door;
 use super::functions::Functions;
 use super::governance::{self, Governance, Refusal};
@@ -14,7 +15,7 @@ use super::schedules::Scheduled;
 use crate::app::rest_api::RestApi;
 use bytes::{Bytes, BytesMut};
 use chalice_rs_runtime::gateway::{
-    self, EventSettings, GatewayResponse, HttpRequest, Router, MAX_BODY_BYTES,
+    EventSettings, GatewayResponse, HttpRequest, RestEvent, Router, MAX_BODY_BYTES,
 };
 use chalice_rs_runtime::gateway_limits::{Oversized, MAX_EVENT_BYTES};
 use chalice_rs_runtime::manifest::Route;
@@ -24,7 +25,7 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::net::TcpListener;
@@ -87,6 +88,8 @@ pub struct ApiGeneration {
     preflights: HashMap<String, Vec<(String, String)>>,
     /// Stage, stage variables, binary media types.
     pub settings: EventSettings,
+    /// `settings.source_ip` read as an address, to compare with each caller's.
+    settings_ip: Option<IpAddr>,
     /// The function's instances.
     pub pool: Arc<Pool>,
     /// The stage's checks and gateway responses.
@@ -121,6 +124,7 @@ impl ApiGeneration {
             routes,
             by_key,
             preflights,
+            settings_ip: settings.source_ip.parse().ok(),
             settings,
             pool,
             governance,
@@ -343,10 +347,10 @@ impl Gateway {
             path: parts.uri.path().to_owned(),
             query: parts.uri.query().unwrap_or("").to_owned(),
             headers: parts.headers,
-            body: body.to_vec(),
+            body: Vec::from(body),
         };
         let mut settings_with_ip;
-        let settings = if generation.settings.source_ip == source_ip.to_string() {
+        let settings = if generation.settings_ip == Some(source_ip) {
             &generation.settings
         } else {
             settings_with_ip = generation.settings.clone();
@@ -356,49 +360,44 @@ impl Gateway {
         let epoch_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        let mut event =
-            gateway::build_event(&http_request, &matched, settings, &request_id, epoch_ms);
-        match governance
+        let event = RestEvent {
+            request: &http_request,
+            matched: &matched,
+            settings,
+            request_id: &request_id,
+            epoch_ms,
+        };
+        let caller = match governance
             .admit(
                 route,
                 &http_request,
-                &event,
+                event,
                 &method_arn,
                 &request_id,
                 source_ip,
             )
             .await
         {
-            Ok(admission) => admission.apply(&mut event),
+            Ok(admission) => admission.into_caller(),
             Err(refusal) => return refuse(refusal),
-        }
-        // Sized for a usual event at once (serde_json starts at 128 bytes and regrows).
-        let mut payload = Vec::with_capacity(2048 + http_request.body.len() * 4 / 3);
-        let payload = match serde_json::to_writer(&mut payload, &event) {
-            Ok(()) => Bytes::from(payload),
-            Err(error) => {
-                eprintln!("chalice local: cannot serialise the event: {error}");
-                return refuse(GatewayResponse::IntegrationFailure.into());
-            }
         };
+        let payload = Bytes::from(event.to_json(&caller));
         // Lambda refuses a larger event; API Gateway answers its REQUEST_TOO_LARGE response.
         if payload.len() > MAX_EVENT_BYTES {
             return refuse(GatewayResponse::RequestTooLarge.into());
         }
-        // The invocation runs on its own task: a client hanging up does not kill the instance.
-        // With a console open, the invocation's log is kept for it.
+        // A client hanging up does not stop the invocation: it finishes on a
+        // task of its own. With a console open, the invocation's log is kept for it.
         let how = Invoke {
             limit: Some(GATEWAY_TIMEOUT),
             capture: self.console.watching(),
         };
-        let invocation = tokio::spawn(generation.pool.clone().invoke_with(
+        let mut invoked = FinishOnDrop::new(generation.pool.clone().invoke_with(
             request_id.clone(),
             payload,
             how,
-        ));
-        let Ok(mut invoked) = invocation.await else {
-            return refuse(GatewayResponse::IntegrationFailure.into());
-        };
+        ))
+        .await;
         trace.instance = invoked.instance;
         trace.log = invoked.log.take();
         let kind = if invoked.cold { "cold" } else { "warm" };
@@ -485,9 +484,12 @@ fn no_api_response(request_id: &str) -> Response<Full<Bytes>> {
     response
 }
 
+/// `x-amzn-RequestId`, API Gateway's answer header (named once, not parsed per answer).
+const REQUEST_ID_HEADER: http::HeaderName = http::HeaderName::from_static("x-amzn-requestid");
+
 fn add_request_id(response: &mut Response<Full<Bytes>>, request_id: &str) {
     if let Ok(value) = HeaderValue::from_str(request_id) {
-        response.headers_mut().insert("x-amzn-requestid", value);
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
 }
 

@@ -15,8 +15,7 @@ use super::limits::{Limited, Limits};
 use super::request_models::RequestModels;
 use super::resource_policy::{ResourcePolicy, Verdict};
 use crate::app::rest_api::ApiResource;
-use aws_lambda_events::apigw::ApiGatewayProxyRequest;
-use chalice_rs_runtime::gateway::{GatewayResponse, HttpRequest};
+use chalice_rs_runtime::gateway::{CallerContext, GatewayResponse, HttpRequest, RestEvent};
 use chalice_rs_runtime::manifest::{preflight_headers, Route};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -68,16 +67,17 @@ pub struct Admission {
 }
 
 impl Admission {
-    /// Puts the grant and the key into the proxy event's request context.
-    pub fn apply(self, event: &mut ApiGatewayProxyRequest) {
-        let context = &mut event.request_context;
-        context.authorizer.fields = self.grant.context;
-        if let Some(access_key) = self.grant.access_key {
-            context.identity.access_key = Some(access_key);
-        }
-        if let Some(key) = self.api_key {
-            context.identity.api_key_id = Some(format!("local-{}", key.name));
-            context.identity.api_key = Some(key.value);
+    /// What the grant and the key put into the proxy event's request context.
+    pub fn into_caller(self) -> CallerContext {
+        let (api_key_id, api_key) = match self.api_key {
+            Some(key) => (Some(format!("local-{}", key.name)), Some(key.value)),
+            None => (None, None),
+        };
+        CallerContext {
+            authorizer: self.grant.context,
+            access_key: self.grant.access_key,
+            api_key_id,
+            api_key,
         }
     }
 }
@@ -104,12 +104,12 @@ impl Governance {
     }
 
     /// Checks a request for `route` (`event` is the proxy event it would
-    /// send); the admission goes into the event.
+    /// send); the admission goes into the event ([`Admission::into_caller`]).
     pub async fn admit(
         &self,
         route: &Route,
         request: &HttpRequest,
-        event: &ApiGatewayProxyRequest,
+        event: RestEvent<'_>,
         method_arn: &str,
         request_id: &str,
         source_ip: IpAddr,

@@ -14,6 +14,7 @@ pub mod authorizers;
 pub mod banner;
 pub mod console;
 pub mod cron;
+pub mod finish_on_drop;
 pub mod front_door;
 pub mod functions;
 pub mod gateway_responses;

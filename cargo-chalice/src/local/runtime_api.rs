@@ -8,7 +8,7 @@
 //! `POST /2018-06-01/runtime/init/error`.
 
 use bytes::Bytes;
-use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
@@ -24,6 +24,12 @@ use tokio::task::JoinHandle;
 pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
 
 const PREFIX: &str = "/2018-06-01/runtime";
+
+// The headers of an event's delivery, named once (not parsed per event).
+const REQUEST_ID: HeaderName = HeaderName::from_static("lambda-runtime-aws-request-id");
+const DEADLINE_MS: HeaderName = HeaderName::from_static("lambda-runtime-deadline-ms");
+const FUNCTION_ARN: HeaderName = HeaderName::from_static("lambda-runtime-invoked-function-arn");
+const TRACE_ID: HeaderName = HeaderName::from_static("lambda-runtime-trace-id");
 
 /// A new request id (a random version 4 UUID, as API Gateway's and Lambda's).
 ///
@@ -319,19 +325,10 @@ async fn next(shared: &Shared) -> Response<Full<Bytes>> {
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    headers.insert(
-        "lambda-runtime-aws-request-id",
-        header(&invocation.request_id),
-    );
-    headers.insert(
-        "lambda-runtime-deadline-ms",
-        header(&deadline_ms.to_string()),
-    );
-    headers.insert(
-        "lambda-runtime-invoked-function-arn",
-        shared.function_arn.clone(),
-    );
-    headers.insert("lambda-runtime-trace-id", header(&trace_id));
+    headers.insert(REQUEST_ID, header(&invocation.request_id));
+    headers.insert(DEADLINE_MS, HeaderValue::from(u64::try_from(deadline_ms).unwrap_or(u64::MAX)));
+    headers.insert(FUNCTION_ARN, shared.function_arn.clone());
+    headers.insert(TRACE_ID, header(&trace_id));
     *shared.current.lock().unwrap_or_else(|e| e.into_inner()) =
         Some((invocation.request_id, invocation.reply));
     let _ = invocation.delivered.send(tokio::time::Instant::now());

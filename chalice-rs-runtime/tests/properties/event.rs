@@ -1,19 +1,27 @@
-//! `gateway::build_event` against what the Lambda side parses: any method,
+//! The REST proxy event against what the Lambda side parses: any method,
 //! path, query, headers, body and content type give an event that
 //! serialises and reads back as `ApiGatewayProxyRequest`, with the body
 //! base64-encoded exactly when its media type is binary. Path parameters'
 //! and the query's decoding is not asserted here, only their structure.
+//!
+//! And `RestEvent`'s JSON against aws_lambda_events' serialisation of the
+//! same event built field by field (`reference_event`), but for the empty
+//! maps the writer leaves `null`, as API Gateway does.
 
 use crate::config;
 use aws_lambda_events::apigw::ApiGatewayProxyRequest;
 use aws_lambda_events::query_map::QueryMap;
 use base64::Engine as _;
-use chalice_rs_runtime::gateway::{build_event, EventSettings, HttpRequest, RouteMatch};
+use aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
+use chalice_rs_runtime::gateway::{
+    build_event, is_binary, CallerContext, EventSettings, HttpRequest, RestEvent, RouteMatch,
+};
+use serde_json::Value;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use proptest::collection::{hash_map, vec};
 use proptest::prelude::*;
 use proptest::sample::select;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// The parameter names of a query map.
 fn names(map: &QueryMap) -> BTreeSet<String> {
@@ -163,5 +171,159 @@ proptest! {
             let all = multi.all(&name).unwrap_or_default();
             prop_assert_eq!(all.last().copied(), single.first(&name), "query {}", name);
         }
+    }
+}
+
+/// The event as aws_lambda_events' model, built field by field: what the
+/// writer must serialise the same.
+fn reference_event(
+    request: &HttpRequest,
+    matched: &RouteMatch,
+    settings: &EventSettings,
+    caller: &CallerContext,
+) -> ApiGatewayProxyRequest {
+    let mut single_query: HashMap<String, String> = HashMap::new();
+    let mut multi_query: HashMap<String, Vec<String>> = HashMap::new();
+    for (name, value) in form_urlencoded::parse(request.query.as_bytes()) {
+        single_query.insert(name.clone().into_owned(), value.clone().into_owned());
+        multi_query.entry(name.into_owned()).or_default().push(value.into_owned());
+    }
+    let mut single_headers = HeaderMap::new();
+    for name in request.headers.keys() {
+        if let Some(last) = request.headers.get_all(name).iter().next_back() {
+            single_headers.insert(name.clone(), last.clone());
+        }
+    }
+    let text = |name| {
+        request
+            .headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let mut context = ApiGatewayProxyRequestContext::default();
+    context.account_id = Some(settings.account_id.clone());
+    context.apiid = Some(settings.api_id.clone());
+    context.stage = Some(settings.stage.clone());
+    context.request_id = Some("request-1".to_owned());
+    context.protocol = Some("HTTP/1.1".to_owned());
+    context.resource_path = Some(matched.resource_path.clone());
+    context.path = Some(format!("/{}{}", settings.stage, request.path));
+    context.http_method = request.method.clone();
+    context.request_time_epoch = 1;
+    context.domain_name = text(http::header::HOST);
+    context.identity.source_ip = Some(settings.source_ip.clone());
+    context.identity.user_agent = text(http::header::USER_AGENT);
+    context.identity.api_key = caller.api_key.clone();
+    context.identity.api_key_id = caller.api_key_id.clone();
+    context.identity.access_key = caller.access_key.clone();
+    context.authorizer.fields = caller.authorizer.clone();
+
+    let mut event = ApiGatewayProxyRequest::default();
+    event.resource = Some(matched.resource_path.clone());
+    event.path = Some(request.path.clone());
+    event.http_method = request.method.clone();
+    event.headers = single_headers;
+    event.multi_value_headers = request.headers.clone();
+    event.query_string_parameters = QueryMap::from(single_query);
+    event.multi_value_query_string_parameters = QueryMap::from(multi_query);
+    event.path_parameters = matched.path_params.clone();
+    event.stage_variables = settings.stage_variables.clone();
+    event.request_context = context;
+    let content_type = request
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    if !request.body.is_empty() {
+        if is_binary(content_type, &settings.binary_media_types) {
+            event.body = Some(base64::engine::general_purpose::STANDARD.encode(&request.body));
+            event.is_base64_encoded = true;
+        } else {
+            event.body = Some(String::from_utf8_lossy(&request.body).into_owned());
+        }
+    }
+    event
+}
+
+/// The maps API Gateway sends as `null` when empty (aws_lambda_events
+/// writes `{}`), and the generated `resourceId`.
+fn normalised(mut event: Value) -> Value {
+    for key in [
+        "headers",
+        "multiValueHeaders",
+        "queryStringParameters",
+        "multiValueQueryStringParameters",
+        "pathParameters",
+        "stageVariables",
+    ] {
+        if event[key].as_object().is_some_and(serde_json::Map::is_empty) {
+            event[key] = Value::Null;
+        }
+    }
+    event["requestContext"]["resourceId"] = Value::Null;
+    event
+}
+
+fn caller_context() -> impl Strategy<Value = CallerContext> {
+    let value = prop_oneof![
+        "\\PC{0,8}".prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<bool>().prop_map(Value::from),
+    ];
+    (
+        hash_map("\\PC{1,6}", value, 0..3),
+        prop::option::of("\\PC{0,8}"),
+        prop::option::of("[a-z0-9-]{0,8}"),
+        prop::option::of("\\PC{0,8}"),
+    )
+        .prop_map(|(authorizer, access_key, api_key_id, api_key)| CallerContext {
+            authorizer,
+            access_key,
+            api_key_id,
+            api_key,
+        })
+}
+
+fn settings() -> impl Strategy<Value = EventSettings> {
+    (
+        "[a-z]{1,6}",
+        hash_map("[a-zA-Z]{1,4}", "\\PC{0,8}", 0..3),
+        "[0-9.:a-f]{3,12}",
+    )
+        .prop_map(|(stage, stage_variables, source_ip)| EventSettings {
+            stage,
+            stage_variables,
+            source_ip,
+            binary_media_types: BINARY_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+            ..EventSettings::default()
+        })
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// The written event is aws_lambda_events' serialisation of the same
+    /// event (as JSON values: the maps' order differs), empty maps aside.
+    #[test]
+    fn the_written_event_is_the_models_serialisation(
+        (request, _) in request(),
+        matched in route_match(),
+        settings in settings(),
+        caller in caller_context(),
+    ) {
+        let event = RestEvent {
+            request: &request,
+            matched: &matched,
+            settings: &settings,
+            request_id: "request-1",
+            epoch_ms: 1,
+        };
+        let written = event.to_json(&caller);
+        let written: Value = serde_json::from_slice(&written)
+            .map_err(|e| TestCaseError::fail(format!("{e}: {}", String::from_utf8_lossy(&written))))?;
+        prop_assert!(written["requestContext"]["resourceId"].as_str().is_some_and(|id| id.len() == 6));
+        let reference = serde_json::to_value(reference_event(&request, &matched, &settings, &caller))
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(normalised(written), normalised(reference));
     }
 }
