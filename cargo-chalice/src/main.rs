@@ -3,6 +3,10 @@
 use cargo_chalice::cli;
 use std::process::ExitCode;
 
+/// mimalloc, for the local server's many small, short-lived allocations.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::parse();
     match cli::dispatch(args) {
