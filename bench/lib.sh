@@ -65,3 +65,20 @@ wait_for_url() {
     cat "$log" >&2
     return 1
 }
+
+# Writes $1, a wrk script sending what examples/hello's PUT /items/{id}
+# stores (seeding item 1 in every instance before GET /items/1 is measured).
+write_put_script() {
+    cat >"$1" <<'LUA'
+wrk.method = "PUT"
+wrk.body = '{"name": "pen", "price": 120}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+}
+
+# Sets `work` to a new temporary directory and the EXIT trap that stops the
+# servers and removes it.
+use_work_dir() {
+    work="$(mktemp -d)"
+    trap 'stop_servers; rm -rf "$work"' EXIT
+}

@@ -43,12 +43,7 @@ event="$root/bench/runtime-api-floor/event.json"
 
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-work="$(mktemp -d)"
-cleanup() {
-    stop_servers
-    rm -rf "$work"
-}
-trap cleanup EXIT
+use_work_dir
 hz="$(getconf CLK_TCK)"
 
 # Runs wrk against $1 with $2 connections for $3 seconds (extra arguments
@@ -121,11 +116,7 @@ echo "== cargo chalice local on examples/hello (default settings)" >&2
 local_pid=$!
 pids+=("$local_pid")
 local_url="$(wait_for_url "$work/local.log")"
-cat >"$work/put.lua" <<'LUA'
-wrk.method = "PUT"
-wrk.body = '{"name": "pen", "price": 120}'
-wrk.headers["Content-Type"] = "application/json"
-LUA
+write_put_script "$work/put.lua"
 wrk -t2 -c"$connections" -d2s -s "$work/put.lua" "${local_url}items/1" >/dev/null
 wrk -t2 -c"$connections" -d2s "${local_url}items/1" >/dev/null
 

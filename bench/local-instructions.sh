@@ -38,12 +38,7 @@ chalice="$bench_target/release/cargo-chalice"
 
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-work="$(mktemp -d)"
-cleanup() {
-    stop_servers
-    rm -rf "$work"
-}
-trap cleanup EXIT
+use_work_dir
 
 # Counts the instructions of process $1 (under callgrind, instrumentation
 # off) while wrk loads $2 for $seconds; prints `requests instructions`.
@@ -79,11 +74,7 @@ callgrind local "$chalice" local --project-dir examples/hello --port 0 --no-auto
 local_pid=$!
 pids+=("$local_pid")
 local_url="$(wait_for_url "$work/local.log")"
-cat >"$work/put.lua" <<'LUA'
-wrk.method = "PUT"
-wrk.body = '{"name": "pen", "price": 120}'
-wrk.headers["Content-Type"] = "application/json"
-LUA
+write_put_script "$work/put.lua"
 wrk -t1 -c4 -d3s -s "$work/put.lua" "${local_url}items/1" >/dev/null
 read -r local_requests local_total <<<"$(count "$local_pid" "${local_url}items/1" local)"
 

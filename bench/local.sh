@@ -73,11 +73,7 @@ wait_for_answer "$bare_url"
 # Every instance has its own in-memory store: seed item 1 with wrk sending PUTs
 # at the measured concurrency, so that the pool grows to its full size and
 # every instance (each is kept busy) stores the item.
-cat >"$work/put.lua" <<'LUA'
-wrk.method = "PUT"
-wrk.body = '{"name": "pen", "price": 120}'
-wrk.headers["Content-Type"] = "application/json"
-LUA
+write_put_script "$work/put.lua"
 seed() {
     wrk -t2 -c"$connections" -d2s -s "$work/put.lua" "${1}items/1" >"$2"
 }
