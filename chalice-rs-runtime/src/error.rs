@@ -198,15 +198,11 @@ impl IntoResponse for ChaliceError {
             #[serde(rename = "Message")]
             message: &'a str,
         }
-        let body = serde_json::to_string(&Body {
+        // `application/json`, as a static header value (nothing to parse or copy).
+        Response::builder().status(self.status()).json(&Body {
             code: self.code(),
             message: &self.message,
         })
-        .unwrap_or_default();
-        Response::builder()
-            .status(self.status())
-            .header("content-type", "application/json")
-            .text(body)
     }
 }
 

@@ -5,6 +5,7 @@ use crate::error::ChaliceError;
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyRequestContext};
 use base64::Engine as _;
 use http::{HeaderMap, Method};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -168,18 +169,33 @@ impl Request {
     /// not plain ASCII is read as UTF-8 (lossily), so that it matches no
     /// route's `content_types` rather than passing for an absent one.
     pub fn content_type(&self) -> String {
-        self.headers()
-            .get(http::header::CONTENT_TYPE)
-            .map(|v| {
-                String::from_utf8_lossy(v.as_bytes())
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            })
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| "application/json".to_owned())
+        self.media_type().into_owned()
+    }
+    /// [`content_type`](Self::content_type), borrowed when it needs no change.
+    pub(crate) fn media_type(&self) -> Cow<'_, str> {
+        const ABSENT: &str = "application/json";
+        let Some(value) = self.headers().get(http::header::CONTENT_TYPE) else {
+            return Cow::Borrowed(ABSENT);
+        };
+        let essence = |text: &str| -> Cow<'static, str> {
+            let media = text.split(';').next().unwrap_or("").trim();
+            if media.is_empty() {
+                Cow::Borrowed(ABSENT)
+            } else {
+                Cow::Owned(media.to_ascii_lowercase())
+            }
+        };
+        match String::from_utf8_lossy(value.as_bytes()) {
+            Cow::Borrowed(text) => {
+                let media = text.split(';').next().unwrap_or("").trim();
+                if media.is_empty() || media.bytes().any(|b| b.is_ascii_uppercase()) {
+                    essence(media)
+                } else {
+                    Cow::Borrowed(media)
+                }
+            }
+            Cow::Owned(text) => essence(&text),
+        }
     }
     /// The raw body (base64 bodies decoded).
     pub fn body(&self) -> Result<&[u8], ChaliceError> {
@@ -258,6 +274,23 @@ mod tests {
             with_content_type(Some(HeaderValue::from_static("Text/Plain; charset=utf-8")));
         assert_eq!(request.content_type(), "text/plain");
         assert_eq!(with_content_type(None).content_type(), "application/json");
+    }
+
+    #[test]
+    fn the_media_type_is_borrowed_when_already_lower_case() {
+        for (value, media, borrowed) in [
+            ("application/json", "application/json", true),
+            (" text/plain ; charset=utf-8", "text/plain", true),
+            ("Text/Plain", "text/plain", false),
+            ("", "application/json", true),
+            ("  ; charset=utf-8", "application/json", true),
+        ] {
+            let request = with_content_type(Some(HeaderValue::from_static(value)));
+            let got = request.media_type();
+            assert_eq!(got, media, "{value}");
+            assert_eq!(matches!(got, Cow::Borrowed(_)), borrowed, "{value}");
+            assert_eq!(request.content_type(), media, "{value}");
+        }
     }
 
     #[test]
