@@ -21,10 +21,21 @@ pub struct Request {
 
 struct Inner {
     event: ApiGatewayProxyRequest,
-    body: Result<Vec<u8>, String>,
+    body: Body,
     lambda_context: Option<lambda_runtime::Context>,
     app: App,
     websocket: Option<crate::websocket::WebsocketContext>,
+}
+
+/// Where the request body's bytes are.
+#[derive(Clone)]
+enum Body {
+    /// The event's `body` text as it is (empty when absent): not copied.
+    InEvent,
+    /// Decoded from the event's base64 `body`.
+    Decoded(Vec<u8>),
+    /// The message of a base64 `body` that does not decode.
+    Undecodable(String),
 }
 
 impl std::fmt::Debug for Request {
@@ -46,11 +57,15 @@ impl Request {
         app: App,
     ) -> Self {
         let body = match event.body.as_deref() {
-            None => Ok(Vec::new()),
-            Some(text) if event.is_base64_encoded => base64::engine::general_purpose::STANDARD
-                .decode(text)
-                .map_err(|error| format!("the base64 body does not decode: {error}")),
-            Some(text) => Ok(text.as_bytes().to_vec()),
+            Some(text) if event.is_base64_encoded => {
+                match base64::engine::general_purpose::STANDARD.decode(text) {
+                    Ok(bytes) => Body::Decoded(bytes),
+                    Err(error) => {
+                        Body::Undecodable(format!("the base64 body does not decode: {error}"))
+                    }
+                }
+            }
+            _ => Body::InEvent,
         };
         Self {
             inner: Arc::new(Inner {
@@ -199,13 +214,22 @@ impl Request {
     }
     /// The raw body (base64 bodies decoded).
     pub fn body(&self) -> Result<&[u8], ChaliceError> {
-        self.inner
-            .body
-            .as_deref()
-            .map_err(|message| ChaliceError::bad_request(message.clone()))
+        match &self.inner.body {
+            Body::InEvent => Ok(self.event_body().as_bytes()),
+            Body::Decoded(bytes) => Ok(bytes),
+            Body::Undecodable(message) => Err(ChaliceError::bad_request(message.clone())),
+        }
+    }
+    /// The event's `body` text; empty when absent.
+    fn event_body(&self) -> &str {
+        self.inner.event.body.as_deref().unwrap_or("")
     }
     /// The body as UTF-8 text.
     pub fn text(&self) -> Result<&str, ChaliceError> {
+        if let Body::InEvent = self.inner.body {
+            // Already text: no need to check it again.
+            return Ok(self.event_body());
+        }
         std::str::from_utf8(self.body()?).map_err(|error| {
             ChaliceError::bad_request(format!("the body is not UTF-8 text: {error}"))
         })
@@ -298,6 +322,21 @@ mod tests {
         let value = HeaderValue::from_bytes(b"application/json\xff").unwrap();
         let request = with_content_type(Some(value));
         assert_eq!(request.content_type(), "application/json\u{fffd}");
+    }
+
+    #[test]
+    fn a_text_body_is_the_events_and_an_absent_one_is_empty() {
+        let mut event = ApiGatewayProxyRequest::default();
+        event.body = Some("caf\u{e9}".to_owned());
+        let request = Request::from_event(event, None, App::new());
+        assert_eq!(request.body().unwrap(), "caf\u{e9}".as_bytes());
+        assert_eq!(request.text().unwrap(), "caf\u{e9}");
+
+        let mut event = ApiGatewayProxyRequest::default();
+        event.is_base64_encoded = true;
+        let request = Request::from_event(event, None, App::new());
+        assert_eq!(request.body().unwrap(), b"");
+        assert_eq!(request.text().unwrap(), "");
     }
 
     #[test]
