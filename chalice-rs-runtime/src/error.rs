@@ -199,10 +199,12 @@ impl IntoResponse for ChaliceError {
             message: &'a str,
         }
         // `application/json`, as a static header value (nothing to parse or copy).
-        Response::builder().status(self.status()).json(&Body {
-            code: self.code(),
-            message: &self.message,
-        })
+        Response::builder()
+            .status(self.status())
+            .json_direct(&Body {
+                code: self.code(),
+                message: &self.message,
+            })
     }
 }
 
