@@ -1,7 +1,6 @@
 //! The app: shared state built once per instance.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// An app instance: the typed shared state its handlers extract with
@@ -17,7 +16,9 @@ use std::sync::Arc;
 /// ```
 #[derive(Clone, Default)]
 pub struct App {
-    state: Arc<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    /// One value per type. An app has a few: a scan finds one sooner than
+    /// hashing its `TypeId` would (each `State<T>` argument looks one up).
+    state: Arc<Vec<(TypeId, Arc<dyn Any + Send + Sync>)>>,
 }
 
 impl std::fmt::Debug for App {
@@ -36,19 +37,42 @@ impl App {
 
     /// Registers a value of type `T` (replacing an earlier one of that type).
     pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
-        Arc::make_mut(&mut self.state).insert(TypeId::of::<T>(), Arc::new(value));
+        let state = Arc::make_mut(&mut self.state);
+        let value: Arc<dyn Any + Send + Sync> = Arc::new(value);
+        match state.iter_mut().find(|(id, _)| *id == TypeId::of::<T>()) {
+            Some(slot) => slot.1 = value,
+            None => state.push((TypeId::of::<T>(), value)),
+        }
         self
     }
 
     /// The registered value of type `T`, borrowed.
     pub fn get_ref<T: Send + Sync + 'static>(&self) -> Option<&T> {
         self.state
-            .get(&TypeId::of::<T>())
-            .and_then(|value| value.downcast_ref::<T>())
+            .iter()
+            .find(|(id, _)| *id == TypeId::of::<T>())
+            .and_then(|(_, value)| value.downcast_ref::<T>())
     }
 
     /// The registered value of type `T`, cloned.
     pub fn get<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
         self.get_ref::<T>().cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_type_registered_again_replaces_its_value() {
+        let app = App::new()
+            .state(1_u32)
+            .state(String::from("a"))
+            .state(2_u32);
+        assert_eq!(app.get::<u32>(), Some(2));
+        assert_eq!(app.get::<String>().as_deref(), Some("a"));
+        assert_eq!(app.get::<u64>(), None);
+        assert_eq!(format!("{app:?}"), "App { state_types: 2 }");
     }
 }

@@ -114,7 +114,7 @@ impl Dispatcher {
     }
 
     async fn call_route(registration: &'static RouteRegistration, request: Request) -> Response {
-        let content_type = request.content_type();
+        let content_type = request.media_type();
         if !registration
             .content_types
             .iter()

@@ -198,15 +198,13 @@ impl IntoResponse for ChaliceError {
             #[serde(rename = "Message")]
             message: &'a str,
         }
-        let body = serde_json::to_string(&Body {
-            code: self.code(),
-            message: &self.message,
-        })
-        .unwrap_or_default();
+        // `application/json`, as a static header value (nothing to parse or copy).
         Response::builder()
             .status(self.status())
-            .header("content-type", "application/json")
-            .text(body)
+            .json_direct(&Body {
+                code: self.code(),
+                message: &self.message,
+            })
     }
 }
 

@@ -6,8 +6,8 @@ use crate::dispatch::Dispatcher;
 use crate::function::{self, FunctionRegistration};
 use crate::manifest::{FUNCTION_HANDLER_PREFIX, WEBSOCKET_HANDLER_PREFIX};
 use crate::proxy_event::ProxyEvent;
+use crate::proxy_response::ProxyResponse;
 use crate::registry;
-use aws_lambda_events::apigw::ApiGatewayProxyResponse;
 use lambda_runtime::{service_fn, LambdaEvent};
 use std::future::Future;
 use std::pin::Pin;
@@ -262,10 +262,9 @@ async fn serve_api(app: App) -> ExitCode {
     let dispatcher = &dispatcher;
     let result = lambda_runtime::run(service_fn(
         move |event: LambdaEvent<ProxyEvent>| async move {
-            let response: ApiGatewayProxyResponse = dispatcher
-                .dispatch(event.payload.0, Some(event.context))
-                .await;
-            Ok::<_, std::convert::Infallible>(response)
+            // Written as `dispatch`'s `ApiGatewayProxyResponse` would be.
+            let response = dispatcher.call(event.payload.0, Some(event.context)).await;
+            Ok::<_, std::convert::Infallible>(ProxyResponse(response))
         },
     ))
     .await;

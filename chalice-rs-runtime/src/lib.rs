@@ -53,6 +53,7 @@ pub mod manifest;
 pub mod models;
 mod path_value;
 mod proxy_event;
+mod proxy_response;
 pub mod registry;
 pub mod request;
 pub mod response;

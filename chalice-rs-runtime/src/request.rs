@@ -5,6 +5,7 @@ use crate::error::ChaliceError;
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyRequestContext};
 use base64::Engine as _;
 use http::{HeaderMap, Method};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -20,10 +21,21 @@ pub struct Request {
 
 struct Inner {
     event: ApiGatewayProxyRequest,
-    body: Result<Vec<u8>, String>,
+    body: Body,
     lambda_context: Option<lambda_runtime::Context>,
     app: App,
     websocket: Option<crate::websocket::WebsocketContext>,
+}
+
+/// Where the request body's bytes are.
+#[derive(Clone)]
+enum Body {
+    /// The event's `body` text as it is (empty when absent): not copied.
+    InEvent,
+    /// Decoded from the event's base64 `body`.
+    Decoded(Vec<u8>),
+    /// The message of a base64 `body` that does not decode.
+    Undecodable(String),
 }
 
 impl std::fmt::Debug for Request {
@@ -45,11 +57,15 @@ impl Request {
         app: App,
     ) -> Self {
         let body = match event.body.as_deref() {
-            None => Ok(Vec::new()),
-            Some(text) if event.is_base64_encoded => base64::engine::general_purpose::STANDARD
-                .decode(text)
-                .map_err(|error| format!("the base64 body does not decode: {error}")),
-            Some(text) => Ok(text.as_bytes().to_vec()),
+            Some(text) if event.is_base64_encoded => {
+                match base64::engine::general_purpose::STANDARD.decode(text) {
+                    Ok(bytes) => Body::Decoded(bytes),
+                    Err(error) => {
+                        Body::Undecodable(format!("the base64 body does not decode: {error}"))
+                    }
+                }
+            }
+            _ => Body::InEvent,
         };
         Self {
             inner: Arc::new(Inner {
@@ -168,28 +184,52 @@ impl Request {
     /// not plain ASCII is read as UTF-8 (lossily), so that it matches no
     /// route's `content_types` rather than passing for an absent one.
     pub fn content_type(&self) -> String {
-        self.headers()
-            .get(http::header::CONTENT_TYPE)
-            .map(|v| {
-                String::from_utf8_lossy(v.as_bytes())
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            })
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| "application/json".to_owned())
+        self.media_type().into_owned()
+    }
+    /// [`content_type`](Self::content_type), borrowed when it needs no change.
+    pub(crate) fn media_type(&self) -> Cow<'_, str> {
+        const ABSENT: &str = "application/json";
+        let Some(value) = self.headers().get(http::header::CONTENT_TYPE) else {
+            return Cow::Borrowed(ABSENT);
+        };
+        let essence = |text: &str| -> Cow<'static, str> {
+            let media = text.split(';').next().unwrap_or("").trim();
+            if media.is_empty() {
+                Cow::Borrowed(ABSENT)
+            } else {
+                Cow::Owned(media.to_ascii_lowercase())
+            }
+        };
+        match String::from_utf8_lossy(value.as_bytes()) {
+            Cow::Borrowed(text) => {
+                let media = text.split(';').next().unwrap_or("").trim();
+                if media.is_empty() || media.bytes().any(|b| b.is_ascii_uppercase()) {
+                    essence(media)
+                } else {
+                    Cow::Borrowed(media)
+                }
+            }
+            Cow::Owned(text) => essence(&text),
+        }
     }
     /// The raw body (base64 bodies decoded).
     pub fn body(&self) -> Result<&[u8], ChaliceError> {
-        self.inner
-            .body
-            .as_deref()
-            .map_err(|message| ChaliceError::bad_request(message.clone()))
+        match &self.inner.body {
+            Body::InEvent => Ok(self.event_body().as_bytes()),
+            Body::Decoded(bytes) => Ok(bytes),
+            Body::Undecodable(message) => Err(ChaliceError::bad_request(message.clone())),
+        }
+    }
+    /// The event's `body` text; empty when absent.
+    fn event_body(&self) -> &str {
+        self.inner.event.body.as_deref().unwrap_or("")
     }
     /// The body as UTF-8 text.
     pub fn text(&self) -> Result<&str, ChaliceError> {
+        if let Body::InEvent = self.inner.body {
+            // Already text: no need to check it again.
+            return Ok(self.event_body());
+        }
         std::str::from_utf8(self.body()?).map_err(|error| {
             ChaliceError::bad_request(format!("the body is not UTF-8 text: {error}"))
         })
@@ -261,10 +301,42 @@ mod tests {
     }
 
     #[test]
+    fn the_media_type_is_borrowed_when_already_lower_case() {
+        for (value, media, borrowed) in [
+            ("application/json", "application/json", true),
+            (" text/plain ; charset=utf-8", "text/plain", true),
+            ("Text/Plain", "text/plain", false),
+            ("", "application/json", true),
+            ("  ; charset=utf-8", "application/json", true),
+        ] {
+            let request = with_content_type(Some(HeaderValue::from_static(value)));
+            let got = request.media_type();
+            assert_eq!(got, media, "{value}");
+            assert_eq!(matches!(got, Cow::Borrowed(_)), borrowed, "{value}");
+            assert_eq!(request.content_type(), media, "{value}");
+        }
+    }
+
+    #[test]
     fn a_content_type_that_is_not_ascii_is_not_taken_for_an_absent_one() {
         let value = HeaderValue::from_bytes(b"application/json\xff").unwrap();
         let request = with_content_type(Some(value));
         assert_eq!(request.content_type(), "application/json\u{fffd}");
+    }
+
+    #[test]
+    fn a_text_body_is_the_events_and_an_absent_one_is_empty() {
+        let mut event = ApiGatewayProxyRequest::default();
+        event.body = Some("caf\u{e9}".to_owned());
+        let request = Request::from_event(event, None, App::new());
+        assert_eq!(request.body().unwrap(), "caf\u{e9}".as_bytes());
+        assert_eq!(request.text().unwrap(), "caf\u{e9}");
+
+        let mut event = ApiGatewayProxyRequest::default();
+        event.is_base64_encoded = true;
+        let request = Request::from_event(event, None, App::new());
+        assert_eq!(request.body().unwrap(), b"");
+        assert_eq!(request.text().unwrap(), "");
     }
 
     #[test]

@@ -134,7 +134,20 @@ impl ResponseBuilder {
         self.response
     }
     /// Finishes with a JSON body (`application/json` unless a content type is set).
-    pub fn json<T: Serialize + ?Sized>(mut self, value: &T) -> Response {
+    pub fn json<T: Serialize + ?Sized>(self, value: &T) -> Response {
+        // Only `T`'s own `serialize` runs in the caller's crate (at its
+        // optimisation level, none in debug builds); serde_json's writer
+        // runs here, behind `dyn`, with the same output and errors.
+        let value: &dyn erased_serde::Serialize = &value;
+        self.json_dyn(value)
+    }
+    /// Not generic, so compiled in this crate.
+    fn json_dyn(self, value: &dyn erased_serde::Serialize) -> Response {
+        self.json_direct(value)
+    }
+    /// [`json`](Self::json) without the `dyn` serializer, for this crate's
+    /// callers (compiled here, optimised).
+    pub(crate) fn json_direct<T: Serialize + ?Sized>(mut self, value: &T) -> Response {
         match serde_json::to_string(value) {
             Ok(text) => {
                 self.default_content_type("application/json");
@@ -199,7 +212,7 @@ impl IntoResponse for Vec<u8> {
 
 impl IntoResponse for serde_json::Value {
     fn into_response(self) -> Response {
-        Response::builder().json(&self)
+        Response::builder().json_direct(&self)
     }
 }
 
@@ -243,6 +256,37 @@ mod tests {
         let response = Json(serde_json::json!({"a": 1})).into_response();
         assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
         assert_eq!(response.body_bytes(), br#"{"a":1}"#);
+    }
+
+    #[test]
+    fn json_through_dyn_is_json_written_directly() {
+        #[derive(Serialize)]
+        struct Item<'a> {
+            name: &'a str,
+            price: u32,
+            tags: Vec<&'a str>,
+            note: Option<f64>,
+        }
+        let item = Item {
+            name: "caf\u{e9} \"q\"\n",
+            price: 1234,
+            tags: vec!["a", "b"],
+            note: None,
+        };
+        assert_eq!(
+            Response::builder().status(201).json(&item),
+            Response::builder().status(201).json_direct(&item)
+        );
+        let value = serde_json::json!({"a": [1, 2.5, null], "b": {"c": true}});
+        assert_eq!(
+            Response::builder().json(&value),
+            value.clone().into_response()
+        );
+        // serde_json's own error (a map key that is not a string): the same 500.
+        let bad: std::collections::BTreeMap<Vec<u8>, u8> = [(vec![1], 2)].into();
+        let response = Response::builder().json(&bad);
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response, Response::builder().json_direct(&bad));
     }
 
     #[test]
