@@ -72,10 +72,13 @@ impl RestEvent<'_> {
         out.extend_from_slice(b",\"httpMethod\":");
         string(out, request.method.as_str());
         out.extend_from_slice(b",\"headers\":");
-        write_map(out, headers.keys().filter_map(|name| {
-            let last = headers.get_all(name).iter().next_back()?;
-            Some((name.as_str(), header_text(last)))
-        }));
+        write_map(
+            out,
+            headers.keys().filter_map(|name| {
+                let last = headers.get_all(name).iter().next_back()?;
+                Some((name.as_str(), header_text(last)))
+            }),
+        );
         out.extend_from_slice(b",\"multiValueHeaders\":");
         write_multi_map(
             out,
@@ -87,14 +90,16 @@ impl RestEvent<'_> {
         out.extend_from_slice(b",\"queryStringParameters\":");
         write_map(
             out,
-            query.iter().filter_map(|(name, values)| Some((&**name, values.last()?.clone()))),
+            query
+                .iter()
+                .filter_map(|(name, values)| Some((&**name, values.last()?.clone()))),
         );
         out.extend_from_slice(b",\"multiValueQueryStringParameters\":");
         write_multi_map(
             out,
-            query
-                .iter()
-                .map(|(name, values)| (&**name, values.iter().map(|value| Cow::Borrowed(&**value)))),
+            query.iter().map(|(name, values)| {
+                (&**name, values.iter().map(|value| Cow::Borrowed(&**value)))
+            }),
         );
         out.extend_from_slice(b",\"pathParameters\":");
         write_map(
@@ -186,7 +191,10 @@ impl RestEvent<'_> {
         if is_binary(content_type, &self.settings.binary_media_types) {
             out.push(b'"');
             let start = out.len();
-            out.resize(start + base64::encoded_len(body.len(), true).unwrap_or(0), 0);
+            out.resize(
+                start + base64::encoded_len(body.len(), true).unwrap_or(0),
+                0,
+            );
             let written = base64::engine::general_purpose::STANDARD
                 .encode_slice(body, &mut out[start..])
                 .unwrap_or(0);

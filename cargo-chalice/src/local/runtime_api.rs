@@ -326,7 +326,10 @@ async fn next(shared: &Shared) -> Response<Full<Bytes>> {
         HeaderValue::from_static("application/json"),
     );
     headers.insert(REQUEST_ID, header(&invocation.request_id));
-    headers.insert(DEADLINE_MS, HeaderValue::from(u64::try_from(deadline_ms).unwrap_or(u64::MAX)));
+    headers.insert(
+        DEADLINE_MS,
+        HeaderValue::from(u64::try_from(deadline_ms).unwrap_or(u64::MAX)),
+    );
     headers.insert(FUNCTION_ARN, shared.function_arn.clone());
     headers.insert(TRACE_ID, header(&trace_id));
     *shared.current.lock().unwrap_or_else(|e| e.into_inner()) =

@@ -10,17 +10,17 @@
 
 use crate::config;
 use aws_lambda_events::apigw::ApiGatewayProxyRequest;
+use aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
 use aws_lambda_events::query_map::QueryMap;
 use base64::Engine as _;
-use aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
 use chalice_rs_runtime::gateway::{
     build_event, is_binary, CallerContext, EventSettings, HttpRequest, RestEvent, RouteMatch,
 };
-use serde_json::Value;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use proptest::collection::{hash_map, vec};
 use proptest::prelude::*;
 use proptest::sample::select;
+use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
 /// The parameter names of a query map.
@@ -186,7 +186,10 @@ fn reference_event(
     let mut multi_query: HashMap<String, Vec<String>> = HashMap::new();
     for (name, value) in form_urlencoded::parse(request.query.as_bytes()) {
         single_query.insert(name.clone().into_owned(), value.clone().into_owned());
-        multi_query.entry(name.into_owned()).or_default().push(value.into_owned());
+        multi_query
+            .entry(name.into_owned())
+            .or_default()
+            .push(value.into_owned());
     }
     let mut single_headers = HeaderMap::new();
     for name in request.headers.keys() {
@@ -256,7 +259,10 @@ fn normalised(mut event: Value) -> Value {
         "pathParameters",
         "stageVariables",
     ] {
-        if event[key].as_object().is_some_and(serde_json::Map::is_empty) {
+        if event[key]
+            .as_object()
+            .is_some_and(serde_json::Map::is_empty)
+        {
             event[key] = Value::Null;
         }
     }
@@ -276,12 +282,14 @@ fn caller_context() -> impl Strategy<Value = CallerContext> {
         prop::option::of("[a-z0-9-]{0,8}"),
         prop::option::of("\\PC{0,8}"),
     )
-        .prop_map(|(authorizer, access_key, api_key_id, api_key)| CallerContext {
-            authorizer,
-            access_key,
-            api_key_id,
-            api_key,
-        })
+        .prop_map(
+            |(authorizer, access_key, api_key_id, api_key)| CallerContext {
+                authorizer,
+                access_key,
+                api_key_id,
+                api_key,
+            },
+        )
 }
 
 fn settings() -> impl Strategy<Value = EventSettings> {
