@@ -14,6 +14,7 @@ use super::runtime_api::{Invocation, Reply, RuntimeApi};
 use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -157,6 +158,11 @@ struct Instance {
     init: Option<Duration>,
     /// Whether an invocation has reported init yet.
     reported_init: bool,
+    /// A warm invocation's deadline, one timer for the instance's life:
+    /// moving a registered timer later is an atomic store, where registering
+    /// a new one (a timer per invocation) woke the I/O driver through its
+    /// eventfd, a system call per request.
+    deadline: Pin<Box<tokio::time::Sleep>>,
 }
 
 /// How one invocation on an instance went.
@@ -228,6 +234,7 @@ impl Instance {
             ready: false,
             init: None,
             reported_init: false,
+            deadline: Box::pin(tokio::time::sleep_until(spawned + INIT_TIMEOUT)),
         })
     }
 
@@ -360,11 +367,13 @@ impl Instance {
             Some(limit) => limit.min(Instant::now() + timeout),
             None => Instant::now() + timeout,
         };
+        self.deadline.as_mut().reset(deadline);
+        let exit = self.exit();
         let outcome = tokio::select! {
             biased;
             reply = reply => outcome_of(reply),
-            status = self.exit() => Outcome::Crashed(status),
-            () = tokio::time::sleep_until(deadline) => Outcome::TimedOut,
+            status = exit => Outcome::Crashed(status),
+            () = &mut self.deadline => Outcome::TimedOut,
         };
         *delivered_at = delivered.try_recv().ok();
         outcome
