@@ -250,26 +250,22 @@ fn route_arn(method_arn: &str, method: &str, path: &str) -> String {
 /// (implicit deny), `Some(false)` for an explicit deny. Wildcards `*` and `?`
 /// match as IAM does.
 pub fn evaluate_policy(policy: &Value, method_arn: &str) -> Option<bool> {
+    // Read in place: a cached authorizer's policy is evaluated on every request.
     let statements = match policy.get("Statement") {
-        Some(Value::Array(list)) => list.clone(),
-        Some(single @ Value::Object(_)) => vec![single.clone()],
-        _ => Vec::new(),
+        Some(Value::Array(list)) => list.as_slice(),
+        Some(single @ Value::Object(_)) => std::slice::from_ref(single),
+        _ => &[],
     };
     let mut allowed = None;
-    for statement in &statements {
+    for statement in statements {
         let effect = statement
             .get("Effect")
             .and_then(Value::as_str)
             .unwrap_or("");
-        if !string_or_list(statement.get("Action"))
-            .iter()
-            .any(|action| covers_invoke(action))
-        {
+        if !strings(statement.get("Action")).any(covers_invoke) {
             continue;
         }
-        if !string_or_list(statement.get("Resource"))
-            .iter()
-            .any(|resource| wildcard_match(resource, method_arn))
+        if !strings(statement.get("Resource")).any(|resource| wildcard_match(resource, method_arn))
         {
             continue;
         }
@@ -282,10 +278,24 @@ pub fn evaluate_policy(policy: &Value, method_arn: &str) -> Option<bool> {
     allowed
 }
 
+/// The strings of a field that holds a string or a list ([`string_or_list`]), borrowed.
+fn strings(value: Option<&Value>) -> impl Iterator<Item = &str> {
+    let list = match value {
+        Some(single @ Value::String(_)) => std::slice::from_ref(single),
+        Some(Value::Array(list)) => list.as_slice(),
+        _ => &[],
+    };
+    list.iter().filter_map(Value::as_str)
+}
+
 /// Whether an IAM `Action` (`execute-api:Invoke`, `execute-api:*`, `*`...)
 /// covers `execute-api:Invoke`. Action names are case-insensitive in IAM.
 pub fn covers_invoke(action: &str) -> bool {
-    wildcard_match(&action.to_ascii_lowercase(), "execute-api:invoke")
+    if action.bytes().any(|b| b.is_ascii_uppercase()) {
+        wildcard_match(&action.to_ascii_lowercase(), "execute-api:invoke")
+    } else {
+        wildcard_match(action, "execute-api:invoke")
+    }
 }
 
 /// A policy field that holds a string or a list of strings (`Action`,
@@ -303,13 +313,24 @@ pub fn string_or_list(value: Option<&Value>) -> Vec<String> {
 
 /// IAM-style glob: `*` any run of characters, `?` one character.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    if pattern.is_ascii() && text.is_ascii() {
+        // One byte, one character: no need to split into chars.
+        glob(pattern.as_bytes(), text.as_bytes(), b'*', b'?')
+    } else {
+        let pattern: Vec<char> = pattern.chars().collect();
+        let text: Vec<char> = text.chars().collect();
+        glob(&pattern, &text, '*', '?')
+    }
+}
+
+/// [`wildcard_match`] over characters `c`, with `any` (`*`) and `one` (`?`).
+fn glob<C: Copy + PartialEq>(p: &[C], t: &[C], any: C, one: C) -> bool {
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == one || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == any {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -321,7 +342,7 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == any {
         pi += 1;
     }
     pi == p.len()

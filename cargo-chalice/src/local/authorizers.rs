@@ -218,6 +218,10 @@ impl LambdaAuthorizer {
                     .map(|(_, output)| output.clone())
             })
             .flatten();
+        // A cached identity passed the validation when its decision was cached.
+        if cached.is_none() && !self.passes_validation(&identity) {
+            return Authorization::Refused(GatewayResponse::Unauthorized);
+        }
         let output = match cached {
             Some(output) => output,
             // The event is made only when the function runs.
@@ -246,17 +250,11 @@ impl LambdaAuthorizer {
     }
 
     /// The identity (the decision's cache key); `None` when an identity
-    /// source is missing or the token fails validation.
+    /// source is missing. A token's validation is [`Self::passes_validation`].
     fn identity(&self, subject: Subject<'_>) -> Option<String> {
         match &self.definition.kind {
             AuthorizerKind::Token { header, .. } => {
-                let token = header_value(subject.request, header)?;
-                if let Some(validation) = &self.validation {
-                    if !validation.is_match(token) {
-                        return None;
-                    }
-                }
-                Some(token.to_owned())
+                header_value(subject.request, header).map(str::to_owned)
             }
             AuthorizerKind::Request { identity_sources } => {
                 let mut identity = Vec::new();
@@ -266,6 +264,15 @@ impl LambdaAuthorizer {
                 Some(identity.join("\u{0}"))
             }
             AuthorizerKind::CognitoUserPools { .. } => None,
+        }
+    }
+
+    /// Whether a TOKEN authorizer's `identity` (the token) matches its
+    /// `validation` expression (always, without one or for REQUEST).
+    fn passes_validation(&self, identity: &str) -> bool {
+        match (&self.definition.kind, &self.validation) {
+            (AuthorizerKind::Token { .. }, Some(validation)) => validation.is_match(identity),
+            _ => true,
         }
     }
 
