@@ -308,3 +308,78 @@ fn optional_string(out: &mut Vec<u8>, text: Option<&str>) {
         None => out.extend_from_slice(b"null"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gateway::Router;
+    use http::Method;
+    use serde_json::json;
+
+    fn written(request: &HttpRequest, caller: &CallerContext) -> Value {
+        let matched = Router::new([("/items", "GET"), ("/items/{id}", "GET")])
+            .route(request.method.as_str(), &request.path)
+            .expect("routed");
+        let event = RestEvent {
+            request,
+            matched: &matched,
+            settings: &EventSettings::default(),
+            request_id: "id-1",
+            epoch_ms: 7,
+        };
+        serde_json::from_slice(&event.to_json(caller)).expect("the event is JSON")
+    }
+
+    #[test]
+    fn empty_maps_and_a_missing_body_are_null_as_api_gateway_sends_them() {
+        let request = HttpRequest {
+            method: Method::GET,
+            path: "/items".to_owned(),
+            ..HttpRequest::default()
+        };
+        let event = written(&request, &CallerContext::default());
+        for key in [
+            "headers",
+            "multiValueHeaders",
+            "queryStringParameters",
+            "multiValueQueryStringParameters",
+            "pathParameters",
+            "stageVariables",
+            "body",
+        ] {
+            assert_eq!(event[key], Value::Null, "{key}");
+        }
+        assert_eq!(event["isBase64Encoded"], false);
+        assert!(event["requestContext"].get("authorizer").is_none());
+        assert_eq!(event["requestContext"]["path"], "/api/items");
+        assert_eq!(event["requestContext"]["requestTimeEpoch"], 7);
+    }
+
+    #[test]
+    fn the_caller_context_goes_into_the_request_context() {
+        let request = HttpRequest {
+            method: Method::GET,
+            path: "/items/7".to_owned(),
+            query: "q=a%22b&q=c".to_owned(),
+            ..HttpRequest::default()
+        };
+        let caller = CallerContext {
+            authorizer: [("principalId".to_owned(), json!("ann"))].into(),
+            access_key: None,
+            api_key_id: Some("local-main".to_owned()),
+            api_key: Some("k\"1".to_owned()),
+        };
+        let event = written(&request, &caller);
+        assert_eq!(event["pathParameters"], json!({"id": "7"}));
+        assert_eq!(event["queryStringParameters"], json!({"q": "c"}));
+        assert_eq!(
+            event["multiValueQueryStringParameters"],
+            json!({"q": ["a\"b", "c"]})
+        );
+        let context = &event["requestContext"];
+        assert_eq!(context["authorizer"], json!({"principalId": "ann"}));
+        assert_eq!(context["identity"]["apiKey"], "k\"1");
+        assert_eq!(context["identity"]["apiKeyId"], "local-main");
+        assert_eq!(context["identity"]["accessKey"], Value::Null);
+    }
+}
