@@ -92,7 +92,7 @@ impl RestEvent<'_> {
             out,
             query
                 .iter()
-                .filter_map(|(name, values)| Some((&**name, values.last()?.clone()))),
+                .filter_map(|(name, values)| Some((&**name, Cow::Borrowed(&**values.last()?)))),
         );
         out.extend_from_slice(b",\"multiValueQueryStringParameters\":");
         write_multi_map(
@@ -132,7 +132,7 @@ impl RestEvent<'_> {
         out.extend_from_slice(b",\"requestContext\":{\"accountId\":");
         string(out, &settings.account_id);
         out.extend_from_slice(b",\"resourceId\":");
-        let _ = write!(out, "\"{}\"", resource_id(&self.matched.resource_path));
+        let _ = write!(out, "\"{:06x}\"", resource_id(&self.matched.resource_path));
         out.extend_from_slice(b",\"stage\":");
         string(out, &settings.stage);
         out.extend_from_slice(b",\"domainName\":");
@@ -239,14 +239,15 @@ fn header_text(value: &HeaderValue) -> Cow<'_, str> {
     String::from_utf8_lossy(value.as_bytes())
 }
 
-/// A short stable id for a resource, as API Gateway shows in `resourceId`.
-pub(crate) fn resource_id(resource_path: &str) -> String {
+/// A short stable id for a resource, as API Gateway shows in `resourceId`
+/// (written as 6 hex digits).
+fn resource_id(resource_path: &str) -> u64 {
     let hash = resource_path
         .bytes()
         .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
         });
-    format!("{:06x}", hash & 0xff_ffff)
+    hash & 0xff_ffff
 }
 
 /// `{"name":"value",...}`, or `null` without entries.

@@ -51,15 +51,11 @@ pub struct Grant {
 /// One request as an authorizer sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct Subject<'a> {
-    /// The HTTP request.
-    pub request: &'a HttpRequest,
-    /// The REST v1 proxy event API Gateway would send (a REQUEST authorizer's
-    /// event is written from it).
+    /// The REST v1 proxy event API Gateway would send: the request, its
+    /// request id, the stage (a REQUEST authorizer's event is written from it).
     pub event: RestEvent<'a>,
     /// `arn:aws:execute-api:region:account:api/stage/METHOD/path`.
     pub method_arn: &'a str,
-    /// The request id, for the authorizer's invocation.
-    pub request_id: &'a str,
 }
 
 /// A Lambda authorizer's function and its decisions cache.
@@ -190,10 +186,10 @@ impl Authorizers {
             return Authorization::Allowed(Grant::default());
         };
         if name == IAM_AUTHORIZER {
-            return iam(subject.request);
+            return iam(subject.event.request);
         }
         if let Some(cognito) = self.cognito.get(name) {
-            return cognito.authorize(subject.request);
+            return cognito.authorize(subject.event.request);
         }
         match self.lambda.get(name) {
             Some(lambda) => lambda.authorize(subject).await,
@@ -225,7 +221,10 @@ impl LambdaAuthorizer {
         let output = match cached {
             Some(output) => output,
             // The event is made only when the function runs.
-            None => match self.invoke(subject.request_id, &self.event(subject)).await {
+            None => match self
+                .invoke(subject.event.request_id, &self.event(subject))
+                .await
+            {
                 Ok(output) => {
                     let output = Arc::new(output);
                     if !ttl.is_zero() {
@@ -254,7 +253,7 @@ impl LambdaAuthorizer {
     fn identity(&self, subject: Subject<'_>) -> Option<String> {
         match &self.definition.kind {
             AuthorizerKind::Token { header, .. } => {
-                header_value(subject.request, header).map(str::to_owned)
+                header_value(subject.event.request, header).map(str::to_owned)
             }
             AuthorizerKind::Request { identity_sources } => {
                 let mut identity = Vec::new();
@@ -294,7 +293,7 @@ impl LambdaAuthorizer {
             }
             AuthorizerKind::Token { header, .. } => json!({
                 "type": "TOKEN",
-                "authorizationToken": header_value(subject.request, header).unwrap_or_default(),
+                "authorizationToken": header_value(subject.event.request, header).unwrap_or_default(),
                 "methodArn": subject.method_arn,
             }),
             AuthorizerKind::CognitoUserPools { .. } => Value::Null,
@@ -437,10 +436,10 @@ fn header_value<'a>(request: &'a HttpRequest, name: &str) -> Option<&'a str> {
 /// The value of a REQUEST authorizer's identity source.
 fn identity_value(subject: Subject<'_>, source: &str) -> Option<String> {
     if let Some(name) = source.strip_prefix("method.request.header.") {
-        return header_value(subject.request, name).map(str::to_owned);
+        return header_value(subject.event.request, name).map(str::to_owned);
     }
     if let Some(name) = source.strip_prefix("method.request.querystring.") {
-        return rest_event::query_value(&subject.request.query, name)
+        return rest_event::query_value(&subject.event.request.query, name)
             .filter(|value| !value.is_empty());
     }
     if let Some(name) = source.strip_prefix("stageVariables.") {

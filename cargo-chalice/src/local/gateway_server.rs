@@ -367,17 +367,7 @@ impl Gateway {
             request_id: &request_id,
             epoch_ms,
         };
-        let caller = match governance
-            .admit(
-                route,
-                &http_request,
-                event,
-                &method_arn,
-                &request_id,
-                source_ip,
-            )
-            .await
-        {
+        let caller = match governance.admit(route, event, &method_arn, source_ip).await {
             Ok(admission) => admission.into_caller(),
             Err(refusal) => return refuse(refusal),
         };

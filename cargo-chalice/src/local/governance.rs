@@ -15,7 +15,7 @@ use super::limits::{Limited, Limits};
 use super::request_models::RequestModels;
 use super::resource_policy::{ResourcePolicy, Verdict};
 use crate::app::rest_api::ApiResource;
-use chalice_rs_runtime::gateway::{CallerContext, GatewayResponse, HttpRequest, RestEvent};
+use chalice_rs_runtime::gateway::{CallerContext, GatewayResponse, RestEvent};
 use chalice_rs_runtime::manifest::{preflight_headers, Route};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -103,25 +103,20 @@ impl Governance {
         self.check_throttle("OPTIONS", resource_path)
     }
 
-    /// Checks a request for `route` (`event` is the proxy event it would
-    /// send); the admission goes into the event ([`Admission::into_caller`]).
+    /// Checks a request for `route` (`event`, the proxy event it would send,
+    /// carries the request); the admission goes into the event
+    /// ([`Admission::into_caller`]).
     pub async fn admit(
         &self,
         route: &Route,
-        request: &HttpRequest,
         event: RestEvent<'_>,
         method_arn: &str,
-        request_id: &str,
         source_ip: IpAddr,
     ) -> Result<Admission, Refusal> {
         self.check_policy(method_arn, source_ip)?;
         self.check_throttle(&route.method, &route.resource_path)?;
-        let subject = Subject {
-            request,
-            event,
-            method_arn,
-            request_id,
-        };
+        let request = event.request;
+        let subject = Subject { event, method_arn };
         let grant = match self.authorizers.authorize(route, subject).await {
             Authorization::Allowed(grant) => grant,
             Authorization::Refused(kind) => return Err(kind.into()),
