@@ -698,6 +698,7 @@ fn the_runtimes_public_api_is_documented() {
                 "covers_invoke",
                 "handler_context",
                 "registrations",
+                "statements",
                 "string_or_list",
                 "wildcard_match",
             ],

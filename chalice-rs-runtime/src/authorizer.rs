@@ -251,21 +251,17 @@ fn route_arn(method_arn: &str, method: &str, path: &str) -> String {
 /// match as IAM does.
 pub fn evaluate_policy(policy: &Value, method_arn: &str) -> Option<bool> {
     // Read in place: a cached authorizer's policy is evaluated on every request.
-    let statements = match policy.get("Statement") {
-        Some(Value::Array(list)) => list.as_slice(),
-        Some(single @ Value::Object(_)) => std::slice::from_ref(single),
-        _ => &[],
-    };
     let mut allowed = None;
-    for statement in statements {
+    for statement in statements(policy) {
         let effect = statement
             .get("Effect")
             .and_then(Value::as_str)
             .unwrap_or("");
-        if !strings(statement.get("Action")).any(covers_invoke) {
+        if !string_or_list(statement.get("Action")).any(covers_invoke) {
             continue;
         }
-        if !strings(statement.get("Resource")).any(|resource| wildcard_match(resource, method_arn))
+        if !string_or_list(statement.get("Resource"))
+            .any(|resource| wildcard_match(resource, method_arn))
         {
             continue;
         }
@@ -278,14 +274,14 @@ pub fn evaluate_policy(policy: &Value, method_arn: &str) -> Option<bool> {
     allowed
 }
 
-/// The strings of a field that holds a string or a list ([`string_or_list`]), borrowed.
-fn strings(value: Option<&Value>) -> impl Iterator<Item = &str> {
-    let list = match value {
-        Some(single @ Value::String(_)) => std::slice::from_ref(single),
-        Some(Value::Array(list)) => list.as_slice(),
+/// A policy document's statements: its `Statement` list, or the one
+/// statement it holds; anything else has none.
+pub fn statements(policy: &Value) -> &[Value] {
+    match policy.get("Statement") {
+        Some(Value::Array(list)) => list,
+        Some(single @ Value::Object(_)) => std::slice::from_ref(single),
         _ => &[],
-    };
-    list.iter().filter_map(Value::as_str)
+    }
 }
 
 /// Whether an IAM `Action` (`execute-api:Invoke`, `execute-api:*`, `*`...)
@@ -298,17 +294,16 @@ pub fn covers_invoke(action: &str) -> bool {
     }
 }
 
-/// A policy field that holds a string or a list of strings (`Action`,
-/// `Resource`, a condition's values), as a list; anything else is empty.
-pub fn string_or_list(value: Option<&Value>) -> Vec<String> {
-    match value {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(list)) => list
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    }
+/// The strings of a policy field that holds a string or a list of strings
+/// (`Action`, `Resource`, a condition's values), borrowed; anything else
+/// has none.
+pub fn string_or_list(value: Option<&Value>) -> impl Iterator<Item = &str> {
+    let list = match value {
+        Some(single @ Value::String(_)) => std::slice::from_ref(single),
+        Some(Value::Array(list)) => list.as_slice(),
+        _ => &[],
+    };
+    list.iter().filter_map(Value::as_str)
 }
 
 /// IAM-style glob: `*` any run of characters, `?` one character.

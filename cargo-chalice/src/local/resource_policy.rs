@@ -11,7 +11,7 @@
 //! a statement with any other condition cannot be judged here: it is
 //! reported when the server starts and then skipped.
 
-use chalice_rs_runtime::authorizer::{covers_invoke, string_or_list, wildcard_match};
+use chalice_rs_runtime::authorizer::{self, covers_invoke, string_or_list, wildcard_match};
 use ipnet::IpNet;
 use serde_json::Value;
 use std::net::IpAddr;
@@ -51,16 +51,8 @@ impl ResourcePolicy {
     pub fn new(document: &Value, arn_prefix: &str) -> (Self, Vec<String>) {
         let mut statements = Vec::new();
         let mut warnings = Vec::new();
-        let list = match document.get("Statement") {
-            Some(Value::Array(list)) => list.clone(),
-            Some(single @ Value::Object(_)) => vec![single.clone()],
-            _ => Vec::new(),
-        };
-        for (index, statement) in list.iter().enumerate() {
-            if !string_or_list(statement.get("Action"))
-                .iter()
-                .any(|action| covers_invoke(action))
-            {
+        for (index, statement) in authorizer::statements(document).iter().enumerate() {
+            if !string_or_list(statement.get("Action")).any(covers_invoke) {
                 continue;
             }
             let deny = match statement.get("Effect").and_then(Value::as_str) {
@@ -75,10 +67,9 @@ impl ResourcePolicy {
                 }
             };
             let resources = string_or_list(statement.get("Resource"))
-                .into_iter()
                 .map(|resource| match resource.strip_prefix("execute-api:") {
                     Some(rest) => format!("{arn_prefix}{rest}"),
-                    None => resource,
+                    None => resource.to_owned(),
                 })
                 .collect();
             match conditions(statement.get("Condition")) {
@@ -149,8 +140,7 @@ fn conditions(condition: Option<&Value>) -> Result<Vec<Addresses>, String> {
                 return Err(format!("condition key `{key}`"));
             }
             let nets = string_or_list(Some(values))
-                .iter()
-                .map(|text| parse_net(text))
+                .map(parse_net)
                 .collect::<Result<Vec<_>, _>>()?;
             match operator.as_str() {
                 "IpAddress" => out.push(Addresses::In(nets)),
