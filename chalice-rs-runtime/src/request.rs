@@ -192,24 +192,19 @@ impl Request {
         let Some(value) = self.headers().get(http::header::CONTENT_TYPE) else {
             return Cow::Borrowed(ABSENT);
         };
-        let essence = |text: &str| -> Cow<'static, str> {
-            let media = text.split(';').next().unwrap_or("").trim();
-            if media.is_empty() {
-                Cow::Borrowed(ABSENT)
-            } else {
-                Cow::Owned(media.to_ascii_lowercase())
-            }
+        fn essence(text: &str) -> &str {
+            text.split(';').next().unwrap_or("").trim()
+        }
+        let media = match String::from_utf8_lossy(value.as_bytes()) {
+            Cow::Borrowed(text) => Cow::Borrowed(essence(text)),
+            Cow::Owned(text) => Cow::Owned(essence(&text).to_owned()),
         };
-        match String::from_utf8_lossy(value.as_bytes()) {
-            Cow::Borrowed(text) => {
-                let media = text.split(';').next().unwrap_or("").trim();
-                if media.is_empty() || media.bytes().any(|b| b.is_ascii_uppercase()) {
-                    essence(media)
-                } else {
-                    Cow::Borrowed(media)
-                }
-            }
-            Cow::Owned(text) => essence(&text),
+        if media.is_empty() {
+            Cow::Borrowed(ABSENT)
+        } else if media.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(media.to_ascii_lowercase())
+        } else {
+            media
         }
     }
     /// The raw body (base64 bodies decoded).
